@@ -1,0 +1,229 @@
+import { isUtf8 } from 'node:buffer';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { RAW_EXCERPT_BYTES, type Rejection } from './rejection.js';
+
+/** Receives the good lines of a blob, in order. */
+export interface LineSink {
+  line(lineNo: number, text: Buffer): void;
+  /** Resolves when the sink can take more (backpressure); called between input chunks. */
+  ready?(): Promise<void>;
+}
+
+export interface FrameResult {
+  /** Records seen: staged lines plus rejections (a whole-blob problem counts as one record). */
+  readonly records: number;
+  readonly staged: number;
+  readonly rejections: Rejection[];
+  readonly bytes: number;
+}
+
+const NL = 0x0a;
+const CR = 0x0d;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const ZLIB_DATA_ERRORS = new Set(['Z_DATA_ERROR', 'Z_BUF_ERROR', 'Z_NEED_DICT', 'ERR_ZLIB_INITIALIZATION_FAILED']);
+
+/**
+ * Splits a Bronze NDJSON stream (plain or gzip, detected by magic bytes) into lines without
+ * holding the blob in memory, and checks what DuckDB cannot be trusted to report: lines over
+ * `maxLineBytes`, invalid UTF-8, raw control characters, and a corrupt or truncated gzip stream
+ * (whose unreadable remainder becomes one rejected record; the lines before it are kept).
+ * Blank lines are not records.
+ */
+export async function frameNdjson(input: Readable, maxLineBytes: number, sink: LineSink): Promise<FrameResult> {
+  const rejections: Rejection[] = [];
+  let staged = 0;
+  let lineNo = 0;
+  let bytes = 0;
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
+  let oversize = false;
+
+  const finishLine = (parts: Buffer[], len: number): void => {
+    lineNo++;
+    if (oversize) {
+      const head = Buffer.concat(parts).subarray(0, RAW_EXCERPT_BYTES).toString('utf8');
+      rejections.push({
+        line: lineNo,
+        reason_code: 'line_too_long',
+        reason: `line ${lineNo} is ${len} bytes, over the ${maxLineBytes}-byte limit (max_line_bytes); split the record or raise the limit`,
+        raw: head,
+      });
+      oversize = false;
+      return;
+    }
+    let line = parts.length === 1 ? parts[0]! : Buffer.concat(parts, len);
+    if (lineNo === 1 && line.subarray(0, 3).equals(BOM)) line = line.subarray(3);
+    if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
+    if (line.length === 0 || isBlank(line)) return;
+    const problem = lineProblem(line);
+    if (problem) {
+      rejections.push({ line: lineNo, ...problem, raw: problem.reason_code === 'invalid_utf8' ? null : line.toString('utf8') });
+      return;
+    }
+    sink.line(lineNo, line);
+    staged++;
+  };
+
+  const source = await detectGzip(input);
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(NL, start);
+        const end = nl === -1 ? chunk.length : nl;
+        const piece = chunk.subarray(start, end);
+        const total = pendingLen + piece.length;
+        if (total > maxLineBytes) {
+          if (!oversize) {
+            oversize = true;
+            pending.push(piece.subarray(0, Math.max(0, RAW_EXCERPT_BYTES - pendingLen)));
+          }
+        } else if (piece.length > 0) {
+          pending.push(piece);
+        }
+        pendingLen = total;
+        if (nl === -1) break;
+        finishLine(pending, pendingLen);
+        pending = [];
+        pendingLen = 0;
+        start = nl + 1;
+      }
+      if (sink.ready) await sink.ready();
+    }
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !ZLIB_DATA_ERRORS.has(code)) throw err;
+    rejections.push({
+      line: lineNo + 1,
+      reason_code: 'corrupt_gzip',
+      reason: `gzip stream is corrupt or truncated after line ${lineNo} (${(err as Error).message}); lines before it were kept, the rest is unreadable: re-upload the blob`,
+      raw: null,
+    });
+    pending = [];
+    pendingLen = 0;
+    oversize = false;
+  }
+  if (pendingLen > 0 || oversize) finishLine(pending, pendingLen);
+  if (staged === 0 && rejections.length === 0) {
+    rejections.push({
+      line: null,
+      reason_code: 'empty_blob',
+      reason: 'blob holds no records (empty or only blank lines)',
+      raw: null,
+    });
+  }
+  return { records: staged + rejections.length, staged, rejections, bytes };
+}
+
+function isBlank(line: Buffer): boolean {
+  for (const b of line) if (b !== 0x20 && b !== 0x09 && b !== CR) return false;
+  return true;
+}
+
+function lineProblem(line: Buffer): Pick<Rejection, 'reason_code' | 'reason'> | undefined {
+  // A raw C0 control character other than tab is never valid JSON; \x01 is also the staging delimiter.
+  for (const code of [0x00, 0x01, CR]) {
+    const at = line.indexOf(code);
+    if (at !== -1) {
+      return {
+        reason_code: 'control_character',
+        reason: `not valid JSON: raw control character 0x${code.toString(16).padStart(2, '0')} at byte ${at + 1}`,
+      };
+    }
+  }
+  if (!isUtf8(line)) return { reason_code: 'invalid_utf8', reason: 'line is not valid UTF-8 text' };
+  return undefined;
+}
+
+/** Peeks at the first bytes; gzip (1f 8b) gets a streaming gunzip, anything else passes through. */
+async function detectGzip(input: Readable): Promise<AsyncIterable<Buffer>> {
+  const iterator = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return (async function* () {})();
+  const head = first.value;
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = createGunzip();
+    const feed = (async () => {
+      try {
+        for await (const chunk of rest()) {
+          if (!gunzip.write(chunk)) await new Promise((resolve) => gunzip.once('drain', resolve));
+        }
+        gunzip.end();
+      } catch (err) {
+        gunzip.destroy(err as Error);
+      }
+    })();
+    void feed;
+    return gunzip;
+  }
+  return rest();
+}
+
+/** Reads a whole `.json` blob (an array of records, or one record), gunzipping when needed. */
+export async function readJsonBlob(
+  input: Readable,
+  maxBytes: number,
+): Promise<{ ok: true; records: unknown[]; bytes: number } | { ok: false; rejection: Rejection; bytes: number }> {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for await (const chunk of (await detectGzip(input)) as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        return {
+          ok: false,
+          bytes,
+          rejection: {
+            line: null,
+            reason_code: 'json_too_large',
+            reason: `JSON blob is over ${maxBytes} bytes; upload large data as NDJSON (one record per line)`,
+            raw: null,
+          },
+        };
+      }
+      parts.push(chunk);
+    }
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !ZLIB_DATA_ERRORS.has(code)) throw err;
+    return {
+      ok: false,
+      bytes,
+      rejection: { line: null, reason_code: 'corrupt_gzip', reason: `gzip stream is corrupt: ${(err as Error).message}`, raw: null },
+    };
+  }
+  let text = Buffer.concat(parts).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') {
+    return {
+      ok: false,
+      bytes,
+      rejection: { line: null, reason_code: 'empty_blob', reason: 'blob holds no records (empty)', raw: null },
+    };
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return { ok: true, bytes, records: Array.isArray(parsed) ? parsed : [parsed] };
+  } catch (err) {
+    return {
+      ok: false,
+      bytes,
+      rejection: {
+        line: null,
+        reason_code: 'not_json',
+        reason: `blob is not valid JSON (${(err as Error).message}); a .json blob must hold one array or object`,
+        raw: text.slice(0, RAW_EXCERPT_BYTES),
+      },
+    };
+  }
+}

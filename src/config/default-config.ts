@@ -1,0 +1,41 @@
+import type { PipelineConfig } from './schema.js';
+
+/**
+ * The built-in config: the two seed analyses. Each visitor contributes at most one session
+ * per month to each (L0 = Linf = 1), and each spends ε = 1 per monthly release.
+ */
+export const DEFAULT_CONFIG_INPUT = {
+  version: 1,
+  budget: { monthly_epsilon_cap: 4 },
+  lateness_days: 2,
+  max_line_bytes: 1024 * 1024,
+  analyses: [
+    {
+      name: 'sessions_per_continent',
+      description: 'Sessions',
+      statistic: 'count',
+      partition_by: 'continent',
+      public_partitions: ['Africa', 'Americas', 'Asia', 'Europe', 'Oceania', '(not set)'],
+      epsilon: 1,
+      max_partitions_contributed: 1,
+      max_contributions_per_partition: 1,
+      window: 'month',
+    },
+    {
+      name: 'avg_session_duration_per_device',
+      description: 'Average session duration',
+      statistic: 'mean',
+      partition_by: 'device_category',
+      public_partitions: ['desktop', 'mobile', 'tablet'],
+      value: 'time_on_site_ms',
+      bounds: [0, 600000],
+      unit: 'ms',
+      epsilon: 1,
+      max_partitions_contributed: 1,
+      max_contributions_per_partition: 1,
+      window: 'month',
+    },
+  ],
+} as const satisfies Record<string, unknown> & { analyses: readonly unknown[] } & Partial<
+    Record<keyof PipelineConfig, unknown>
+  >;

@@ -1,0 +1,61 @@
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+
+/**
+ * One embedded DuckDB database for a unit of work. Extensions are never downloaded
+ * (`autoinstall_known_extensions=false`): JSON and Parquet are built in.
+ */
+export class Engine {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(options: { tempDirectory: string; memoryLimit?: string; threads?: number }): Promise<Engine> {
+    const instance = await DuckDBInstance.create(':memory:', {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      temp_directory: options.tempDirectory,
+      memory_limit: options.memoryLimit ?? '512MB',
+      threads: String(options.threads ?? 2),
+      preserve_insertion_order: 'false',
+    });
+    return new Engine(instance, await instance.connect());
+  }
+
+  async run(sql: string, params?: Record<string, DuckDBValue> | DuckDBValue[]): Promise<void> {
+    await this.connection.run(sql, params);
+  }
+
+  /** Rows as plain objects; BIGINT/HUGEINT come back as bigint, DATE as `YYYY-MM-DD` strings. */
+  async all<T = Record<string, unknown>>(
+    sql: string,
+    params?: Record<string, DuckDBValue> | DuckDBValue[],
+  ): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    const columns = reader.columnNames();
+    const types = reader.columnTypes();
+    return reader.getRows().map((row) => {
+      const out: Record<string, unknown> = {};
+      row.forEach((value, i) => {
+        const type = types[i]?.toString() ?? '';
+        out[columns[i]!] = value !== null && type === 'DATE' ? String(value) : value;
+      });
+      return out as T;
+    });
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Quotes a string as a SQL literal. */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** A SQL list literal of strings, e.g. for `read_parquet([...])` or `IN (...)`. */
+export function sqlList(values: readonly string[]): string {
+  return `[${values.map(sqlString).join(', ')}]`;
+}

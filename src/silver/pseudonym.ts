@@ -1,0 +1,83 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { ConflictError, UserError } from '../errors.js';
+import type { Lake } from '../storage/index.js';
+
+/** A user id as it arrived in Bronze. Never written to Silver, Gold, logs or tables. */
+export type RawUserId = string & { readonly __brand: 'RawUserId' };
+/** HMAC-SHA256 of a raw id under a secret key version: the only user identifier past Bronze. */
+export type Pseudonym = string & { readonly __brand: 'Pseudonym' };
+
+const BLOCK = 64;
+const LOCAL_KEY_OBJECT = 'keys/pseudonym-key.json';
+
+/** A pseudonymization key version; the bytes never leave this object except as HMAC pads for DuckDB. */
+export class PseudonymKey {
+  private constructor(
+    readonly version: string,
+    private readonly key: Buffer,
+  ) {}
+
+  static fromBytes(version: string, key: Buffer): PseudonymKey {
+    if (key.length < 32) throw new UserError('DP_PSEUDONYM_KEY must be at least 32 bytes (64 hex characters)');
+    return new PseudonymKey(version, key);
+  }
+
+  /** `HMAC-SHA256(key, rawId)` in hex. */
+  pseudonymize(raw: RawUserId): Pseudonym {
+    return createHmac('sha256', this.key).update(raw, 'utf8').digest('hex') as Pseudonym;
+  }
+
+  /**
+   * The inner and outer HMAC pads (RFC 2104) in hex, so DuckDB can compute the same HMAC in
+   * bulk as `sha256(opad || unhex(sha256(ipad || id)))`.
+   */
+  hmacPads(): { ipad: string; opad: string } {
+    let k = this.key;
+    if (k.length > BLOCK) k = createHash('sha256').update(k).digest(); // RFC 2104: long keys are hashed first
+    const padded = Buffer.alloc(BLOCK);
+    k.copy(padded);
+    const ipad = Buffer.alloc(BLOCK);
+    const opad = Buffer.alloc(BLOCK);
+    for (let i = 0; i < BLOCK; i++) {
+      ipad[i] = padded[i]! ^ 0x36;
+      opad[i] = padded[i]! ^ 0x5c;
+    }
+    return { ipad: ipad.toString('hex'), opad: opad.toString('hex') };
+  }
+}
+
+/** The SQL expression computing a pseudonym of VARCHAR column `col`, with `$ipad`/`$opad` parameters. */
+export function pseudonymSql(col: string): string {
+  return `sha256(unhex($opad) || unhex(sha256(unhex($ipad) || encode(${col}))))`;
+}
+
+/**
+ * The key from `DP_PSEUDONYM_KEY` (64+ hex characters, or base64 of 32+ bytes; version from
+ * `DP_PSEUDONYM_KEY_VERSION`, default `v1`); otherwise the local default: a random key created
+ * once under `private/keys/` of the lake and reused by every later run.
+ */
+export async function loadPseudonymKey(lake: Lake, env: NodeJS.ProcessEnv = process.env): Promise<PseudonymKey> {
+  const fromEnv = env.DP_PSEUDONYM_KEY;
+  const version = env.DP_PSEUDONYM_KEY_VERSION ?? 'v1';
+  if (fromEnv !== undefined && fromEnv !== '') return PseudonymKey.fromBytes(version, decodeKey(fromEnv));
+  const store = lake.objects('private');
+  const existing = await store.head(LOCAL_KEY_OBJECT);
+  if (!existing) {
+    const body = JSON.stringify({ version: 'v1', key: randomBytes(32).toString('hex'), created_at: new Date().toISOString() });
+    try {
+      await store.write(LOCAL_KEY_OBJECT, body, { ifNoneMatch: '*', contentType: 'application/json' });
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err; // another process created it first: use theirs
+    }
+  }
+  const parsed = JSON.parse((await store.read(LOCAL_KEY_OBJECT)).toString('utf8')) as { version: string; key: string };
+  return PseudonymKey.fromBytes(parsed.version, Buffer.from(parsed.key, 'hex'));
+}
+
+function decodeKey(text: string): Buffer {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]+$/.test(trimmed) && trimmed.length % 2 === 0) return Buffer.from(trimmed, 'hex');
+  const buf = Buffer.from(trimmed, 'base64');
+  if (buf.length === 0) throw new UserError('DP_PSEUDONYM_KEY is neither hex nor base64: generate one with `openssl rand -hex 32`');
+  return buf;
+}

@@ -1,0 +1,2 @@
+export * from './types.js';
+export { FsLake, FsObjectStore, FsTableStore } from './fs/index.js';
