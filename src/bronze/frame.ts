@@ -39,23 +39,24 @@ export async function frameNdjson(input: Readable, maxLineBytes: number, sink: L
   let pendingLen = 0;
   let oversize = false;
 
+  const finishOversize = (len: number): void => {
+    const head = Buffer.concat(pending).subarray(0, RAW_EXCERPT_BYTES).toString('utf8');
+    rejections.push({
+      line: lineNo,
+      reason_code: 'line_too_long',
+      reason: `line ${lineNo} is ${len} bytes, over the ${maxLineBytes}-byte limit (max_line_bytes); split the record or raise the limit`,
+      raw: head,
+    });
+    oversize = false;
+    pending = [];
+  };
   const finishLine = (parts: Buffer[], len: number): void => {
     lineNo++;
-    if (oversize) {
-      const head = Buffer.concat(parts).subarray(0, RAW_EXCERPT_BYTES).toString('utf8');
-      rejections.push({
-        line: lineNo,
-        reason_code: 'line_too_long',
-        reason: `line ${lineNo} is ${len} bytes, over the ${maxLineBytes}-byte limit (max_line_bytes); split the record or raise the limit`,
-        raw: head,
-      });
-      oversize = false;
-      return;
-    }
+    if (oversize) return finishOversize(len);
     let line = parts.length === 1 ? parts[0]! : Buffer.concat(parts, len);
     if (lineNo === 1 && line.subarray(0, 3).equals(BOM)) line = line.subarray(3);
     if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-    if (line.length === 0 || isBlank(line)) return;
+    if (line.length === 0 || isBlank(line, 0, line.length)) return;
     const problem = lineProblem(line);
     if (problem) {
       rejections.push({ line: lineNo, ...problem, raw: problem.reason_code === 'invalid_utf8' ? null : line.toString('utf8') });
@@ -70,8 +71,27 @@ export async function frameNdjson(input: Readable, maxLineBytes: number, sink: L
     for await (const chunk of source as AsyncIterable<Buffer>) {
       bytes += chunk.length;
       let start = 0;
+      const firstNl = chunk.indexOf(NL);
+      const lastNl = firstNl === -1 ? -1 : chunk.lastIndexOf(NL);
+      // Complete lines strictly inside this chunk, checked in bulk: when the region is clean
+      // (valid UTF-8, no NUL/\x01/CR bytes), its lines skip the per-line checks.
+      const fastFrom = firstNl + 1;
+      const fastClean = lastNl > firstNl && regionIsClean(chunk.subarray(fastFrom, lastNl));
       for (;;) {
         const nl = chunk.indexOf(NL, start);
+        if (fastClean && start >= fastFrom && nl !== -1 && nl <= lastNl) {
+          lineNo++;
+          if (nl - start > maxLineBytes) {
+            oversize = true;
+            pending.push(chunk.subarray(start, start + RAW_EXCERPT_BYTES));
+            finishOversize(nl - start);
+          } else if (nl > start && !isBlank(chunk, start, nl)) {
+            sink.line(lineNo, chunk.subarray(start, nl));
+            staged++;
+          }
+          start = nl + 1;
+          continue;
+        }
         const end = nl === -1 ? chunk.length : nl;
         const piece = chunk.subarray(start, end);
         const total = pendingLen + piece.length;
@@ -117,9 +137,16 @@ export async function frameNdjson(input: Readable, maxLineBytes: number, sink: L
   return { records: staged + rejections.length, staged, rejections, bytes };
 }
 
-function isBlank(line: Buffer): boolean {
-  for (const b of line) if (b !== 0x20 && b !== 0x09 && b !== CR) return false;
+function isBlank(buf: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const b = buf[i];
+    if (b !== 0x20 && b !== 0x09 && b !== CR) return false;
+  }
   return true;
+}
+
+function regionIsClean(region: Buffer): boolean {
+  return region.indexOf(0x00) === -1 && region.indexOf(0x01) === -1 && region.indexOf(CR) === -1 && isUtf8(region);
 }
 
 function lineProblem(line: Buffer): Pick<Rejection, 'reason_code' | 'reason'> | undefined {

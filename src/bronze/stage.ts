@@ -79,10 +79,10 @@ async function stageOne(
   }
 }
 
-/** Writes staged lines in large batches (one syscall per ~1 MiB), honouring backpressure. */
+/** Writes staged lines through one reused 1 MiB buffer (no allocation per line), honouring backpressure. */
 class BufferedLineWriter implements LineSink {
   private stream: WriteStream | undefined;
-  private parts: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(1 << 20);
   private size = 0;
   private closed: Promise<void> | undefined;
   private readonly prefix: string;
@@ -91,14 +91,18 @@ class BufferedLineWriter implements LineSink {
     private readonly path: string,
     index: number,
   ) {
-    this.prefix = `${index}${String.fromCharCode(SEP)}`;
+    this.prefix = `${index}${STAGE_SEPARATOR}`;
   }
 
   line(lineNo: number, text: Buffer): void {
-    const head = Buffer.from(`${this.prefix}${lineNo}${String.fromCharCode(SEP)}`);
-    this.parts.push(head, text, NEWLINE);
-    this.size += head.length + text.length + 1;
-    if (this.size >= 1 << 20) this.flush();
+    const need = this.prefix.length + 21 + text.length;
+    if (this.size + need > this.buf.length) {
+      this.flush();
+      if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need);
+    }
+    this.size += this.buf.write(`${this.prefix}${lineNo}${STAGE_SEPARATOR}`, this.size, 'latin1');
+    this.size += text.copy(this.buf, this.size);
+    this.buf[this.size++] = 0x0a;
   }
 
   ready(): Promise<void> {
@@ -109,8 +113,7 @@ class BufferedLineWriter implements LineSink {
   private flush(): void {
     if (this.size === 0) return;
     this.stream ??= createWriteStream(this.path);
-    this.stream.write(Buffer.concat(this.parts, this.size));
-    this.parts = [];
+    this.stream.write(Buffer.from(this.buf.subarray(0, this.size)));
     this.size = 0;
   }
 
@@ -125,4 +128,3 @@ class BufferedLineWriter implements LineSink {
   }
 }
 
-const NEWLINE = Buffer.from('\n');

@@ -1,5 +1,3 @@
-import type { PipelineConfig } from './schema.js';
-
 /**
  * The built-in config: the two seed analyses. Each visitor contributes at most one session
  * per month to each (L0 = Linf = 1), and each spends ε = 1 per monthly release.
@@ -36,6 +34,4 @@ export const DEFAULT_CONFIG_INPUT = {
       window: 'month',
     },
   ],
-} as const satisfies Record<string, unknown> & { analyses: readonly unknown[] } & Partial<
-    Record<keyof PipelineConfig, unknown>
-  >;
+} as const;

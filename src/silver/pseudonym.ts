@@ -4,10 +4,14 @@ import type { Lake } from '../storage/index.js';
 
 /** A user id as it arrived in Bronze. Never written to Silver, Gold, logs or tables. */
 export type RawUserId = string & { readonly __brand: 'RawUserId' };
-/** HMAC-SHA256 of a raw id under a secret key version: the only user identifier past Bronze. */
+/**
+ * HMAC-SHA256 of a raw id under a secret key version, truncated to 128 bits (32 hex characters;
+ * RFC 2104 §5 allows truncation to half the hash): the only user identifier past Bronze.
+ */
 export type Pseudonym = string & { readonly __brand: 'Pseudonym' };
 
 const BLOCK = 64;
+const PSEUDONYM_HEX = 32;
 const LOCAL_KEY_OBJECT = 'keys/pseudonym-key.json';
 
 /** A pseudonymization key version; the bytes never leave this object except as HMAC pads for DuckDB. */
@@ -22,9 +26,9 @@ export class PseudonymKey {
     return new PseudonymKey(version, key);
   }
 
-  /** `HMAC-SHA256(key, rawId)` in hex. */
+  /** `HMAC-SHA256(key, rawId)`, first 128 bits, in hex. */
   pseudonymize(raw: RawUserId): Pseudonym {
-    return createHmac('sha256', this.key).update(raw, 'utf8').digest('hex') as Pseudonym;
+    return createHmac('sha256', this.key).update(raw, 'utf8').digest('hex').slice(0, PSEUDONYM_HEX) as Pseudonym;
   }
 
   /**
@@ -48,7 +52,7 @@ export class PseudonymKey {
 
 /** The SQL expression computing a pseudonym of VARCHAR column `col`, with `$ipad`/`$opad` parameters. */
 export function pseudonymSql(col: string): string {
-  return `sha256(unhex($opad) || unhex(sha256(unhex($ipad) || encode(${col}))))`;
+  return `left(sha256(unhex($opad) || unhex(sha256(unhex($ipad) || encode(${col})))), ${PSEUDONYM_HEX})`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { RejectionCode } from '../bronze/rejection.js';
 import { pseudonymSql } from './pseudonym.js';
 
 /**
@@ -39,15 +40,6 @@ export const DEVICE_CATEGORIES = ['desktop', 'mobile', 'tablet'] as const;
 export const CONTINENTS = ['Africa', 'Americas', 'Asia', 'Europe', 'Oceania', '(not set)'] as const;
 export const NOT_SET = '(not set)';
 const MAX_TEXT = 256;
-const INT = `'^[0-9]{1,12}$'`;
-
-/** Step 1: extract raw fields (still text) from every staged line. */
-export const EXTRACT_SQL = `
-CREATE OR REPLACE TEMP TABLE extracted AS
-SELECT blob, line_no, line, ok_json,
-       CASE WHEN ok_json AND json_type(line) = 'OBJECT'
-            THEN json_extract_string(line, [${PATHS.map((p) => `'${p}'`).join(', ')}]) END AS f
-FROM (SELECT blob, line_no, line, json_valid(line) AS ok_json FROM staged)`;
 
 interface Field {
   readonly name: string;
@@ -55,126 +47,128 @@ interface Field {
 }
 
 const userId: Field = { name: 'fullVisitorId', expr: `coalesce(${at('$.fullVisitorId')}, ${at('$.user_id')})` };
-const counters: readonly Field[] = [
-  { name: 'totals.hits', expr: `coalesce(${at('$.totals.hits')}, ${at('$.summary.num_hits')})` },
-  { name: 'totals.pageviews', expr: `coalesce(${at('$.totals.pageviews')}, ${at('$.summary.num_pageviews')})` },
-  { name: 'totals.timeOnSite', expr: at('$.totals.timeOnSite') },
-  { name: 'summary.total_time_on_page', expr: at('$.summary.total_time_on_page') },
-  { name: 'totals.bounces', expr: at('$.totals.bounces') },
-  { name: 'totals.transactions', expr: at('$.totals.transactions') },
-  { name: 'totals.transactionRevenue', expr: at('$.totals.transactionRevenue') },
-  { name: 'totals.newVisits', expr: at('$.totals.newVisits') },
-  { name: 'visitNumber', expr: at('$.visitNumber') },
+/** Counters: [json path(s) expression, column alias of the raw text, name in messages]. */
+const counters: readonly (Field & { readonly alias: string })[] = [
+  { alias: 'c_hits', name: 'totals.hits', expr: `coalesce(${at('$.totals.hits')}, ${at('$.summary.num_hits')})` },
+  { alias: 'c_pageviews', name: 'totals.pageviews', expr: `coalesce(${at('$.totals.pageviews')}, ${at('$.summary.num_pageviews')})` },
+  { alias: 'c_tos', name: 'totals.timeOnSite', expr: at('$.totals.timeOnSite') },
+  { alias: 'c_top', name: 'summary.total_time_on_page', expr: at('$.summary.total_time_on_page') },
+  { alias: 'c_bounces', name: 'totals.bounces', expr: at('$.totals.bounces') },
+  { alias: 'c_transactions', name: 'totals.transactions', expr: at('$.totals.transactions') },
+  { alias: 'c_revenue', name: 'totals.transactionRevenue', expr: at('$.totals.transactionRevenue') },
+  { alias: 'c_new', name: 'totals.newVisits', expr: at('$.totals.newVisits') },
+  { alias: 'c_visit_number', name: 'visitNumber', expr: at('$.visitNumber') },
 ];
-const texts: readonly Field[] = [
-  { name: 'trafficSource.source', expr: at('$.trafficSource.source') },
-  { name: 'trafficSource.campaign', expr: at('$.trafficSource.campaign') },
-  { name: 'device.browser', expr: at('$.device.browser') },
-  { name: 'geoNetwork.country', expr: at('$.geoNetwork.country') },
-  { name: 'channelGrouping', expr: at('$.channelGrouping') },
+const texts: readonly (Field & { readonly alias: string })[] = [
+  { alias: 't_source', name: 'trafficSource.source', expr: at('$.trafficSource.source') },
+  { alias: 't_campaign', name: 'trafficSource.campaign', expr: at('$.trafficSource.campaign') },
+  { alias: 't_browser', name: 'device.browser', expr: at('$.device.browser') },
+  { alias: 't_country', name: 'geoNetwork.country', expr: at('$.geoNetwork.country') },
+  { alias: 't_channel', name: 'channelGrouping', expr: at('$.channelGrouping') },
 ];
 /** `device` may be an object or a bare string meaning the category (the event shape). */
-const deviceCategory = `lower(trim(coalesce(${at('$.device.deviceCategory')}, CASE WHEN left(${at('$.device')}, 1) <> '{' THEN ${at('$.device')} END)))`;
-const continent = `trim(${at('$.geoNetwork.continent')})`;
-const dateText = at('$.date');
-const visitId = at('$.visitId');
-const visitStart = at('$.visitStartTime');
+const deviceExpr = `lower(trim(coalesce(${at('$.device.deviceCategory')}, CASE WHEN left(${at('$.device')}, 1) <> '{' THEN ${at('$.device')} END)))`;
 
-const quoteValue = (expr: string): string => `left(to_json(${expr})::VARCHAR, 80)`;
+const quoteValue = (col: string): string => `left(to_json(${col})::VARCHAR, 80)`;
+const isCount = (col: string): string => `regexp_full_match(${col}, '[0-9]{1,12}')`;
 
-/** Reason for the first failed check, or NULL: [code, message] pairs in order. */
-function checks(): [string, string, string][] {
-  const list: [string, string, string][] = [
-    ['NOT ok_json', 'not_json', `'line is not valid JSON'`],
-    ['f IS NULL', 'not_object', `'line is JSON but not an object'`],
-    [`${userId.expr} IS NULL OR trim(${userId.expr}) = ''`, 'missing_field', `'fullVisitorId: missing (the user id is required)'`],
-    [`length(${userId.expr}) > 128`, 'out_of_range', `'fullVisitorId: longer than 128 characters'`],
-    [`${visitId} IS NULL OR ${visitId} = ''`, 'missing_field', `'visitId: missing (the session id is required)'`],
-    [`NOT regexp_full_match(${visitId}, '[0-9]{1,20}')`, 'invalid_integer', `'visitId: ' || ${quoteValue(visitId)} || ' is not an integer id'`],
-    [`${dateText} IS NULL`, 'missing_field', `'date: missing (YYYYMMDD required)'`],
+/** The checks, in order: the first that holds rejects the line. [condition, code, message]. */
+function checks(): [string, RejectionCode, string][] {
+  const list: [string, RejectionCode, string][] = [
+    ['f IS NULL', 'not_json', `'line is not valid JSON'`],
+    [`left(ltrim(line), 1) <> '{'`, 'not_object', `'line is JSON but not an object'`],
+    [`u IS NULL OR trim(u) = ''`, 'missing_field', `'fullVisitorId: missing (the user id is required)'`],
+    [`length(u) > 128`, 'out_of_range', `'fullVisitorId: longer than 128 characters'`],
+    [`visit_id IS NULL OR visit_id = ''`, 'missing_field', `'visitId: missing (the session id is required)'`],
+    [`NOT regexp_full_match(visit_id, '[0-9]{1,20}')`, 'invalid_integer', `'visitId: ' || ${quoteValue('visit_id')} || ' is not an integer id'`],
+    [`date_text IS NULL`, 'missing_field', `'date: missing (YYYYMMDD required)'`],
     [
-      `NOT regexp_full_match(${dateText}, '(19[7-9][0-9]|2[01][0-9][0-9])[01][0-9][0-3][0-9]') OR try_strptime(${dateText}, '%Y%m%d') IS NULL`,
+      `NOT regexp_full_match(date_text, '(19[7-9][0-9]|2[01][0-9][0-9])(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])') OR try_strptime(date_text, '%Y%m%d') IS NULL`,
       'invalid_date',
-      `'date: ' || ${quoteValue(dateText)} || ' is not a valid YYYYMMDD date'`,
+      `'date: ' || ${quoteValue('date_text')} || ' is not a valid YYYYMMDD date'`,
     ],
-    [`${visitStart} IS NULL`, 'missing_field', `'visitStartTime: missing (Unix seconds required)'`],
-    [`NOT regexp_full_match(${visitStart}, '[0-9]{1,11}')`, 'invalid_integer', `'visitStartTime: ' || ${quoteValue(visitStart)} || ' is not Unix seconds'`],
+    [`start_text IS NULL`, 'missing_field', `'visitStartTime: missing (Unix seconds required)'`],
+    [`NOT regexp_full_match(start_text, '[0-9]{1,11}')`, 'invalid_integer', `'visitStartTime: ' || ${quoteValue('start_text')} || ' is not Unix seconds'`],
   ];
   for (const c of counters) {
     list.push([
-      `${c.expr} IS NOT NULL AND NOT regexp_full_match(${c.expr}, ${INT})`,
+      `${c.alias} IS NOT NULL AND NOT ${isCount(c.alias)}`,
       'invalid_integer',
-      `'${c.name}: ' || ${quoteValue(c.expr)} || ' is not a non-negative integer'`,
+      `'${c.name}: ' || ${quoteValue(c.alias)} || ' is not a non-negative integer'`,
     ]);
   }
   for (const t of texts) {
-    list.push([`length(${t.expr}) > ${MAX_TEXT}`, 'out_of_range', `'${t.name}: longer than ${MAX_TEXT} characters'`]);
+    list.push([`length(${t.alias}) > ${MAX_TEXT}`, 'out_of_range', `'${t.name}: longer than ${MAX_TEXT} characters'`]);
   }
   list.push([
-    `${deviceCategory} IS NOT NULL AND ${deviceCategory} NOT IN ('', ${DEVICE_CATEGORIES.map((d) => `'${d}'`).join(', ')}, '(not set)')`,
+    `device IS NOT NULL AND device NOT IN ('', ${DEVICE_CATEGORIES.map((d) => `'${d}'`).join(', ')}, '(not set)')`,
     'invalid_enum',
-    `'device.deviceCategory: ' || ${quoteValue(deviceCategory)} || ' is not one of ${DEVICE_CATEGORIES.join(', ')}'`,
+    `'device.deviceCategory: ' || ${quoteValue('device')} || ' is not one of ${DEVICE_CATEGORIES.join(', ')}'`,
   ]);
   list.push([
-    `${continent} IS NOT NULL AND ${continent} NOT IN ('', ${CONTINENTS.map((c) => `'${c}'`).join(', ')})`,
+    `continent IS NOT NULL AND continent NOT IN ('', ${CONTINENTS.map((c) => `'${c}'`).join(', ')})`,
     'invalid_enum',
-    `'geoNetwork.continent: ' || ${quoteValue(continent)} || ' is not one of ${CONTINENTS.join(', ')}'`,
+    `'geoNetwork.continent: ' || ${quoteValue('continent')} || ' is not one of ${CONTINENTS.join(', ')}'`,
   ]);
   return list;
 }
 
-const caseOf = (pick: 1 | 2): string =>
-  `CASE ${checks()
-    .map((c) => `WHEN ${c[0]} THEN ${pick === 1 ? `'${c[1]}'` : c[2]}`)
-    .join('\n         ')} END`;
-
-/** Step 2: classify each line as valid or rejected (first failing check wins). */
-export const VALIDATE_SQL = `
-CREATE OR REPLACE TEMP TABLE validated AS
-SELECT blob, line_no, line, f, ${caseOf(1)} AS reason_code, ${caseOf(2)} AS reason
-FROM extracted`;
-
-const textOrNotSet = (expr: string): string => `coalesce(nullif(trim(${expr}), ''), '${NOT_SET}')`;
-const int = (expr: string, type = 'BIGINT'): string => `CAST(${expr} AS ${type})`;
+const textOrNotSet = (col: string): string => `coalesce(nullif(trim(${col}), ''), '${NOT_SET}')`;
+const int = (col: string, type = 'BIGINT'): string => `CAST(${col} AS ${type})`;
 
 /**
- * Step 3: typed rows for valid lines, pseudonymized (`$ipad`, `$opad`), with `copy_rank` = 1
- * for the copy of each (user, session) key that wins inside this batch: the earliest `date`
- * (the day the session started; GA360 writes sessions crossing midnight to both days' tables),
- * then blob order, then line order.
+ * One streaming pass over the staged lines (`staged_lines`, a view): each line is parsed once,
+ * checked, and either typed and pseudonymized (`$ipad`, `$opad`) or given its rejection reason.
+ * Only rejected lines keep their raw text. The result is the temp table `parsed`.
  */
-export function typedSql(keyVersion: string): string {
-  const pseudonym = pseudonymSql(userId.expr);
-  const timeMs = `coalesce(${int(at('$.totals.timeOnSite'))} * 1000, ${int(at('$.summary.total_time_on_page'))})`;
+export function parseSql(keyVersion: string): string {
+  const list = checks();
+  const failed = `CASE ${list.map((c, i) => `WHEN ${c[0]} THEN ${i}`).join('\n      ')} END`;
+  const codes = `[${list.map((c) => `'${c[1]}'`).join(', ')}]`;
+  const reason = `CASE failed ${list.map((c, i) => `WHEN ${i} THEN ${c[2]}`).join('\n      ')} END`;
+  const ok = 'failed IS NULL';
+  const timeMs = `coalesce(${int('c_tos')} * 1000, ${int('c_top')})`;
+  const silver = (expr: string): string => `CASE WHEN ${ok} THEN ${expr} END`;
   return `
-CREATE OR REPLACE TEMP TABLE typed AS
-SELECT *, row_number() OVER (PARTITION BY user_pseudonym, session_id ORDER BY date, blob, line_no) AS copy_rank
-FROM (
-  SELECT
-    blob, line_no,
-    CAST(strptime(${dateText}, '%Y%m%d') AS DATE) AS date,
-    ${visitId} AS session_id,
-    ${pseudonym} AS user_pseudonym,
-    '${keyVersion.replace(/'/g, "''")}' AS key_version,
-    ${int(at('$.visitNumber'), 'INTEGER')} AS visit_number,
-    CAST(make_timestamp(${int(visitStart)} * 1000000) AS TIMESTAMP) AS visit_start_time,
-    CASE WHEN ${continent} IS NULL OR ${continent} = '' THEN '${NOT_SET}' ELSE ${continent} END AS continent,
-    ${textOrNotSet(at('$.geoNetwork.country'))} AS country,
-    CASE WHEN ${deviceCategory} IS NULL OR ${deviceCategory} = '' THEN '${NOT_SET}' ELSE ${deviceCategory} END AS device_category,
-    ${textOrNotSet(at('$.device.browser'))} AS browser,
-    ${textOrNotSet(at('$.channelGrouping'))} AS channel,
-    ${textOrNotSet(at('$.trafficSource.source'))} AS traffic_source,
-    ${textOrNotSet(at('$.trafficSource.campaign'))} AS campaign,
-    coalesce(${int(counters[0]!.expr, 'INTEGER')}, 0) AS hits,
-    ${int(counters[1]!.expr, 'INTEGER')} AS pageviews,
-    ${timeMs} AS time_on_site_ms,
-    coalesce(${int(at('$.totals.bounces'), 'INTEGER')}, 0) AS bounces,
-    coalesce(${int(at('$.totals.transactions'), 'INTEGER')}, 0) AS transactions,
-    coalesce(${int(at('$.totals.transactionRevenue'))}, 0) AS revenue_micros,
-    coalesce(${int(at('$.totals.newVisits'), 'INTEGER')}, 0) = 1 AS new_visit
-  FROM validated
-  WHERE reason_code IS NULL
-)`;
+CREATE OR REPLACE TEMP TABLE parsed AS
+WITH e AS (
+  SELECT blob, line_no, line, try(json_extract_string(line, [${PATHS.map((p) => `'${p}'`).join(', ')}])) AS f
+  FROM staged_lines
+), t AS (
+  SELECT blob, line_no, line, f,
+    ${userId.expr} AS u, ${at('$.visitId')} AS visit_id, ${at('$.date')} AS date_text, ${at('$.visitStartTime')} AS start_text,
+    ${counters.map((c) => `${c.expr} AS ${c.alias}`).join(', ')},
+    ${texts.map((c) => `${c.expr} AS ${c.alias}`).join(', ')},
+    ${deviceExpr} AS device, trim(${at('$.geoNetwork.continent')}) AS continent
+  FROM e
+), v AS (
+  SELECT *, ${failed} AS failed FROM t
+)
+SELECT blob, line_no,
+  ${codes}[failed + 1] AS reason_code,
+  CASE WHEN NOT (${ok}) THEN ${reason} END AS reason,
+  CASE WHEN NOT (${ok}) THEN line END AS raw,
+  ${silver("CAST(strptime(date_text, '%Y%m%d') AS DATE)")} AS date,
+  ${silver('visit_id')} AS session_id,
+  ${silver(pseudonymSql('u'))} AS user_pseudonym,
+  ${silver(`'${keyVersion.replace(/'/g, "''")}'`)} AS key_version,
+  ${silver(int('c_visit_number', 'INTEGER'))} AS visit_number,
+  ${silver(`CAST(make_timestamp(${int('start_text')} * 1000000) AS TIMESTAMP)`)} AS visit_start_time,
+  ${silver(`CASE WHEN continent IS NULL OR continent = '' THEN '${NOT_SET}' ELSE continent END`)} AS continent,
+  ${silver(textOrNotSet('t_country'))} AS country,
+  ${silver(`CASE WHEN device IS NULL OR device = '' THEN '${NOT_SET}' ELSE device END`)} AS device_category,
+  ${silver(textOrNotSet('t_browser'))} AS browser,
+  ${silver(textOrNotSet('t_channel'))} AS channel,
+  ${silver(textOrNotSet('t_source'))} AS traffic_source,
+  ${silver(textOrNotSet('t_campaign'))} AS campaign,
+  ${silver(`coalesce(${int('c_hits', 'INTEGER')}, 0)`)} AS hits,
+  ${silver(int('c_pageviews', 'INTEGER'))} AS pageviews,
+  ${silver(timeMs)} AS time_on_site_ms,
+  ${silver(`coalesce(${int('c_bounces', 'INTEGER')}, 0)`)} AS bounces,
+  ${silver(`coalesce(${int('c_transactions', 'INTEGER')}, 0)`)} AS transactions,
+  ${silver(`coalesce(${int('c_revenue')}, 0)`)} AS revenue_micros,
+  ${silver(`coalesce(${int('c_new', 'INTEGER')}, 0) = 1`)} AS new_visit
+FROM v`;
 }
 
 /** The Silver columns, in file order. */

@@ -21,6 +21,7 @@ export async function testContext(lake: Lake, config?: PipelineConfig): Promise<
     log: silentLogger(),
     progress: () => {},
     now: new Date(),
+    timings: {},
   };
   return {
     ctx,

@@ -1,8 +1,6 @@
-import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError, PreconditionFailedError, UserError } from '../../errors.js';
 import type { ContainerName, ObjectInfo, ObjectStore, OperationOptions, WriteOptions } from '../types.js';
@@ -100,9 +98,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async uploadFile(localPath: string, key: string, options: WriteOptions = {}): Promise<ObjectInfo> {
-    return this.place(key, options, async (tmp) => {
-      await pipeline(createReadStream(localPath), createWriteStream(tmp));
-    });
+    return this.place(key, options, (tmp) => copyFile(localPath, tmp));
   }
 
   async downloadFile(key: string, localPath: string): Promise<void> {

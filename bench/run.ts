@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: the pipeline against a plain non-private DuckDB baseline, measured in the
+ * same run on this machine, reported as ratios.
+ *   1. the full GA360 year (../shared/data/ga360/bronze: 901,097 sessions in 365 files);
+ *   2. BENCH_SYNTHETIC_SESSIONS synthetic sessions (default 10,000,000; set 0 to skip).
+ * Results go to stdout and bench/out/results.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate } from '../src/generate/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+const worker = join(here, 'worker.js');
+const ga360 = process.env.BENCH_GA360_DIR ?? resolve(repo, '..', 'shared', 'data', 'ga360', 'bronze');
+const syntheticSessions = Number(process.env.BENCH_SYNTHETIC_SESSIONS ?? 10_000_000);
+
+interface Measured {
+  ms: number;
+  phases: Record<string, number>;
+  maxRssMiB: number;
+  records?: number;
+  silver?: number;
+}
+
+function measure(args: string[]): Measured {
+  const out = execFileSync(process.execPath, [worker, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Measured;
+}
+
+const rate = (n: number, ms: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en-US')} sessions/s`;
+
+async function compare(name: string, bronzeDir: string, sessions: number): Promise<Record<string, unknown>> {
+  const work = await mkdtemp(join(tmpdir(), `dp-bench-${name}-`));
+  try {
+    const lake = join(work, 'lake');
+    await mkdir(join(lake, 'bronze'), { recursive: true });
+    await cp(bronzeDir, join(lake, 'bronze', name), { recursive: true });
+    const base = measure(['baseline', `${bronzeDir}/**/*.ndjson.gz`, join(work, 'baseline')]);
+    const ours = measure(['pipeline', lake]);
+    const b2s = ours.phases.bronze_to_silver ?? 0;
+    const s2g = ours.phases.silver_to_gold ?? 0;
+    const row = {
+      dataset: name,
+      sessions,
+      pipeline: { total_ms: ours.ms, bronze_to_silver_ms: b2s, silver_to_gold_ms: s2g, peak_rss_mib: ours.maxRssMiB },
+      baseline: { total_ms: base.ms, bronze_to_silver_ms: base.phases.bronze_to_silver, silver_to_gold_ms: base.phases.silver_to_gold, peak_rss_mib: base.maxRssMiB },
+      ratio_total: +(ours.ms / base.ms).toFixed(2),
+    };
+    console.log(`\n== ${name}: ${sessions.toLocaleString('en-US')} sessions`);
+    console.log(`  pipeline  total ${ours.ms} ms  (Bronze→Silver ${b2s} ms = ${rate(sessions, b2s)}; Silver→Gold ${s2g} ms = ${rate(sessions, s2g)})  peak RSS ${ours.maxRssMiB} MiB`);
+    console.log(`  baseline  total ${base.ms} ms  (NDJSON→Parquet ${base.phases.bronze_to_silver} ms = ${rate(sessions, base.phases.bronze_to_silver!)}; group-bys ${base.phases.silver_to_gold} ms)  peak RSS ${base.maxRssMiB} MiB`);
+    console.log(`  ratio     pipeline / baseline = ${row.ratio_total}×`);
+    return row;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+const results: Record<string, unknown>[] = [];
+if (await stat(ga360).catch(() => undefined)) {
+  results.push(await compare('ga360', ga360, 901_097));
+} else {
+  console.log(`GA360 data not found at ${ga360} (set BENCH_GA360_DIR); skipping`);
+}
+if (syntheticSessions > 0) {
+  const gen = await mkdtemp(join(tmpdir(), 'dp-bench-gen-'));
+  try {
+    const days = 62;
+    const t0 = performance.now();
+    const g = await generate({ out: gen, days, users: Math.ceil(syntheticSessions / 2), seed: 'bench', sessionsPerUserPerMonth: 1 });
+    console.log(`\ngenerated ${g.sessions.toLocaleString('en-US')} synthetic sessions in ${Math.round(performance.now() - t0)} ms`);
+    results.push(await compare('synthetic', join(gen, 'bronze', 'synthetic'), g.sessions));
+  } finally {
+    await rm(gen, { recursive: true, force: true });
+  }
+}
+await mkdir(join(repo, 'bench', 'out'), { recursive: true });
+await writeFile(join(repo, 'bench', 'out', 'results.json'), JSON.stringify({ measured_at: new Date().toISOString(), results }, null, 2));

@@ -1,0 +1,59 @@
+import { sqlList, sqlString } from '../engine/duckdb.js';
+import type { AnalysisPlan } from './plan.js';
+
+/**
+ * Compiles an analysis's contribution bounding and per-partition aggregation to DuckDB SQL.
+ * Same plan as `boundContributions` in dp/ (the reference implementation a test holds this to):
+ * per (user, partition) keep the Linf rows with the smallest md5(salt|user|partition|row), then
+ * per user keep the L0 partitions with the smallest md5(salt|user|partition). A user's kept
+ * rows depend on that user's rows alone, which is all the sensitivity bound needs.
+ *
+ * Result columns: `pk` (VARCHAR), `count` (rows kept), `normalized_sum` (means only: the sum of
+ * 2·q(x) − (loUnits + hiUnits) over kept rows, q the value rounded to the mechanism's grid).
+ */
+export function boundedAggregateSql(
+  plan: AnalysisPlan,
+  files: readonly string[],
+  window: { start: string; end: string },
+  salt: string,
+): string {
+  const s = sqlString(salt);
+  const linf = plan.bounds.maxContributionsPerPartition;
+  const l0 = plan.bounds.maxPartitionsContributed;
+  let valueSelect = '';
+  let valueFilter = '';
+  let normExpr = '0';
+  if (plan.kind === 'mean') {
+    const m = plan.mechanism;
+    const g = m.granularity;
+    const clamped = `greatest(least(CAST(v AS DOUBLE), ${m.hi}), ${m.lo})`;
+    // q(x) = round(clamp(x)/g) kept inside the grid bounds; floor(y + 0.5) is JavaScript's Math.round.
+    const q = `least(greatest(CAST(floor(${clamped} / ${g} + 0.5) AS HUGEINT), ${m.loUnits}), ${m.hiUnits})`;
+    valueSelect = `, ${plan.valueColumn} AS v`;
+    valueFilter = ` AND ${plan.valueColumn} IS NOT NULL`;
+    normExpr = `2 * ${q} - ${m.loUnits + m.hiUnits}`;
+  }
+  return `
+WITH src AS (
+  SELECT user_pseudonym AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk${valueSelect}
+  FROM read_parquet(${sqlList(files)}, hive_partitioning = false)
+  WHERE date BETWEEN DATE ${sqlString(window.start)} AND DATE ${sqlString(window.end)}
+    AND ${plan.partitionBy} IN (${plan.publicPartitions.map(sqlString).join(', ')})${valueFilter}
+),
+linf AS (
+  SELECT * FROM (
+    SELECT *, row_number() OVER (PARTITION BY pid, pk ORDER BY md5(${s} || '|' || pid || '|' || pk || '|' || rid)) AS r
+    FROM src)
+  WHERE r <= ${linf}
+),
+per_user AS (
+  SELECT pid, pk, count(*) AS c, sum(${normExpr}) AS s FROM linf GROUP BY pid, pk
+),
+l0 AS (
+  SELECT * FROM (
+    SELECT *, row_number() OVER (PARTITION BY pid ORDER BY md5(${s} || '|' || pid || '|' || pk)) AS r
+    FROM per_user)
+  WHERE r <= ${l0}
+)
+SELECT pk, CAST(sum(c) AS HUGEINT) AS count, CAST(sum(s) AS HUGEINT) AS normalized_sum FROM l0 GROUP BY pk ORDER BY pk`;
+}

@@ -1,0 +1,66 @@
+/**
+ * The Gold release contract (`dp-pipeline/release@1`): what analysts and dashboards parse.
+ * Every field here is either a DP output or a public parameter; nothing raw can be expressed.
+ *
+ * @example
+ * ```json
+ * { "schema": "dp-pipeline/release@1", "analysis": "sessions_per_continent", "statistic": "count",
+ *   "privacy_unit": "user", "window": { "start": "2016-08-01", "end": "2016-08-31" },
+ *   "privacy": { "epsilon": 1, "delta": 0, "mechanism": "discrete_laplace", "noise_scale": 1,
+ *                "max_partitions_contributed": 1, "max_contributions_per_partition": 1 },
+ *   "partitions": [{ "key": "Americas", "value": 41234, "ci95": [41231, 41237] }],
+ *   "created_at": "2026-11-23T09:00:00.000Z", "run_id": "20261123T090000Z-ab12cd" }
+ * ```
+ */
+export const RELEASE_SCHEMA = 'dp-pipeline/release@1' as const;
+
+export type Statistic = 'count' | 'mean';
+
+export interface ReleaseWindow {
+  /** First day of the window, inclusive, `YYYY-MM-DD`. */
+  readonly start: string;
+  /** Last day of the window, inclusive, `YYYY-MM-DD`. */
+  readonly end: string;
+}
+
+export interface ReleasePrivacy {
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly mechanism: 'discrete_laplace';
+  /** Scale of the noise added to the released value (for a mean: to the count; see `sum_noise_scale`). */
+  readonly noise_scale: number;
+  readonly max_partitions_contributed: number;
+  readonly max_contributions_per_partition: number;
+  /** Means only: the value bounds every contribution was clamped to. */
+  readonly bounds?: readonly [number, number];
+  /** Means only: unit of the value, e.g. `ms`. */
+  readonly unit?: string;
+  /** Means only: noise scale of the normalized sum, in the value's unit. */
+  readonly sum_noise_scale?: number;
+  /** Means only: the grid (a power of two, in the value's unit) values were rounded to before noise. */
+  readonly granularity?: number;
+  /** How `ci95` was derived, in words an analyst can check. */
+  readonly interval_method: string;
+}
+
+export interface ReleasePartition {
+  readonly key: string;
+  readonly value: number;
+  readonly ci95: readonly [number, number];
+}
+
+export interface Release {
+  readonly schema: typeof RELEASE_SCHEMA;
+  readonly analysis: string;
+  readonly statistic: Statistic;
+  readonly privacy_unit: 'user';
+  readonly window: ReleaseWindow;
+  readonly privacy: ReleasePrivacy;
+  /** Human-readable description of the released quantity, e.g. "sessions" or "average session duration". */
+  readonly description: string;
+  /** The privacy guarantee in plain words, for people reading the release. */
+  readonly guarantee: string;
+  readonly partitions: readonly ReleasePartition[];
+  readonly created_at: string;
+  readonly run_id: string;
+}

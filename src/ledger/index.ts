@@ -1,0 +1,1 @@
+export { BudgetLedger, type BudgetState } from './budget.js';

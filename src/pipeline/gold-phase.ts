@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { computeRelease, isClosed, monthWindow, monthsOf, planAll, type AnalysisPlan, type Window } from '../analyses/index.js';
+import { newSamplingSalt, type RandomSource } from '../dp/index.js';
+import { renderReleaseChart } from '../gold/plot/index.js';
+import { GoldStore, releaseKeys } from '../gold/store.js';
+import { BudgetLedger } from '../ledger/index.js';
+import { dateOfSilverKey } from '../silver/paths.js';
+import type { RunContext } from './context.js';
+import { localCopies } from './local-files.js';
+import { committedSilverFiles } from './recovery.js';
+import type { ReleaseSummary } from './report.js';
+
+/** Budget ledger metric for Gold analyses (DAU/MAU get their own). */
+export const ANALYSES_METRIC = 'analyses';
+
+export interface GoldPhaseResult {
+  readonly releases: ReleaseSummary[];
+  readonly epsilonSpent: number;
+  /** Months that already had a release before this run. */
+  readonly previouslyReleasedMonths: Set<string>;
+}
+
+interface Pending {
+  readonly plan: AnalysisPlan;
+  readonly window: Window;
+}
+
+/**
+ * Releases every (analysis, closed month) not yet in Gold. The whole batch is checked against
+ * the monthly budget first: if any month would go over its cap, nothing is released or spent.
+ */
+export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): Promise<GoldPhaseResult> {
+  const gold = new GoldStore(ctx.lake.objects('gold'));
+  const ledger = new BudgetLedger(ctx.lake.tables('budget'), ANALYSES_METRIC, ctx.config.budget.monthly_epsilon_cap);
+  const silverKeys = await committedSilverFiles(ctx);
+  const months = monthsOf(silverKeys.flatMap((k) => dateOfSilverKey(k) ?? []));
+  const plans = planAll(ctx.config);
+  const releases: ReleaseSummary[] = [];
+  const previouslyReleasedMonths = new Set<string>();
+  const pending: Pending[] = [];
+
+  for (const month of months) {
+    const window = monthWindow(month);
+    if (!isClosed(window, ctx.now, ctx.config.lateness_days)) continue;
+    for (const plan of plans) {
+      if (await gold.exists(plan.name, month)) {
+        previouslyReleasedMonths.add(month);
+        if (!(await gold.hasCharts(plan.name, month))) {
+          await gold.writeChart(plan.name, month, await renderReleaseChart(await gold.read(plan.name, month)));
+        }
+        releases.push(summary(plan, month, 'already_released', ctx));
+      } else {
+        pending.push({ plan, window });
+      }
+    }
+  }
+
+  const needed = new Map<string, number>();
+  for (const p of pending) {
+    if (await ledger.isCharged(p.window.id, releaseId(p))) continue; // charged by a run that crashed before publishing
+    needed.set(p.window.id, (needed.get(p.window.id) ?? 0) + p.plan.epsilon);
+  }
+  for (const [month, epsilon] of needed) await ledger.check(month, epsilon);
+
+  let epsilonSpent = 0;
+  let done = 0;
+  for (const p of pending) {
+    ctx.progress('releasing', done++, pending.length);
+    const month = p.window.id;
+    const alreadyCharged = await ledger.isCharged(month, releaseId(p));
+    await ledger.charge(month, releaseId(p), p.plan.epsilon);
+    const keys = silverKeys.filter((k) => (dateOfSilverKey(k) ?? '').startsWith(`${month}-`));
+    const files = await localCopies(ctx.lake.objects('silver'), keys, join(ctx.tmpDir, 'silver-gold', month));
+    const release = await computeRelease(ctx.engine, p.plan, files, p.window, rng, newSamplingSalt(rng), {
+      runId: ctx.runId,
+      createdAt: ctx.now.toISOString(),
+    });
+    if (await gold.publish(release, month)) {
+      await gold.writeChart(p.plan.name, month, await renderReleaseChart(release));
+      await ctx.lake.tables('releases').upsert({
+        partitionKey: p.plan.name,
+        rowKey: month,
+        run_id: ctx.runId,
+        epsilon: p.plan.epsilon,
+        created_at: release.created_at,
+        path: releaseKeys(p.plan.name, month).json,
+      });
+      if (!alreadyCharged) epsilonSpent += p.plan.epsilon;
+      releases.push(summary(p.plan, month, 'released', ctx));
+    } else {
+      releases.push(summary(p.plan, month, 'already_released', ctx));
+    }
+  }
+  if (pending.length > 0) ctx.progress('releasing', pending.length, pending.length);
+  await gold.writeIndex(ctx.now);
+  return { releases, epsilonSpent, previouslyReleasedMonths };
+}
+
+function releaseId(p: Pending): string {
+  return `${p.plan.name}/${p.window.id}`;
+}
+
+function summary(plan: AnalysisPlan, month: string, status: ReleaseSummary['status'], ctx: RunContext): ReleaseSummary {
+  return {
+    analysis: plan.name,
+    window: month,
+    status,
+    epsilon: plan.epsilon,
+    path: `${ctx.lake.locate('gold')}/${releaseKeys(plan.name, month).json}`,
+  };
+}

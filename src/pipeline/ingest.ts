@@ -1,0 +1,218 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bronzeFormat, ERASURE_PREFIX } from '../bronze/formats.js';
+import type { Rejection, RejectionCode } from '../bronze/rejection.js';
+import { STAGE_SEPARATOR, stageBlobs, type StagedBlob } from '../bronze/stage.js';
+import { sqlList, sqlString } from '../engine/duckdb.js';
+import { SESSIONS_PREFIX, silverFileKey } from '../silver/paths.js';
+import { loadPseudonymKey } from '../silver/pseudonym.js';
+import { SILVER_COLUMNS, parseSql } from '../silver/transform-sql.js';
+import type { ObjectInfo } from '../storage/index.js';
+import { timed, type RunContext } from './context.js';
+import { localCopies } from './local-files.js';
+import type { BlobTally } from './report.js';
+import { committedSilverFiles } from './recovery.js';
+
+import { CHECKPOINT_PARTITION } from './checkpoints.js';
+export { CHECKPOINT_PARTITION };
+
+export interface IngestResult {
+  readonly blobs: BlobTally[];
+  readonly ignored: { key: string; reason: string; etag: string }[];
+  readonly rejectedByReason: Partial<Record<RejectionCode, number>>;
+  readonly silverDates: string[];
+  /** Silver rows written this run, per month `YYYY-MM`. */
+  readonly silverByMonth: Record<string, number>;
+}
+
+/** Bronze blobs not yet processed: absent from the checkpoint registry, or changed (new ETag). */
+export async function pendingBlobs(ctx: RunContext): Promise<{ todo: ObjectInfo[]; ignored: ObjectInfo[] }> {
+  const done = new Map<string, string>();
+  for await (const { entity } of ctx.lake.tables('checkpoints').list(CHECKPOINT_PARTITION)) {
+    done.set(entity.rowKey, String(entity.etag));
+  }
+  const todo: ObjectInfo[] = [];
+  const ignored: ObjectInfo[] = [];
+  for await (const blob of ctx.lake.objects('bronze').list('')) {
+    if (done.get(blob.key) === blob.etag) continue;
+    if (blob.key.startsWith(ERASURE_PREFIX) || bronzeFormat(blob.key) === 'unsupported') ignored.push(blob);
+    else todo.push(blob);
+  }
+  return { todo, ignored };
+}
+
+/**
+ * Bronze → Silver for `blobs`: frame (Node), then parse, validate, type, pseudonymize and
+ * deduplicate (DuckDB), write Silver Parquet and quarantine files. Nothing is committed here:
+ * the caller writes the run report, then the checkpoints.
+ */
+export async function ingest(ctx: RunContext, blobs: readonly ObjectInfo[]): Promise<Omit<IngestResult, 'ignored'>> {
+  const empty = { blobs: [], rejectedByReason: {}, silverDates: [], silverByMonth: {} };
+  if (blobs.length === 0) return empty;
+  const { engine, config, runId } = ctx;
+  const stageDir = join(ctx.tmpDir, 'stage');
+  await mkdir(stageDir, { recursive: true });
+
+  const staged = await timed(ctx, 'frame', () => stageBlobs(ctx.lake.objects('bronze'), blobs, stageDir, config.max_line_bytes, (done, total) =>
+    ctx.progress('reading bronze', done, total),
+  ));
+  const files = staged.flatMap((s) => (s.file ? [s.file] : []));
+  ctx.log.info({ run: runId, blobs: blobs.length, staged_files: files.length }, 'bronze framed');
+
+  const key = await loadPseudonymKey(ctx.lake);
+  const pads = key.hmacPads();
+  ctx.progress('parsing', 0, 1);
+  if (files.length > 0) {
+    await engine.run(`CREATE OR REPLACE TEMP VIEW staged_lines AS
+      SELECT * FROM read_csv(${sqlList(files)}, columns = {'blob': 'INTEGER', 'line_no': 'BIGINT', 'line': 'VARCHAR'},
+        delim = '${STAGE_SEPARATOR}', quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n',
+        max_line_size = ${config.max_line_bytes + 64})`);
+  } else {
+    await engine.run(`CREATE OR REPLACE TEMP TABLE staged_lines (blob INTEGER, line_no BIGINT, line VARCHAR)`);
+  }
+  await timed(ctx, 'parse', () => engine.run(parseSql(key.version), { ipad: pads.ipad, opad: pads.opad }));
+  await assertStagedCounts(ctx, staged);
+
+  // Inside this batch the earliest date wins (then blob order, then line order): only keys seen
+  // more than once need a winner. Across runs the copy already in Silver wins: Silver is append-only.
+  await timed(ctx, 'dedupe', () => engine.run(`CREATE OR REPLACE TEMP TABLE repeated AS
+    SELECT user_pseudonym, session_id, min({'d': date, 'b': blob, 'l': line_no}) AS winner
+    FROM parsed WHERE reason_code IS NULL GROUP BY ALL HAVING count(*) > 1`));
+  const existing = await committedSilverFiles(ctx);
+  if (existing.length > 0) {
+    const paths = await localCopies(ctx.lake.objects('silver'), existing, join(ctx.tmpDir, 'silver-in'));
+    await engine.run(`CREATE OR REPLACE TEMP TABLE existing AS
+      SELECT DISTINCT s.user_pseudonym, s.session_id
+      FROM read_parquet(${sqlList(paths)}, hive_partitioning = false) s
+      SEMI JOIN (SELECT user_pseudonym, session_id FROM parsed WHERE reason_code IS NULL) p USING (user_pseudonym, session_id)`);
+  } else {
+    await engine.run(`CREATE OR REPLACE TEMP TABLE existing (user_pseudonym VARCHAR, session_id VARCHAR)`);
+  }
+  // The few rows that lose (a later copy in this batch, or a key already in Silver), by position.
+  await timed(ctx, 'dedupe', () =>
+    engine.run(`CREATE OR REPLACE TEMP TABLE losers AS
+      SELECT p.blob, p.line_no FROM parsed p JOIN repeated r USING (user_pseudonym, session_id)
+      WHERE NOT (r.winner.b = p.blob AND r.winner.l = p.line_no)
+      UNION
+      SELECT p.blob, p.line_no FROM parsed p JOIN existing e USING (user_pseudonym, session_id)`),
+  );
+  await engine.run(`CREATE OR REPLACE TEMP VIEW classified AS
+    SELECT p.*, (p.reason_code IS NULL AND l.blob IS NULL) AS to_silver
+    FROM parsed p LEFT JOIN losers l USING (blob, line_no)`);
+  await engine.run(`CREATE OR REPLACE TEMP VIEW silver_rows AS
+    SELECT p.* FROM parsed p ANTI JOIN losers l USING (blob, line_no) WHERE p.reason_code IS NULL`);
+
+  const silverOut = join(ctx.tmpDir, 'silver-out');
+  ctx.progress('writing silver', 0, 1);
+  await timed(ctx, 'write_silver', () => engine.run(`COPY (
+      SELECT ${SILVER_COLUMNS.join(', ')}, ${sqlString(runId)} AS ingest_run
+      FROM silver_rows)
+    TO ${sqlString(silverOut)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY (date), WRITE_PARTITION_COLUMNS true,
+      FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`));
+  const silverDates = await timed(ctx, 'upload_silver', () => uploadSilver(ctx, silverOut));
+
+  const tallies = await timed(ctx, 'tally', () => tallyBlobs(ctx, staged));
+  const rejectedByReason = await timed(ctx, 'quarantine', () => writeQuarantine(ctx, staged));
+  const byMonth = await engine.all<{ month: string; n: bigint }>(
+    `SELECT strftime(date, '%Y-%m') AS month, count(*) AS n FROM silver_rows GROUP BY 1`,
+  );
+  await engine.run('DROP VIEW IF EXISTS classified');
+  await engine.run('DROP VIEW IF EXISTS silver_rows');
+  await engine.run('DROP VIEW IF EXISTS staged_lines');
+  for (const t of ['staged_lines', 'parsed', 'repeated', 'existing', 'losers']) await engine.run(`DROP TABLE IF EXISTS ${t}`);
+  return {
+    blobs: tallies,
+    rejectedByReason,
+    silverDates,
+    silverByMonth: Object.fromEntries(byMonth.map((r) => [r.month, Number(r.n)])),
+  };
+}
+
+/** Every framed line must reach DuckDB: a mismatch means a reader dropped or split lines. */
+async function assertStagedCounts(ctx: RunContext, staged: readonly StagedBlob[]): Promise<void> {
+  const rows = await ctx.engine.all<{ blob: number; n: bigint }>('SELECT blob, count(*) AS n FROM parsed GROUP BY blob');
+  const counted = new Map(rows.map((r) => [r.blob, Number(r.n)]));
+  for (const s of staged) {
+    const got = counted.get(s.index) ?? 0;
+    if (got !== s.staged) {
+      throw new Error(`internal: ${s.blob.key} framed ${s.staged} lines but the engine read ${got}`);
+    }
+  }
+}
+
+async function uploadSilver(ctx: RunContext, dir: string): Promise<string[]> {
+  const store = ctx.lake.objects('silver');
+  const partitions = (await readdir(dir).catch(() => [] as string[])).filter((d) => d.startsWith('date=')).sort();
+  const uploads: { file: string; key: string }[] = [];
+  for (const partition of partitions) {
+    const date = partition.slice('date='.length);
+    const parts = (await readdir(join(dir, partition))).filter((f) => f.endsWith('.parquet')).sort();
+    parts.forEach((file, i) => uploads.push({ file: join(dir, partition, file), key: silverFileKey(date, ctx.runId, i) }));
+  }
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < uploads.length) {
+      const u = uploads[next++]!;
+      await store.uploadFile(u.file, u.key, { contentType: 'application/vnd.apache.parquet' });
+      ctx.progress('writing silver', ++done, uploads.length);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return partitions.map((p) => p.slice('date='.length));
+}
+
+async function tallyBlobs(ctx: RunContext, staged: readonly StagedBlob[]): Promise<BlobTally[]> {
+  const rows = await ctx.engine.all<{ blob: number; rejected: bigint; silver: bigint; duplicates: bigint }>(`
+    SELECT blob,
+           count(*) FILTER (WHERE reason_code IS NOT NULL) AS rejected,
+           count(*) FILTER (WHERE to_silver) AS silver,
+           count(*) FILTER (WHERE reason_code IS NULL AND NOT to_silver) AS duplicates
+    FROM classified
+    GROUP BY blob`);
+  const byBlob = new Map(rows.map((r) => [r.blob, r]));
+  return staged.map((s) => {
+    const r = byBlob.get(s.index);
+    const tally: BlobTally = {
+      key: s.blob.key,
+      etag: s.blob.etag,
+      records: s.records,
+      silver: Number(r?.silver ?? 0n),
+      rejected: s.rejections.length + Number(r?.rejected ?? 0n),
+      duplicates: Number(r?.duplicates ?? 0n),
+    };
+    if (tally.records !== tally.silver + tally.rejected + tally.duplicates) {
+      throw new Error(`internal: ${s.blob.key} does not balance (${JSON.stringify(tally)})`);
+    }
+    return tally;
+  });
+}
+
+/** `quarantine/<run>/<bronze key>.ndjson`: one line per rejected record, with its reason. */
+async function writeQuarantine(
+  ctx: RunContext,
+  staged: readonly StagedBlob[],
+): Promise<Partial<Record<RejectionCode, number>>> {
+  const counts: Partial<Record<RejectionCode, number>> = {};
+  const rows = await ctx.engine.all<{ blob: number; line_no: bigint; reason_code: RejectionCode; reason: string; line: string }>(
+    `SELECT blob, line_no, reason_code, reason, raw AS line FROM parsed WHERE reason_code IS NOT NULL ORDER BY blob, line_no`,
+  );
+  const byBlob = new Map<number, Rejection[]>();
+  for (const s of staged) if (s.rejections.length > 0) byBlob.set(s.index, [...s.rejections]);
+  for (const r of rows) {
+    const list = byBlob.get(r.blob) ?? [];
+    list.push({ line: Number(r.line_no), reason_code: r.reason_code, reason: r.reason, raw: r.line });
+    byBlob.set(r.blob, list);
+  }
+  const store = ctx.lake.objects('quarantine');
+  for (const [index, rejections] of byBlob) {
+    rejections.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    for (const r of rejections) counts[r.reason_code] = (counts[r.reason_code] ?? 0) + 1;
+    const blob = staged[index]!.blob;
+    const body = rejections.map((r) => JSON.stringify({ bronze: blob.key, ...r })).join('\n') + '\n';
+    await store.write(`${ctx.runId}/${blob.key}.ndjson`, body, { contentType: 'application/x-ndjson' });
+  }
+  return counts;
+}
+
+export { SESSIONS_PREFIX };

@@ -1,0 +1,73 @@
+import { isRunId, runIdOfSilverFile } from './run-id.js';
+import type { RunContext } from './context.js';
+import type { RunReport } from './report.js';
+import { CHECKPOINT_PARTITION } from './checkpoints.js';
+import { SESSIONS_PREFIX } from '../silver/paths.js';
+
+/** Run ids whose report exists: their Silver and quarantine files are committed. */
+export async function committedRuns(ctx: RunContext): Promise<Set<string>> {
+  const runs = new Set<string>();
+  for await (const obj of ctx.lake.objects('private').list('runs/')) {
+    const id = obj.key.slice('runs/'.length).replace(/\.json$/, '');
+    if (isRunId(id)) runs.add(id);
+  }
+  return runs;
+}
+
+/** Silver session files of committed runs, sorted by key. */
+export async function committedSilverFiles(ctx: RunContext): Promise<string[]> {
+  const committed = await committedRuns(ctx);
+  const keys: string[] = [];
+  for await (const obj of ctx.lake.objects('silver').list(SESSIONS_PREFIX)) {
+    const run = runIdOfSilverFile(obj.key);
+    if (run !== undefined && committed.has(run)) keys.push(obj.key);
+  }
+  return keys;
+}
+
+/**
+ * Makes a crashed run as if it never happened, or finishes one that committed: deletes Silver
+ * and quarantine files of runs without a report (they never committed, and their blobs are
+ * still pending), and re-adds checkpoints of the latest committed run in case the crash came
+ * between its report and its checkpoints.
+ */
+export async function recover(ctx: RunContext): Promise<{ removedFiles: number; repairedCheckpoints: number }> {
+  const committed = await committedRuns(ctx);
+  let removedFiles = 0;
+  const silver = ctx.lake.objects('silver');
+  for await (const obj of silver.list(SESSIONS_PREFIX)) {
+    const run = runIdOfSilverFile(obj.key);
+    if (run !== undefined && !committed.has(run) && run !== ctx.runId) {
+      await silver.delete(obj.key);
+      removedFiles++;
+    }
+  }
+  const quarantine = ctx.lake.objects('quarantine');
+  for await (const obj of quarantine.list('')) {
+    const run = obj.key.split('/')[0] ?? '';
+    if (isRunId(run) && !committed.has(run) && run !== ctx.runId) {
+      await quarantine.delete(obj.key);
+      removedFiles++;
+    }
+  }
+  let repairedCheckpoints = 0;
+  const latest = [...committed].sort().at(-1);
+  if (latest !== undefined) {
+    const report = JSON.parse(
+      (await ctx.lake.objects('private').read(`runs/${latest}.json`)).toString('utf8'),
+    ) as RunReport;
+    const table = ctx.lake.tables('checkpoints');
+    for (const blob of [...report.blobs, ...report.ignored_blobs]) {
+      const etag = 'etag' in blob ? blob.etag : undefined;
+      const current = await table.get(CHECKPOINT_PARTITION, blob.key);
+      if (!current && etag !== undefined) {
+        await table.upsert({ partitionKey: CHECKPOINT_PARTITION, rowKey: blob.key, etag, run_id: latest });
+        repairedCheckpoints++;
+      }
+    }
+  }
+  if (removedFiles > 0 || repairedCheckpoints > 0) {
+    ctx.log.warn({ run: ctx.runId, removedFiles, repairedCheckpoints }, 'recovered from an interrupted run');
+  }
+  return { removedFiles, repairedCheckpoints };
+}

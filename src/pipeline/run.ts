@@ -1,0 +1,122 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PipelineConfig } from '../config/index.js';
+import { secureRandom, type RandomSource } from '../dp/index.js';
+import { Engine } from '../engine/duckdb.js';
+import { BudgetExhaustedError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { Lake } from '../storage/index.js';
+import { markProcessed } from './checkpoints.js';
+import { timed, type RunContext } from './context.js';
+import { releaseClosedWindows } from './gold-phase.js';
+import { ingest, pendingBlobs } from './ingest.js';
+import { recover } from './recovery.js';
+import type { RunReport } from './report.js';
+import { newRunId } from './run-id.js';
+
+export interface RunOptions {
+  readonly lake: Lake;
+  readonly config: PipelineConfig;
+  readonly log?: Logger;
+  readonly progress?: (phase: string, done: number, total: number) => void;
+  /**
+   * Noise source. Production always uses the default, `secureRandom()`; tests may inject a
+   * seeded source through this API (it cannot be chosen from config, flags or environment).
+   */
+  readonly rng?: RandomSource;
+  readonly now?: Date;
+}
+
+export interface RunResult {
+  readonly report: RunReport;
+  readonly reportKey: string;
+  /** Set when the Gold phase was refused for lack of budget (exit 3); Silver was still committed. */
+  readonly budgetError?: BudgetExhaustedError;
+}
+
+/**
+ * The job: Bronze → Silver for new blobs, then Gold for every closed window not yet released.
+ * Safe to re-run and to crash: Silver files only count once their run's report exists, and
+ * blobs are checkpointed only after that.
+ */
+export async function runPipeline(options: RunOptions): Promise<RunResult> {
+  const now = options.now ?? new Date();
+  const runId = newRunId(now);
+  const tmpDir = await mkdtemp(join(tmpdir(), `dp-pipeline-${runId}-`));
+  const engine = await Engine.open({ tempDirectory: join(tmpDir, 'duckdb') });
+  const ctx: RunContext = {
+    lake: options.lake,
+    config: options.config,
+    runId,
+    tmpDir,
+    engine,
+    log: options.log ?? silentLogger(),
+    progress: options.progress ?? (() => {}),
+    now,
+    timings: {},
+  };
+  const timings = ctx.timings;
+  try {
+    await timed(ctx, 'recover', () => recover(ctx));
+    const { todo, ignored } = await timed(ctx, 'list', () => pendingBlobs(ctx));
+    const ingested = await timed(ctx, 'bronze_to_silver', () => ingest(ctx, todo));
+    const sum = (f: (b: RunReport['blobs'][number]) => number): number =>
+      ingested.blobs.reduce((acc, b) => acc + f(b), 0);
+    const totals = {
+      records_read: sum((b) => b.records),
+      silver: sum((b) => b.silver),
+      rejected: sum((b) => b.rejected),
+      duplicates: sum((b) => b.duplicates),
+    };
+    const report: RunReport = {
+      schema: 'dp-pipeline/run-report@1',
+      run_id: runId,
+      status: 'committed',
+      started_at: now.toISOString(),
+      finished_at: null,
+      lake: options.lake.describe(),
+      totals: { ...totals, balanced: totals.records_read === totals.silver + totals.rejected + totals.duplicates, late: 0 },
+      rejected_by_reason: ingested.rejectedByReason,
+      ignored_blobs: ignored.map((b) => ({
+        key: b.key,
+        etag: b.etag,
+        reason: b.key.startsWith('erasures/') ? 'erasure request (handled by erasure processing)' : 'not a Bronze format (.ndjson, .jsonl, .json, optionally .gz)',
+      })),
+      blobs: ingested.blobs,
+      silver_dates: ingested.silverDates,
+      releases: [],
+      epsilon_spent: 0,
+      timings_ms: timings,
+    };
+    if (!report.totals.balanced) throw new Error(`internal: run ${runId} does not balance: ${JSON.stringify(totals)}`);
+    const reportKey = `runs/${runId}.json`;
+    const writeReport = (): Promise<unknown> =>
+      options.lake.objects('private').write(reportKey, JSON.stringify(report, null, 2) + '\n', { contentType: 'application/json' });
+    await writeReport(); // commit point for this run's Silver and quarantine files
+    await markProcessed(ctx, ingested.blobs, 'processed');
+    await markProcessed(ctx, ignored, 'ignored');
+
+    let budgetError: BudgetExhaustedError | undefined;
+    try {
+      const gold = await timed(ctx, 'silver_to_gold', () => releaseClosedWindows(ctx, options.rng ?? secureRandom()));
+      report.releases = gold.releases;
+      report.epsilon_spent = gold.epsilonSpent;
+      report.totals.late = Object.entries(ingested.silverByMonth)
+        .filter(([month]) => gold.previouslyReleasedMonths.has(month))
+        .reduce((acc, [, n]) => acc + n, 0);
+      report.status = 'completed';
+    } catch (err) {
+      if (!(err instanceof BudgetExhaustedError)) throw err;
+      budgetError = err;
+      report.status = 'budget_exhausted';
+    }
+    report.finished_at = new Date().toISOString();
+    await writeReport();
+    ctx.log.info({ run: runId, totals: report.totals, releases: report.releases.length, timings }, 'run finished');
+    return budgetError ? { report, reportKey, budgetError } : { report, reportKey };
+  } finally {
+    engine.close();
+    await rm(tmpDir, { recursive: true, force: true });
+  }
+}

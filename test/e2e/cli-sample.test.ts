@@ -1,0 +1,133 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { tempLake } from '../helpers/lake.js';
+
+// End to end on the GA360 sample shipped in the repo (examples/, 2016-08, 74,759 sessions).
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => ({ dir, cleanup } = await tempLake()));
+afterAll(() => cleanup());
+
+const goldFile = (rel: string): Promise<string> => readFile(join(dir, 'gold', rel), 'utf8');
+
+describe('dp-pipeline run on the shipped sample', () => {
+  let first: ReturnType<typeof runCli>;
+  beforeAll(() => {
+    first = runCli(['run', '--lake', dir, '--with-sample']);
+  });
+
+  it('processes every record, balances, and releases both analyses for 2016-08', async () => {
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/records read\s+74,759/);
+    expect(first.stdout).toMatch(/balanced\s+yes/);
+    expect(first.stdout).toMatch(/releases\s+2 written/);
+    const index = JSON.parse(await goldFile('index.json')) as { releases: { analysis: string; json: string }[] };
+    expect(index.releases.map((r) => r.analysis).sort()).toEqual(['avg_session_duration_per_device', 'sessions_per_continent']);
+    const count = JSON.parse(await goldFile('releases/sessions_per_continent/2016-08.json'));
+    expect(count).toMatchObject({
+      schema: 'dp-pipeline/release@1',
+      statistic: 'count',
+      privacy_unit: 'user',
+      window: { start: '2016-08-01', end: '2016-08-31' },
+      privacy: { epsilon: 1, delta: 0, mechanism: 'discrete_laplace', max_partitions_contributed: 1, max_contributions_per_partition: 1 },
+    });
+    expect(count.partitions.map((p: { key: string }) => p.key).sort()).toEqual(
+      ['(not set)', 'Africa', 'Americas', 'Asia', 'Europe', 'Oceania'].sort(),
+    );
+    for (const p of count.partitions) {
+      expect(Number.isInteger(p.value)).toBe(true);
+      expect(p.ci95[0]).toBeLessThanOrEqual(p.value);
+      expect(p.ci95[1]).toBeGreaterThanOrEqual(p.value);
+    }
+    const mean = JSON.parse(await goldFile('releases/avg_session_duration_per_device/2016-08.json'));
+    expect(mean.privacy).toMatchObject({ bounds: [0, 600000], unit: 'ms' });
+    for (const p of mean.partitions) {
+      expect(p.value).toBeGreaterThanOrEqual(0);
+      expect(p.value).toBeLessThanOrEqual(600000);
+    }
+    expect((await readFile(join(dir, 'gold/releases/sessions_per_continent/2016-08.png'))).subarray(1, 4).toString()).toBe('PNG');
+    expect(await goldFile('releases/sessions_per_continent/2016-08.svg')).toContain('<svg');
+  });
+
+  it('keeps Gold free of ids and raw tallies', async () => {
+    const texts = await Promise.all(
+      ['index.json', 'releases/sessions_per_continent/2016-08.json', 'releases/avg_session_duration_per_device/2016-08.json'].map(goldFile),
+    );
+    for (const t of texts) {
+      expect(t).not.toMatch(/fullVisitorId|user_pseudonym|raw|records_read/);
+      expect(t).not.toContain('895954260133011192'); // a real visitor id of the sample
+    }
+  });
+
+  it('writes a run report that proves records read = silver + rejected + duplicates', async () => {
+    const runId = /run (\S+)/.exec(first.stdout)![1]!;
+    const report = JSON.parse(await readFile(join(dir, 'private', 'runs', `${runId}.json`), 'utf8'));
+    expect(report.totals.records_read).toBe(74759);
+    expect(report.totals.records_read).toBe(report.totals.silver + report.totals.rejected + report.totals.duplicates);
+    expect(report.blobs).toHaveLength(31);
+    expect(report.status).toBe('completed');
+  });
+
+  it('re-running adds nothing, changes no release and spends nothing', async () => {
+    const before = await goldFile('releases/sessions_per_continent/2016-08.json');
+    const again = runCli(['run', '--lake', dir, '--with-sample']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/\(0 new Bronze blobs\)/);
+    expect(again.stdout).toMatch(/releases\s+0 written, 2 already released/);
+    expect(again.stdout).toMatch(/ε spent\s+0/);
+    expect(await goldFile('releases/sessions_per_continent/2016-08.json')).toBe(before);
+  });
+
+  it('explains the plan', () => {
+    const r = runCli(['explain']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('sessions_per_continent');
+    expect(r.stdout).toMatch(/Budget: each month's releases spend ε = 2 of a monthly cap of ε = 4/);
+  });
+});
+
+describe('dp-pipeline errors', () => {
+  it('rejects a bad config with one line naming the field, exit 1', async () => {
+    const { dir: d, cleanup: c } = await tempLake();
+    try {
+      const file = join(d, 'bad.json');
+      await writeFile(file, JSON.stringify({ version: 1, budget: { monthly_epsilon_cap: 4 }, analyses: [{ name: 'x', statistic: 'count' }] }));
+      const r = runCli(['run', '--lake', d, '--config', file]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^dp-pipeline: .*bad\.json: analyses\.0\.\w+/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      const missing = runCli(['run', '--lake', d, '--config', join(d, 'nope.json')]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/cannot read config file .*nope\.json/);
+      const flags = runCli(['generate', '--out', d, '--days', 'x', '--users', '1', '--seed', 's']);
+      expect(flags.code).toBe(1);
+      expect(flags.stderr).toContain("--days must be a positive integer, got 'x'");
+    } finally {
+      await c();
+    }
+  });
+
+  it('refuses releases over the monthly budget cap with exit 3 and writes no Gold', async () => {
+    const { dir: d, cleanup: c } = await tempLake();
+    try {
+      const file = join(d, 'tight.json');
+      const { DEFAULT_CONFIG_INPUT } = await import('../../src/config/index.js');
+      await writeFile(file, JSON.stringify({ ...DEFAULT_CONFIG_INPUT, budget: { monthly_epsilon_cap: 1.5 } }));
+      const r = runCli(['run', '--lake', d, '--with-sample', '--config', file]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/privacy budget exhausted for analyses in 2016-08: spent ε=0 of cap 1\.5; the requested release\(s\) need ε=2 more/);
+      const gold = await readFile(join(d, 'gold', 'index.json'), 'utf8').catch(() => null);
+      expect(gold).toBeNull();
+      // Silver was still committed: a second run with enough budget releases without re-reading Bronze.
+      const ok = runCli(['run', '--lake', d]);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(/releases\s+2 written/);
+    } finally {
+      await c();
+    }
+  });
+});
