@@ -8,16 +8,21 @@ import type { AnalysisPlan } from './plan.js';
  * per user keep the L0 partitions with the smallest md5(salt|user|partition). A user's kept
  * rows depend on that user's rows alone, which is all the sensitivity bound needs.
  *
- * Result columns: `pk` (VARCHAR), `count` (rows kept), `normalized_sum` (means only: the sum of
+ * Each window is bounded separately, with its own fresh salt; one scan serves them all.
+ * Result columns: `w` (window id), `pk` (VARCHAR), `count` (rows kept), `normalized_sum` (means only: the sum of
  * 2·q(x) − (loUnits + hiUnits) over kept rows, q the value rounded to the mechanism's grid).
  */
 export function boundedAggregateSql(
   plan: AnalysisPlan,
   files: readonly string[],
-  window: { start: string; end: string },
-  salt: string,
+  windows: readonly { id: string; start: string; end: string; salt: string }[],
 ): string {
-  const s = sqlString(salt);
+  const windowRows = windows
+    .map(
+      (w) =>
+        `(${sqlString(w.id)}, DATE ${sqlString(w.start)}, DATE ${sqlString(w.end)}, ${sqlString(w.salt)})`,
+    )
+    .join(', ');
   const linf = plan.bounds.maxContributionsPerPartition;
   const l0 = plan.bounds.maxPartitionsContributed;
   let valueSelect = '';
@@ -34,26 +39,28 @@ export function boundedAggregateSql(
     normExpr = `2 * ${q} - ${m.loUnits + m.hiUnits}`;
   }
   return `
-WITH src AS (
-  SELECT user_pseudonym AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk${valueSelect}
+WITH windows(w, w_start, w_end, salt) AS (VALUES ${windowRows}),
+src AS (
+  SELECT w, salt, user_pseudonym AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk${valueSelect}
   FROM read_parquet(${sqlList(files)}, hive_partitioning = false)
-  WHERE date BETWEEN DATE ${sqlString(window.start)} AND DATE ${sqlString(window.end)}
-    AND ${plan.partitionBy} IN (${plan.publicPartitions.map(sqlString).join(', ')})${valueFilter}
+  JOIN windows ON date BETWEEN w_start AND w_end
+  WHERE ${plan.partitionBy} IN (${plan.publicPartitions.map(sqlString).join(', ')})${valueFilter}
 ),
 linf AS (
   SELECT * FROM (
-    SELECT *, row_number() OVER (PARTITION BY pid, pk ORDER BY md5(${s} || '|' || pid || '|' || pk || '|' || rid)) AS r
+    SELECT *, row_number() OVER (PARTITION BY w, pid, pk ORDER BY md5(salt || '|' || pid || '|' || pk || '|' || rid)) AS r
     FROM src)
   WHERE r <= ${linf}
 ),
 per_user AS (
-  SELECT pid, pk, count(*) AS c, sum(${normExpr}) AS s FROM linf GROUP BY pid, pk
+  SELECT w, salt, pid, pk, count(*) AS c, sum(${normExpr}) AS s FROM linf GROUP BY w, salt, pid, pk
 ),
 l0 AS (
   SELECT * FROM (
-    SELECT *, row_number() OVER (PARTITION BY pid ORDER BY md5(${s} || '|' || pid || '|' || pk)) AS r
+    SELECT *, row_number() OVER (PARTITION BY w, pid ORDER BY md5(salt || '|' || pid || '|' || pk)) AS r
     FROM per_user)
   WHERE r <= ${l0}
 )
-SELECT pk, CAST(sum(c) AS HUGEINT) AS count, CAST(sum(s) AS HUGEINT) AS normalized_sum FROM l0 GROUP BY pk ORDER BY pk`;
+SELECT w, pk, CAST(sum(c) AS HUGEINT) AS count, CAST(sum(s) AS HUGEINT) AS normalized_sum
+FROM l0 GROUP BY w, pk ORDER BY w, pk`;
 }

@@ -1,6 +1,7 @@
 import type { Engine } from '../engine/duckdb.js';
 import {
   describeGuarantee,
+  newSamplingSalt,
   releaseCount,
   releaseMean,
   type RandomSource,
@@ -22,59 +23,59 @@ interface BoundedAggregate {
   readonly normalizedSum: bigint;
 }
 
-async function boundedAggregates(
-  engine: Engine,
-  plan: AnalysisPlan,
-  files: readonly string[],
-  window: Window,
-  salt: string,
-): Promise<Map<string, BoundedAggregate>> {
-  const out = new Map<string, BoundedAggregate>();
-  if (files.length === 0) return out;
-  const rows = await engine.all<{ pk: string; count: bigint; normalized_sum: bigint }>(
-    boundedAggregateSql(plan, files, window, salt),
-  );
-  for (const r of rows) out.set(r.pk, { count: BigInt(r.count), normalizedSum: BigInt(r.normalized_sum) });
-  return out;
-}
-
 /**
- * Computes one DP release: bounded aggregates in DuckDB, then noise from the secure samplers
- * for every public partition (an empty partition is released as 0 + noise, never dropped).
+ * Computes DP releases of one analysis for several windows: bounded aggregates in DuckDB (one
+ * scan, each window bounded separately with a fresh secret salt), then noise from the secure
+ * samplers for every public partition (an empty partition is released as 0 + noise, never
+ * dropped).
  */
-export async function computeRelease(
+export async function computeReleases(
   engine: Engine,
   plan: AnalysisPlan,
   files: readonly string[],
-  window: Window,
+  windows: readonly Window[],
   rng: RandomSource,
-  salt: string,
   meta: { runId: string; createdAt: string },
-): Promise<Release> {
-  const aggregates = await boundedAggregates(engine, plan, files, window, salt);
+): Promise<Map<string, Release>> {
+  const aggregates = new Map<string, Map<string, BoundedAggregate>>();
+  for (const w of windows) aggregates.set(w.id, new Map());
+  if (files.length > 0 && windows.length > 0) {
+    const salted = windows.map((w) => ({ ...w, salt: newSamplingSalt(rng) }));
+    const rows = await engine.all<{ w: string; pk: string; count: bigint; normalized_sum: bigint }>(
+      boundedAggregateSql(plan, files, salted),
+    );
+    for (const r of rows) {
+      aggregates.get(r.w)?.set(r.pk, { count: BigInt(r.count), normalizedSum: BigInt(r.normalized_sum) });
+    }
+  }
   const zero: BoundedAggregate = { count: 0n, normalizedSum: 0n };
-  const partitions: ReleasePartition[] = plan.publicPartitions.map((key) => {
-    const agg = aggregates.get(key) ?? zero;
-    const noisy =
-      plan.kind === 'count'
-        ? releaseCount(plan.mechanism, agg.count, rng)
-        : releaseMean(plan.mechanism, { count: agg.count, normalizedSum: agg.normalizedSum }, rng);
-    return { key, value: noisy.value, ci95: [noisy.ci95[0], noisy.ci95[1]] as const };
-  });
+  const releases = new Map<string, Release>();
+  for (const window of windows) {
+    const byKey = aggregates.get(window.id)!;
+    const partitions: ReleasePartition[] = plan.publicPartitions.map((key) => {
+      const agg = byKey.get(key) ?? zero;
+      const noisy =
+        plan.kind === 'count'
+          ? releaseCount(plan.mechanism, agg.count, rng)
+          : releaseMean(plan.mechanism, { count: agg.count, normalizedSum: agg.normalizedSum }, rng);
+      return { key, value: noisy.value, ci95: [noisy.ci95[0], noisy.ci95[1]] as const };
+    });
+    releases.set(window.id, {
+      schema: RELEASE_SCHEMA,
+      analysis: plan.name,
+      statistic: plan.kind,
+      privacy_unit: 'user',
+      window: { start: window.start, end: window.end },
+      privacy: privacyOf(plan),
+      description: plan.description,
+      guarantee: describeGuarantee(plan.epsilon, plan.bounds),
+      partitions,
+      created_at: meta.createdAt,
+      run_id: meta.runId,
+    });
+  }
   aggregates.clear();
-  return {
-    schema: RELEASE_SCHEMA,
-    analysis: plan.name,
-    statistic: plan.kind,
-    privacy_unit: 'user',
-    window: { start: window.start, end: window.end },
-    privacy: privacyOf(plan),
-    description: plan.description,
-    guarantee: describeGuarantee(plan.epsilon, plan.bounds),
-    partitions,
-    created_at: meta.createdAt,
-    run_id: meta.runId,
-  };
+  return releases;
 }
 
 function privacyOf(plan: AnalysisPlan): ReleasePrivacy {

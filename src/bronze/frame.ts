@@ -21,7 +21,12 @@ export interface FrameResult {
 const NL = 0x0a;
 const CR = 0x0d;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const ZLIB_DATA_ERRORS = new Set(['Z_DATA_ERROR', 'Z_BUF_ERROR', 'Z_NEED_DICT', 'ERR_ZLIB_INITIALIZATION_FAILED']);
+const ZLIB_DATA_ERRORS = new Set([
+  'Z_DATA_ERROR',
+  'Z_BUF_ERROR',
+  'Z_NEED_DICT',
+  'ERR_ZLIB_INITIALIZATION_FAILED',
+]);
 
 /**
  * Splits a Bronze NDJSON stream (plain or gzip, detected by magic bytes) into lines without
@@ -30,7 +35,11 @@ const ZLIB_DATA_ERRORS = new Set(['Z_DATA_ERROR', 'Z_BUF_ERROR', 'Z_NEED_DICT', 
  * (whose unreadable remainder becomes one rejected record; the lines before it are kept).
  * Blank lines are not records.
  */
-export async function frameNdjson(input: Readable, maxLineBytes: number, sink: LineSink): Promise<FrameResult> {
+export async function frameNdjson(
+  input: Readable,
+  maxLineBytes: number,
+  sink: LineSink,
+): Promise<FrameResult> {
   const rejections: Rejection[] = [];
   let staged = 0;
   let lineNo = 0;
@@ -59,7 +68,11 @@ export async function frameNdjson(input: Readable, maxLineBytes: number, sink: L
     if (line.length === 0 || isBlank(line, 0, line.length)) return;
     const problem = lineProblem(line);
     if (problem) {
-      rejections.push({ line: lineNo, ...problem, raw: problem.reason_code === 'invalid_utf8' ? null : line.toString('utf8') });
+      rejections.push({
+        line: lineNo,
+        ...problem,
+        raw: problem.reason_code === 'invalid_utf8' ? null : line.toString('utf8'),
+      });
       return;
     }
     sink.line(lineNo, line);
@@ -146,7 +159,9 @@ function isBlank(buf: Buffer, from: number, to: number): boolean {
 }
 
 function regionIsClean(region: Buffer): boolean {
-  return region.indexOf(0x00) === -1 && region.indexOf(0x01) === -1 && region.indexOf(CR) === -1 && isUtf8(region);
+  return (
+    region.indexOf(0x00) === -1 && region.indexOf(0x01) === -1 && region.indexOf(CR) === -1 && isUtf8(region)
+  );
 }
 
 function lineProblem(line: Buffer): Pick<Rejection, 'reason_code' | 'reason'> | undefined {
@@ -200,7 +215,9 @@ async function detectGzip(input: Readable): Promise<AsyncIterable<Buffer>> {
 export async function readJsonBlob(
   input: Readable,
   maxBytes: number,
-): Promise<{ ok: true; records: unknown[]; bytes: number } | { ok: false; rejection: Rejection; bytes: number }> {
+): Promise<
+  { ok: true; records: unknown[]; bytes: number } | { ok: false; rejection: Rejection; bytes: number }
+> {
   const parts: Buffer[] = [];
   let bytes = 0;
   try {
@@ -226,7 +243,12 @@ export async function readJsonBlob(
     return {
       ok: false,
       bytes,
-      rejection: { line: null, reason_code: 'corrupt_gzip', reason: `gzip stream is corrupt: ${(err as Error).message}`, raw: null },
+      rejection: {
+        line: null,
+        reason_code: 'corrupt_gzip',
+        reason: `gzip stream is corrupt: ${(err as Error).message}`,
+        raw: null,
+      },
     };
   }
   let text = Buffer.concat(parts).toString('utf8');
@@ -235,7 +257,12 @@ export async function readJsonBlob(
     return {
       ok: false,
       bytes,
-      rejection: { line: null, reason_code: 'empty_blob', reason: 'blob holds no records (empty)', raw: null },
+      rejection: {
+        line: null,
+        reason_code: 'empty_blob',
+        reason: 'blob holds no records (empty)',
+        raw: null,
+      },
     };
   }
   try {

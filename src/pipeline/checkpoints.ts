@@ -5,7 +5,11 @@ import type { RunContext } from './context.js';
 export const CHECKPOINT_PARTITION = 'bronze';
 
 /** Marks blobs processed at the ETag that was read; a re-upload (new ETag) is processed again. */
-export async function markProcessed(ctx: RunContext, blobs: readonly Pick<ObjectInfo, 'key' | 'etag'>[], status: string): Promise<void> {
+export async function markProcessed(
+  ctx: RunContext,
+  blobs: readonly Pick<ObjectInfo, 'key' | 'etag'>[],
+  status: string,
+): Promise<void> {
   const table = ctx.lake.tables('checkpoints');
   for (const blob of blobs) {
     await table.upsert({

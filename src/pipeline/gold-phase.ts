@@ -1,6 +1,14 @@
 import { join } from 'node:path';
-import { computeRelease, isClosed, monthWindow, monthsOf, planAll, type AnalysisPlan, type Window } from '../analyses/index.js';
-import { newSamplingSalt, type RandomSource } from '../dp/index.js';
+import {
+  computeReleases,
+  isClosed,
+  monthWindow,
+  monthsOf,
+  planAll,
+  type AnalysisPlan,
+  type Window,
+} from '../analyses/index.js';
+import type { RandomSource } from '../dp/index.js';
 import { renderReleaseChart } from '../gold/plot/index.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
 import { BudgetLedger } from '../ledger/index.js';
@@ -31,7 +39,11 @@ interface Pending {
  */
 export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): Promise<GoldPhaseResult> {
   const gold = new GoldStore(ctx.lake.objects('gold'));
-  const ledger = new BudgetLedger(ctx.lake.tables('budget'), ANALYSES_METRIC, ctx.config.budget.monthly_epsilon_cap);
+  const ledger = new BudgetLedger(
+    ctx.lake.tables('budget'),
+    ANALYSES_METRIC,
+    ctx.config.budget.monthly_epsilon_cap,
+  );
   const silverKeys = await committedSilverFiles(ctx);
   const months = monthsOf(silverKeys.flatMap((k) => dateOfSilverKey(k) ?? []));
   const plans = planAll(ctx.config);
@@ -46,7 +58,11 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
       if (await gold.exists(plan.name, month)) {
         previouslyReleasedMonths.add(month);
         if (!(await gold.hasCharts(plan.name, month))) {
-          await gold.writeChart(plan.name, month, await renderReleaseChart(await gold.read(plan.name, month)));
+          await gold.writeChart(
+            plan.name,
+            month,
+            await renderReleaseChart(await gold.read(plan.name, month)),
+          );
         }
         releases.push(summary(plan, month, 'already_released', ctx));
       } else {
@@ -64,31 +80,47 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
 
   let epsilonSpent = 0;
   let done = 0;
-  for (const p of pending) {
-    ctx.progress('releasing', done++, pending.length);
-    const month = p.window.id;
-    const alreadyCharged = await ledger.isCharged(month, releaseId(p));
-    await ledger.charge(month, releaseId(p), p.plan.epsilon);
-    const keys = silverKeys.filter((k) => (dateOfSilverKey(k) ?? '').startsWith(`${month}-`));
-    const files = await localCopies(ctx.lake.objects('silver'), keys, join(ctx.tmpDir, 'silver-gold', month));
-    const release = await computeRelease(ctx.engine, p.plan, files, p.window, rng, newSamplingSalt(rng), {
-      runId: ctx.runId,
-      createdAt: ctx.now.toISOString(),
-    });
-    if (await gold.publish(release, month)) {
-      await gold.writeChart(p.plan.name, month, await renderReleaseChart(release));
-      await ctx.lake.tables('releases').upsert({
-        partitionKey: p.plan.name,
-        rowKey: month,
-        run_id: ctx.runId,
-        epsilon: p.plan.epsilon,
-        created_at: release.created_at,
-        path: releaseKeys(p.plan.name, month).json,
-      });
-      if (!alreadyCharged) epsilonSpent += p.plan.epsilon;
-      releases.push(summary(p.plan, month, 'released', ctx));
-    } else {
-      releases.push(summary(p.plan, month, 'already_released', ctx));
+  for (const plan of plans) {
+    const mine = pending.filter((p) => p.plan === plan);
+    if (mine.length === 0) continue;
+    const newlyCharged = new Set<string>();
+    for (const p of mine) {
+      if (!(await ledger.isCharged(p.window.id, releaseId(p)))) newlyCharged.add(p.window.id);
+      await ledger.charge(p.window.id, releaseId(p), plan.epsilon);
+    }
+    const months = new Set(mine.map((p) => p.window.id));
+    const keys = silverKeys.filter((k) => months.has((dateOfSilverKey(k) ?? '').slice(0, 7)));
+    const files = await localCopies(ctx.lake.objects('silver'), keys, join(ctx.tmpDir, 'silver-gold'));
+    const computed = await computeReleases(
+      ctx.engine,
+      plan,
+      files,
+      mine.map((p) => p.window),
+      rng,
+      {
+        runId: ctx.runId,
+        createdAt: ctx.now.toISOString(),
+      },
+    );
+    for (const p of mine) {
+      ctx.progress('releasing', done++, pending.length);
+      const month = p.window.id;
+      const release = computed.get(month)!;
+      if (await gold.publish(release, month)) {
+        await gold.writeChart(plan.name, month, await renderReleaseChart(release));
+        await ctx.lake.tables('releases').upsert({
+          partitionKey: plan.name,
+          rowKey: month,
+          run_id: ctx.runId,
+          epsilon: plan.epsilon,
+          created_at: release.created_at,
+          path: releaseKeys(plan.name, month).json,
+        });
+        if (newlyCharged.has(month)) epsilonSpent += plan.epsilon;
+        releases.push(summary(plan, month, 'released', ctx));
+      } else {
+        releases.push(summary(plan, month, 'already_released', ctx));
+      }
     }
   }
   if (pending.length > 0) ctx.progress('releasing', pending.length, pending.length);
@@ -100,7 +132,12 @@ function releaseId(p: Pending): string {
   return `${p.plan.name}/${p.window.id}`;
 }
 
-function summary(plan: AnalysisPlan, month: string, status: ReleaseSummary['status'], ctx: RunContext): ReleaseSummary {
+function summary(
+  plan: AnalysisPlan,
+  month: string,
+  status: ReleaseSummary['status'],
+  ctx: RunContext,
+): ReleaseSummary {
   return {
     analysis: plan.name,
     window: month,

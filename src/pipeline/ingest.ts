@@ -46,16 +46,21 @@ export async function pendingBlobs(ctx: RunContext): Promise<{ todo: ObjectInfo[
  * deduplicate (DuckDB), write Silver Parquet and quarantine files. Nothing is committed here:
  * the caller writes the run report, then the checkpoints.
  */
-export async function ingest(ctx: RunContext, blobs: readonly ObjectInfo[]): Promise<Omit<IngestResult, 'ignored'>> {
+export async function ingest(
+  ctx: RunContext,
+  blobs: readonly ObjectInfo[],
+): Promise<Omit<IngestResult, 'ignored'>> {
   const empty = { blobs: [], rejectedByReason: {}, silverDates: [], silverByMonth: {} };
   if (blobs.length === 0) return empty;
   const { engine, config, runId } = ctx;
   const stageDir = join(ctx.tmpDir, 'stage');
   await mkdir(stageDir, { recursive: true });
 
-  const staged = await timed(ctx, 'frame', () => stageBlobs(ctx.lake.objects('bronze'), blobs, stageDir, config.max_line_bytes, (done, total) =>
-    ctx.progress('reading bronze', done, total),
-  ));
+  const staged = await timed(ctx, 'frame', () =>
+    stageBlobs(ctx.lake.objects('bronze'), blobs, stageDir, config.max_line_bytes, (done, total) =>
+      ctx.progress('reading bronze', done, total),
+    ),
+  );
   const files = staged.flatMap((s) => (s.file ? [s.file] : []));
   ctx.log.info({ run: runId, blobs: blobs.length, staged_files: files.length }, 'bronze framed');
 
@@ -68,16 +73,20 @@ export async function ingest(ctx: RunContext, blobs: readonly ObjectInfo[]): Pro
         delim = '${STAGE_SEPARATOR}', quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n',
         max_line_size = ${config.max_line_bytes + 64})`);
   } else {
-    await engine.run(`CREATE OR REPLACE TEMP TABLE staged_lines (blob INTEGER, line_no BIGINT, line VARCHAR)`);
+    await engine.run(
+      `CREATE OR REPLACE TEMP TABLE staged_lines (blob INTEGER, line_no BIGINT, line VARCHAR)`,
+    );
   }
   await timed(ctx, 'parse', () => engine.run(parseSql(key.version), { ipad: pads.ipad, opad: pads.opad }));
   await assertStagedCounts(ctx, staged);
 
   // Inside this batch the earliest date wins (then blob order, then line order): only keys seen
   // more than once need a winner. Across runs the copy already in Silver wins: Silver is append-only.
-  await timed(ctx, 'dedupe', () => engine.run(`CREATE OR REPLACE TEMP TABLE repeated AS
+  await timed(ctx, 'dedupe', () =>
+    engine.run(`CREATE OR REPLACE TEMP TABLE repeated AS
     SELECT user_pseudonym, session_id, min({'d': date, 'b': blob, 'l': line_no}) AS winner
-    FROM parsed WHERE reason_code IS NULL GROUP BY ALL HAVING count(*) > 1`));
+    FROM parsed WHERE reason_code IS NULL GROUP BY ALL HAVING count(*) > 1`),
+  );
   const existing = await committedSilverFiles(ctx);
   if (existing.length > 0) {
     const paths = await localCopies(ctx.lake.objects('silver'), existing, join(ctx.tmpDir, 'silver-in'));
@@ -104,11 +113,13 @@ export async function ingest(ctx: RunContext, blobs: readonly ObjectInfo[]): Pro
 
   const silverOut = join(ctx.tmpDir, 'silver-out');
   ctx.progress('writing silver', 0, 1);
-  await timed(ctx, 'write_silver', () => engine.run(`COPY (
+  await timed(ctx, 'write_silver', () =>
+    engine.run(`COPY (
       SELECT ${SILVER_COLUMNS.join(', ')}, ${sqlString(runId)} AS ingest_run
       FROM silver_rows)
     TO ${sqlString(silverOut)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY (date), WRITE_PARTITION_COLUMNS true,
-      FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`));
+      FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`),
+  );
   const silverDates = await timed(ctx, 'upload_silver', () => uploadSilver(ctx, silverOut));
 
   const tallies = await timed(ctx, 'tally', () => tallyBlobs(ctx, staged));
@@ -119,7 +130,8 @@ export async function ingest(ctx: RunContext, blobs: readonly ObjectInfo[]): Pro
   await engine.run('DROP VIEW IF EXISTS classified');
   await engine.run('DROP VIEW IF EXISTS silver_rows');
   await engine.run('DROP VIEW IF EXISTS staged_lines');
-  for (const t of ['staged_lines', 'parsed', 'repeated', 'existing', 'losers']) await engine.run(`DROP TABLE IF EXISTS ${t}`);
+  for (const t of ['staged_lines', 'parsed', 'repeated', 'existing', 'losers'])
+    await engine.run(`DROP TABLE IF EXISTS ${t}`);
   return {
     blobs: tallies,
     rejectedByReason,
@@ -130,7 +142,9 @@ export async function ingest(ctx: RunContext, blobs: readonly ObjectInfo[]): Pro
 
 /** Every framed line must reach DuckDB: a mismatch means a reader dropped or split lines. */
 async function assertStagedCounts(ctx: RunContext, staged: readonly StagedBlob[]): Promise<void> {
-  const rows = await ctx.engine.all<{ blob: number; n: bigint }>('SELECT blob, count(*) AS n FROM parsed GROUP BY blob');
+  const rows = await ctx.engine.all<{ blob: number; n: bigint }>(
+    'SELECT blob, count(*) AS n FROM parsed GROUP BY blob',
+  );
   const counted = new Map(rows.map((r) => [r.blob, Number(r.n)]));
   for (const s of staged) {
     const got = counted.get(s.index) ?? 0;
@@ -142,12 +156,16 @@ async function assertStagedCounts(ctx: RunContext, staged: readonly StagedBlob[]
 
 async function uploadSilver(ctx: RunContext, dir: string): Promise<string[]> {
   const store = ctx.lake.objects('silver');
-  const partitions = (await readdir(dir).catch(() => [] as string[])).filter((d) => d.startsWith('date=')).sort();
+  const partitions = (await readdir(dir).catch(() => [] as string[]))
+    .filter((d) => d.startsWith('date='))
+    .sort();
   const uploads: { file: string; key: string }[] = [];
   for (const partition of partitions) {
     const date = partition.slice('date='.length);
     const parts = (await readdir(join(dir, partition))).filter((f) => f.endsWith('.parquet')).sort();
-    parts.forEach((file, i) => uploads.push({ file: join(dir, partition, file), key: silverFileKey(date, ctx.runId, i) }));
+    parts.forEach((file, i) =>
+      uploads.push({ file: join(dir, partition, file), key: silverFileKey(date, ctx.runId, i) }),
+    );
   }
   let next = 0;
   let done = 0;
@@ -194,7 +212,13 @@ async function writeQuarantine(
   staged: readonly StagedBlob[],
 ): Promise<Partial<Record<RejectionCode, number>>> {
   const counts: Partial<Record<RejectionCode, number>> = {};
-  const rows = await ctx.engine.all<{ blob: number; line_no: bigint; reason_code: RejectionCode; reason: string; line: string }>(
+  const rows = await ctx.engine.all<{
+    blob: number;
+    line_no: bigint;
+    reason_code: RejectionCode;
+    reason: string;
+    line: string;
+  }>(
     `SELECT blob, line_no, reason_code, reason, raw AS line FROM parsed WHERE reason_code IS NOT NULL ORDER BY blob, line_no`,
   );
   const byBlob = new Map<number, Rejection[]>();

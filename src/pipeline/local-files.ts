@@ -5,7 +5,11 @@ import type { ObjectStore } from '../storage/index.js';
  * Local paths DuckDB can read for `keys`: in place on the embedded lake, otherwise downloaded
  * into `dir` (the engine reads local files only; its Azure extension would be a download).
  */
-export async function localCopies(store: ObjectStore, keys: readonly string[], dir: string): Promise<string[]> {
+export async function localCopies(
+  store: ObjectStore,
+  keys: readonly string[],
+  dir: string,
+): Promise<string[]> {
   if (store.localPath) {
     const local = store.localPath.bind(store);
     return keys.map((key) => local(key));

@@ -31,7 +31,9 @@ export async function committedSilverFiles(ctx: RunContext): Promise<string[]> {
  * still pending), and re-adds checkpoints of the latest committed run in case the crash came
  * between its report and its checkpoints.
  */
-export async function recover(ctx: RunContext): Promise<{ removedFiles: number; repairedCheckpoints: number }> {
+export async function recover(
+  ctx: RunContext,
+): Promise<{ removedFiles: number; repairedCheckpoints: number }> {
   const committed = await committedRuns(ctx);
   let removedFiles = 0;
   const silver = ctx.lake.objects('silver');

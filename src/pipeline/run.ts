@@ -76,12 +76,18 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       started_at: now.toISOString(),
       finished_at: null,
       lake: options.lake.describe(),
-      totals: { ...totals, balanced: totals.records_read === totals.silver + totals.rejected + totals.duplicates, late: 0 },
+      totals: {
+        ...totals,
+        balanced: totals.records_read === totals.silver + totals.rejected + totals.duplicates,
+        late: 0,
+      },
       rejected_by_reason: ingested.rejectedByReason,
       ignored_blobs: ignored.map((b) => ({
         key: b.key,
         etag: b.etag,
-        reason: b.key.startsWith('erasures/') ? 'erasure request (handled by erasure processing)' : 'not a Bronze format (.ndjson, .jsonl, .json, optionally .gz)',
+        reason: b.key.startsWith('erasures/')
+          ? 'erasure request (handled by erasure processing)'
+          : 'not a Bronze format (.ndjson, .jsonl, .json, optionally .gz)',
       })),
       blobs: ingested.blobs,
       silver_dates: ingested.silverDates,
@@ -89,17 +95,22 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       epsilon_spent: 0,
       timings_ms: timings,
     };
-    if (!report.totals.balanced) throw new Error(`internal: run ${runId} does not balance: ${JSON.stringify(totals)}`);
+    if (!report.totals.balanced)
+      throw new Error(`internal: run ${runId} does not balance: ${JSON.stringify(totals)}`);
     const reportKey = `runs/${runId}.json`;
     const writeReport = (): Promise<unknown> =>
-      options.lake.objects('private').write(reportKey, JSON.stringify(report, null, 2) + '\n', { contentType: 'application/json' });
+      options.lake
+        .objects('private')
+        .write(reportKey, JSON.stringify(report, null, 2) + '\n', { contentType: 'application/json' });
     await writeReport(); // commit point for this run's Silver and quarantine files
     await markProcessed(ctx, ingested.blobs, 'processed');
     await markProcessed(ctx, ignored, 'ignored');
 
     let budgetError: BudgetExhaustedError | undefined;
     try {
-      const gold = await timed(ctx, 'silver_to_gold', () => releaseClosedWindows(ctx, options.rng ?? secureRandom()));
+      const gold = await timed(ctx, 'silver_to_gold', () =>
+        releaseClosedWindows(ctx, options.rng ?? secureRandom()),
+      );
       report.releases = gold.releases;
       report.epsilon_spent = gold.epsilonSpent;
       report.totals.late = Object.entries(ingested.silverByMonth)
@@ -113,7 +124,10 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     }
     report.finished_at = new Date().toISOString();
     await writeReport();
-    ctx.log.info({ run: runId, totals: report.totals, releases: report.releases.length, timings }, 'run finished');
+    ctx.log.info(
+      { run: runId, totals: report.totals, releases: report.releases.length, timings },
+      'run finished',
+    );
     return budgetError ? { report, reportKey, budgetError } : { report, reportKey };
   } finally {
     engine.close();

@@ -22,13 +22,17 @@ export class PseudonymKey {
   ) {}
 
   static fromBytes(version: string, key: Buffer): PseudonymKey {
-    if (key.length < 32) throw new UserError('DP_PSEUDONYM_KEY must be at least 32 bytes (64 hex characters)');
+    if (key.length < 32)
+      throw new UserError('DP_PSEUDONYM_KEY must be at least 32 bytes (64 hex characters)');
     return new PseudonymKey(version, key);
   }
 
   /** `HMAC-SHA256(key, rawId)`, first 128 bits, in hex. */
   pseudonymize(raw: RawUserId): Pseudonym {
-    return createHmac('sha256', this.key).update(raw, 'utf8').digest('hex').slice(0, PSEUDONYM_HEX) as Pseudonym;
+    return createHmac('sha256', this.key)
+      .update(raw, 'utf8')
+      .digest('hex')
+      .slice(0, PSEUDONYM_HEX) as Pseudonym;
   }
 
   /**
@@ -60,21 +64,31 @@ export function pseudonymSql(col: string): string {
  * `DP_PSEUDONYM_KEY_VERSION`, default `v1`); otherwise the local default: a random key created
  * once under `private/keys/` of the lake and reused by every later run.
  */
-export async function loadPseudonymKey(lake: Lake, env: NodeJS.ProcessEnv = process.env): Promise<PseudonymKey> {
+export async function loadPseudonymKey(
+  lake: Lake,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PseudonymKey> {
   const fromEnv = env.DP_PSEUDONYM_KEY;
   const version = env.DP_PSEUDONYM_KEY_VERSION ?? 'v1';
   if (fromEnv !== undefined && fromEnv !== '') return PseudonymKey.fromBytes(version, decodeKey(fromEnv));
   const store = lake.objects('private');
   const existing = await store.head(LOCAL_KEY_OBJECT);
   if (!existing) {
-    const body = JSON.stringify({ version: 'v1', key: randomBytes(32).toString('hex'), created_at: new Date().toISOString() });
+    const body = JSON.stringify({
+      version: 'v1',
+      key: randomBytes(32).toString('hex'),
+      created_at: new Date().toISOString(),
+    });
     try {
       await store.write(LOCAL_KEY_OBJECT, body, { ifNoneMatch: '*', contentType: 'application/json' });
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err; // another process created it first: use theirs
     }
   }
-  const parsed = JSON.parse((await store.read(LOCAL_KEY_OBJECT)).toString('utf8')) as { version: string; key: string };
+  const parsed = JSON.parse((await store.read(LOCAL_KEY_OBJECT)).toString('utf8')) as {
+    version: string;
+    key: string;
+  };
   return PseudonymKey.fromBytes(parsed.version, Buffer.from(parsed.key, 'hex'));
 }
 
@@ -82,6 +96,9 @@ function decodeKey(text: string): Buffer {
   const trimmed = text.trim();
   if (/^[0-9a-fA-F]+$/.test(trimmed) && trimmed.length % 2 === 0) return Buffer.from(trimmed, 'hex');
   const buf = Buffer.from(trimmed, 'base64');
-  if (buf.length === 0) throw new UserError('DP_PSEUDONYM_KEY is neither hex nor base64: generate one with `openssl rand -hex 32`');
+  if (buf.length === 0)
+    throw new UserError(
+      'DP_PSEUDONYM_KEY is neither hex nor base64: generate one with `openssl rand -hex 32`',
+    );
   return buf;
 }

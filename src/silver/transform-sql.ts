@@ -3,7 +3,7 @@ import { pseudonymSql } from './pseudonym.js';
 
 /**
  * The SQL that turns staged Bronze lines into typed Silver rows or rejections. One JSON parse
- * per line (`json_extract_string` with a list of paths) reads both Bronze shapes: the GA360
+ * per line (`json_transform` into a STRUCT of text fields) reads both Bronze shapes: the GA360
  * BigQuery export (`totals.*`, integers as strings) and the flat event shape (`summary.*`).
  */
 
@@ -28,13 +28,31 @@ const PATHS = [
   '$.trafficSource.campaign',
   '$.device.browser',
   '$.device.deviceCategory',
-  '$.device',
   '$.geoNetwork.continent',
   '$.geoNetwork.country',
   '$.channelGrouping',
 ] as const;
 
-const at = (path: (typeof PATHS)[number]): string => `f[${PATHS.indexOf(path) + 1}]`;
+type Path = (typeof PATHS)[number];
+
+/** The struct field holding `path`, e.g. `struct_extract(struct_extract(j, 'totals'), 'hits')`. */
+const at = (path: Path): string =>
+  path
+    .slice(2)
+    .split('.')
+    .reduce((expr, field) => `struct_extract(${expr}, '${field}')`, 'j');
+
+/** The `json_transform` type: every leaf as VARCHAR (numbers arrive as text, validated below). */
+function structType(): string {
+  const root: Record<string, unknown> = {};
+  for (const path of PATHS) {
+    const parts = path.slice(2).split('.');
+    let node = root;
+    parts.slice(0, -1).forEach((p) => (node = (node[p] ??= {}) as Record<string, unknown>));
+    node[parts.at(-1)!] = 'VARCHAR';
+  }
+  return JSON.stringify(root);
+}
 
 export const DEVICE_CATEGORIES = ['desktop', 'mobile', 'tablet'] as const;
 export const CONTINENTS = ['Africa', 'Americas', 'Asia', 'Europe', 'Oceania', '(not set)'] as const;
@@ -46,11 +64,22 @@ interface Field {
   readonly expr: string;
 }
 
-const userId: Field = { name: 'fullVisitorId', expr: `coalesce(${at('$.fullVisitorId')}, ${at('$.user_id')})` };
+const userId: Field = {
+  name: 'fullVisitorId',
+  expr: `coalesce(${at('$.fullVisitorId')}, ${at('$.user_id')})`,
+};
 /** Counters: [json path(s) expression, column alias of the raw text, name in messages]. */
 const counters: readonly (Field & { readonly alias: string })[] = [
-  { alias: 'c_hits', name: 'totals.hits', expr: `coalesce(${at('$.totals.hits')}, ${at('$.summary.num_hits')})` },
-  { alias: 'c_pageviews', name: 'totals.pageviews', expr: `coalesce(${at('$.totals.pageviews')}, ${at('$.summary.num_pageviews')})` },
+  {
+    alias: 'c_hits',
+    name: 'totals.hits',
+    expr: `coalesce(${at('$.totals.hits')}, ${at('$.summary.num_hits')})`,
+  },
+  {
+    alias: 'c_pageviews',
+    name: 'totals.pageviews',
+    expr: `coalesce(${at('$.totals.pageviews')}, ${at('$.summary.num_pageviews')})`,
+  },
   { alias: 'c_tos', name: 'totals.timeOnSite', expr: at('$.totals.timeOnSite') },
   { alias: 'c_top', name: 'summary.total_time_on_page', expr: at('$.summary.total_time_on_page') },
   { alias: 'c_bounces', name: 'totals.bounces', expr: at('$.totals.bounces') },
@@ -66,8 +95,9 @@ const texts: readonly (Field & { readonly alias: string })[] = [
   { alias: 't_country', name: 'geoNetwork.country', expr: at('$.geoNetwork.country') },
   { alias: 't_channel', name: 'channelGrouping', expr: at('$.channelGrouping') },
 ];
-/** `device` may be an object or a bare string meaning the category (the event shape). */
-const deviceExpr = `lower(trim(coalesce(${at('$.device.deviceCategory')}, CASE WHEN left(${at('$.device')}, 1) <> '{' THEN ${at('$.device')} END)))`;
+/** `device` may be an object or a bare string meaning the category (the event shape): read lazily. */
+const bareDevice = `try(json_extract_string(line, '$.device'))`;
+const deviceExpr = `lower(trim(coalesce(${at('$.device.deviceCategory')}, CASE WHEN j IS NOT NULL AND ${at('$.device.deviceCategory')} IS NULL THEN (CASE WHEN left(${bareDevice}, 1) <> '{' THEN ${bareDevice} END) END)))`;
 
 const quoteValue = (col: string): string => `left(to_json(${col})::VARCHAR, 80)`;
 const isCount = (col: string): string => `regexp_full_match(${col}, '[0-9]{1,12}')`;
@@ -75,12 +105,16 @@ const isCount = (col: string): string => `regexp_full_match(${col}, '[0-9]{1,12}
 /** The checks, in order: the first that holds rejects the line. [condition, code, message]. */
 function checks(): [string, RejectionCode, string][] {
   const list: [string, RejectionCode, string][] = [
-    ['f IS NULL', 'not_json', `'line is not valid JSON'`],
+    ['j IS NULL', 'not_json', `'line is not valid JSON'`],
     [`left(ltrim(line), 1) <> '{'`, 'not_object', `'line is JSON but not an object'`],
     [`u IS NULL OR trim(u) = ''`, 'missing_field', `'fullVisitorId: missing (the user id is required)'`],
     [`length(u) > 128`, 'out_of_range', `'fullVisitorId: longer than 128 characters'`],
     [`visit_id IS NULL OR visit_id = ''`, 'missing_field', `'visitId: missing (the session id is required)'`],
-    [`NOT regexp_full_match(visit_id, '[0-9]{1,20}')`, 'invalid_integer', `'visitId: ' || ${quoteValue('visit_id')} || ' is not an integer id'`],
+    [
+      `NOT regexp_full_match(visit_id, '[0-9]{1,20}')`,
+      'invalid_integer',
+      `'visitId: ' || ${quoteValue('visit_id')} || ' is not an integer id'`,
+    ],
     [`date_text IS NULL`, 'missing_field', `'date: missing (YYYYMMDD required)'`],
     [
       `NOT regexp_full_match(date_text, '(19[7-9][0-9]|2[01][0-9][0-9])(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])') OR try_strptime(date_text, '%Y%m%d') IS NULL`,
@@ -88,7 +122,11 @@ function checks(): [string, RejectionCode, string][] {
       `'date: ' || ${quoteValue('date_text')} || ' is not a valid YYYYMMDD date'`,
     ],
     [`start_text IS NULL`, 'missing_field', `'visitStartTime: missing (Unix seconds required)'`],
-    [`NOT regexp_full_match(start_text, '[0-9]{1,11}')`, 'invalid_integer', `'visitStartTime: ' || ${quoteValue('start_text')} || ' is not Unix seconds'`],
+    [
+      `NOT regexp_full_match(start_text, '[0-9]{1,11}')`,
+      'invalid_integer',
+      `'visitStartTime: ' || ${quoteValue('start_text')} || ' is not Unix seconds'`,
+    ],
   ];
   for (const c of counters) {
     list.push([
@@ -98,7 +136,11 @@ function checks(): [string, RejectionCode, string][] {
     ]);
   }
   for (const t of texts) {
-    list.push([`length(${t.alias}) > ${MAX_TEXT}`, 'out_of_range', `'${t.name}: longer than ${MAX_TEXT} characters'`]);
+    list.push([
+      `length(${t.alias}) > ${MAX_TEXT}`,
+      'out_of_range',
+      `'${t.name}: longer than ${MAX_TEXT} characters'`,
+    ]);
   }
   list.push([
     `device IS NOT NULL AND device NOT IN ('', ${DEVICE_CATEGORIES.map((d) => `'${d}'`).join(', ')}, '(not set)')`,
@@ -132,10 +174,10 @@ export function parseSql(keyVersion: string): string {
   return `
 CREATE OR REPLACE TEMP TABLE parsed AS
 WITH e AS (
-  SELECT blob, line_no, line, try(json_extract_string(line, [${PATHS.map((p) => `'${p}'`).join(', ')}])) AS f
+  SELECT blob, line_no, line, try(json_transform(line, '${structType()}')) AS j
   FROM staged_lines
 ), t AS (
-  SELECT blob, line_no, line, f,
+  SELECT blob, line_no, line, j,
     ${userId.expr} AS u, ${at('$.visitId')} AS visit_id, ${at('$.date')} AS date_text, ${at('$.visitStartTime')} AS start_text,
     ${counters.map((c) => `${c.expr} AS ${c.alias}`).join(', ')},
     ${texts.map((c) => `${c.expr} AS ${c.alias}`).join(', ')},

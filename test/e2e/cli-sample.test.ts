@@ -24,15 +24,26 @@ describe('dp-pipeline run on the shipped sample', () => {
     expect(first.stdout).toMatch(/records read\s+74,759/);
     expect(first.stdout).toMatch(/balanced\s+yes/);
     expect(first.stdout).toMatch(/releases\s+2 written/);
-    const index = JSON.parse(await goldFile('index.json')) as { releases: { analysis: string; json: string }[] };
-    expect(index.releases.map((r) => r.analysis).sort()).toEqual(['avg_session_duration_per_device', 'sessions_per_continent']);
+    const index = JSON.parse(await goldFile('index.json')) as {
+      releases: { analysis: string; json: string }[];
+    };
+    expect(index.releases.map((r) => r.analysis).sort()).toEqual([
+      'avg_session_duration_per_device',
+      'sessions_per_continent',
+    ]);
     const count = JSON.parse(await goldFile('releases/sessions_per_continent/2016-08.json'));
     expect(count).toMatchObject({
       schema: 'dp-pipeline/release@1',
       statistic: 'count',
       privacy_unit: 'user',
       window: { start: '2016-08-01', end: '2016-08-31' },
-      privacy: { epsilon: 1, delta: 0, mechanism: 'discrete_laplace', max_partitions_contributed: 1, max_contributions_per_partition: 1 },
+      privacy: {
+        epsilon: 1,
+        delta: 0,
+        mechanism: 'discrete_laplace',
+        max_partitions_contributed: 1,
+        max_contributions_per_partition: 1,
+      },
     });
     expect(count.partitions.map((p: { key: string }) => p.key).sort()).toEqual(
       ['(not set)', 'Africa', 'Americas', 'Asia', 'Europe', 'Oceania'].sort(),
@@ -48,13 +59,21 @@ describe('dp-pipeline run on the shipped sample', () => {
       expect(p.value).toBeGreaterThanOrEqual(0);
       expect(p.value).toBeLessThanOrEqual(600000);
     }
-    expect((await readFile(join(dir, 'gold/releases/sessions_per_continent/2016-08.png'))).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      (await readFile(join(dir, 'gold/releases/sessions_per_continent/2016-08.png')))
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
     expect(await goldFile('releases/sessions_per_continent/2016-08.svg')).toContain('<svg');
   });
 
   it('keeps Gold free of ids and raw tallies', async () => {
     const texts = await Promise.all(
-      ['index.json', 'releases/sessions_per_continent/2016-08.json', 'releases/avg_session_duration_per_device/2016-08.json'].map(goldFile),
+      [
+        'index.json',
+        'releases/sessions_per_continent/2016-08.json',
+        'releases/avg_session_duration_per_device/2016-08.json',
+      ].map(goldFile),
     );
     for (const t of texts) {
       expect(t).not.toMatch(/fullVisitorId|user_pseudonym|raw|records_read/);
@@ -66,7 +85,9 @@ describe('dp-pipeline run on the shipped sample', () => {
     const runId = /run (\S+)/.exec(first.stdout)![1]!;
     const report = JSON.parse(await readFile(join(dir, 'private', 'runs', `${runId}.json`), 'utf8'));
     expect(report.totals.records_read).toBe(74759);
-    expect(report.totals.records_read).toBe(report.totals.silver + report.totals.rejected + report.totals.duplicates);
+    expect(report.totals.records_read).toBe(
+      report.totals.silver + report.totals.rejected + report.totals.duplicates,
+    );
     expect(report.blobs).toHaveLength(31);
     expect(report.status).toBe('completed');
   });
@@ -94,7 +115,14 @@ describe('dp-pipeline errors', () => {
     const { dir: d, cleanup: c } = await tempLake();
     try {
       const file = join(d, 'bad.json');
-      await writeFile(file, JSON.stringify({ version: 1, budget: { monthly_epsilon_cap: 4 }, analyses: [{ name: 'x', statistic: 'count' }] }));
+      await writeFile(
+        file,
+        JSON.stringify({
+          version: 1,
+          budget: { monthly_epsilon_cap: 4 },
+          analyses: [{ name: 'x', statistic: 'count' }],
+        }),
+      );
       const r = runCli(['run', '--lake', d, '--config', file]);
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -116,10 +144,15 @@ describe('dp-pipeline errors', () => {
     try {
       const file = join(d, 'tight.json');
       const { DEFAULT_CONFIG_INPUT } = await import('../../src/config/index.js');
-      await writeFile(file, JSON.stringify({ ...DEFAULT_CONFIG_INPUT, budget: { monthly_epsilon_cap: 1.5 } }));
+      await writeFile(
+        file,
+        JSON.stringify({ ...DEFAULT_CONFIG_INPUT, budget: { monthly_epsilon_cap: 1.5 } }),
+      );
       const r = runCli(['run', '--lake', d, '--with-sample', '--config', file]);
       expect(r.code).toBe(3);
-      expect(r.stderr).toMatch(/privacy budget exhausted for analyses in 2016-08: spent ε=0 of cap 1\.5; the requested release\(s\) need ε=2 more/);
+      expect(r.stderr).toMatch(
+        /privacy budget exhausted for analyses in 2016-08: spent ε=0 of cap 1\.5; the requested release\(s\) need ε=2 more/,
+      );
       const gold = await readFile(join(d, 'gold', 'index.json'), 'utf8').catch(() => null);
       expect(gold).toBeNull();
       // Silver was still committed: a second run with enough budget releases without re-reading Bronze.

@@ -27,13 +27,21 @@ describe('the full GA360 year, end to end through the CLI', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     // Figures from ../shared/data/ga360/README.md: 901,097 lines, 900,200 distinct session keys.
-    expect(report.totals).toMatchObject({ records_read: 901097, silver: 900200, duplicates: 897, rejected: 0, balanced: true });
+    expect(report.totals).toMatchObject({
+      records_read: 901097,
+      silver: 900200,
+      duplicates: 897,
+      rejected: 0,
+      balanced: true,
+    });
     expect(report.blobs).toHaveLength(365);
     const released = report.releases.filter((x: { status: string }) => x.status === 'released');
     expect(released).toHaveLength(24);
     expect(report.epsilon_spent).toBe(24);
     const index = JSON.parse(await readFile(join(dir, 'gold', 'index.json'), 'utf8'));
     expect(index.releases).toHaveLength(24);
-    expect(new Set(index.releases.map((x: { window: { start: string } }) => x.window.start.slice(0, 7))).size).toBe(12);
+    expect(
+      new Set(index.releases.map((x: { window: { start: string } }) => x.window.start.slice(0, 7))).size,
+    ).toBe(12);
   });
 });

@@ -35,7 +35,12 @@ function randomRows(seed: string, users: number): Row[] {
   for (let u = 0; u < users; u++) {
     const sessions = 1 + pick(6);
     for (let s = 0; s < sessions; s++) {
-      rows.push({ pid: `u${u}`, rid: `s${u}-${s}`, pk: keys[pick(3)]!, v: pick(10) === 0 ? null : pick(700_001) });
+      rows.push({
+        pid: `u${u}`,
+        rid: `s${u}-${s}`,
+        pk: keys[pick(3)]!,
+        v: pick(10) === 0 ? null : pick(700_001),
+      });
     }
   }
   return rows;
@@ -43,7 +48,10 @@ function randomRows(seed: string, users: number): Row[] {
 
 async function writeSilver(rows: Row[], file: string): Promise<void> {
   const values = rows
-    .map((r) => `(DATE '2016-08-15', ${sqlString(r.rid)}, ${sqlString(r.pid)}, ${sqlString(r.pk)}, ${r.v ?? 'NULL'})`)
+    .map(
+      (r) =>
+        `(DATE '2016-08-15', ${sqlString(r.rid)}, ${sqlString(r.pid)}, ${sqlString(r.pk)}, ${r.v ?? 'NULL'})`,
+    )
     .join(',\n');
   await engine.run(`COPY (SELECT * FROM (VALUES ${values}) t(date, session_id, user_pseudonym, device_category, time_on_site_ms))
     TO ${sqlString(file)} (FORMAT parquet)`);
@@ -57,7 +65,11 @@ describe('bounding + aggregation in SQL equals the reference implementation in d
   ] as const) {
     it(`matches for L0=${l0}, Linf=${linf} (mean over a value with nulls)`, async () => {
       const config = parseConfig(DEFAULT_CONFIG_INPUT);
-      const meanConfig = { ...config.analyses[1]!, max_partitions_contributed: l0, max_contributions_per_partition: linf };
+      const meanConfig = {
+        ...config.analyses[1]!,
+        max_partitions_contributed: l0,
+        max_contributions_per_partition: linf,
+      };
       const plan = planAnalysis(meanConfig);
       if (plan.kind !== 'mean') throw new Error('expected a mean plan');
       const rows = randomRows(`bounded-sql-${l0}-${linf}`, 300);
@@ -66,7 +78,7 @@ describe('bounding + aggregation in SQL equals the reference implementation in d
       const salt = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
       const sql = await engine.all<{ pk: string; count: bigint; normalized_sum: bigint }>(
-        boundedAggregateSql(plan, [file], { start: '2016-08-01', end: '2016-08-31' }, salt),
+        boundedAggregateSql(plan, [file], [{ id: '2016-08', start: '2016-08-01', end: '2016-08-31', salt }]),
       );
 
       const input: Contribution<number>[] = rows
@@ -81,7 +93,9 @@ describe('bounding + aggregation in SQL equals the reference implementation in d
         expected.set(c.partitionKey, e);
       }
       expect(sql.map((r) => [r.pk, BigInt(r.count), BigInt(r.normalized_sum)])).toEqual(
-        [...expected.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.count, v.normalized_sum]),
+        [...expected.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => [k, v.count, v.normalized_sum]),
       );
       // Bounding did drop rows here, so the comparison is not trivially "everything kept".
       expect(kept.length).toBeLessThan(input.length);

@@ -28,7 +28,12 @@ async function quarantine(): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   for await (const obj of lake.objects('quarantine').list('')) {
     const text = (await lake.objects('quarantine').read(obj.key)).toString('utf8');
-    out.push(...text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>));
+    out.push(
+      ...text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    );
   }
   return out;
 }
@@ -38,6 +43,17 @@ describe('ingest: Bronze → Silver with bad input', () => {
     const good = [
       gaLine({ user: '0001', visit: '1470000001', timeOnSite: '287' }),
       gaLine({ user: '0002', visit: '1470000002', device: 'mobile', continent: 'Asia' }),
+      // The flat event shape, with `user_id`, numbers as JSON numbers and `device` as a bare category.
+      JSON.stringify({
+        user_id: 'u-9',
+        visitId: '1470000009',
+        visitNumber: 2,
+        visitStartTime: '1470000009',
+        date: '20160801',
+        device: 'Tablet',
+        geoNetwork: null,
+        summary: { num_hits: 4, num_pageviews: 3, total_time_on_page: 5000 },
+      }),
     ];
     const lines = [
       good[0],
@@ -52,12 +68,15 @@ describe('ingest: Bronze → Silver with bad input', () => {
       '{"x":"' + 'y'.repeat(10 * 1024 * 1024) + '"}',
       good[1],
       gaLine({ user: '0001', visit: '1470000001', date: '20160802' }), // the after-midnight copy: a duplicate
+      good[2],
     ];
     await lake.objects('bronze').write('2016/08/01/day.ndjson.gz', gzipSync(lines.join('\n') + '\n'));
     const realDay = await readFile('examples/ga360/bronze/2016/08/01/ga_sessions_20160801.ndjson.gz');
     await lake.objects('bronze').write('2016/08/01/truncated.ndjson.gz', realDay.subarray(0, 20000));
     await lake.objects('bronze').write('2016/08/01/empty.ndjson', '');
-    await lake.objects('bronze').write('events/sample.json', await readFile('examples/seed-events/sample.json'));
+    await lake
+      .objects('bronze')
+      .write('events/sample.json', await readFile('examples/seed-events/sample.json'));
 
     const { ctx, close } = await testContext(lake);
     try {
@@ -65,7 +84,12 @@ describe('ingest: Bronze → Silver with bad input', () => {
       const result = await ingest(ctx, todo);
       const byKey = Object.fromEntries(result.blobs.map((b) => [b.key, b]));
 
-      expect(byKey['2016/08/01/day.ndjson.gz']).toMatchObject({ records: 12, silver: 2, rejected: 9, duplicates: 1 });
+      expect(byKey['2016/08/01/day.ndjson.gz']).toMatchObject({
+        records: 13,
+        silver: 3,
+        rejected: 9,
+        duplicates: 1,
+      });
       expect(byKey['2016/08/01/empty.ndjson']).toMatchObject({ records: 1, silver: 0, rejected: 1 });
       const truncated = byKey['2016/08/01/truncated.ndjson.gz']!;
       expect(truncated.silver).toBeGreaterThan(100);
@@ -77,7 +101,9 @@ describe('ingest: Bronze → Silver with bad input', () => {
       for (const b of result.blobs) expect(b.records).toBe(b.silver + b.rejected + b.duplicates);
 
       const q = await quarantine();
-      const reasons = q.filter((r) => r.bronze === '2016/08/01/day.ndjson.gz').map((r) => [r.line, r.reason_code, r.reason]);
+      const reasons = q
+        .filter((r) => r.bronze === '2016/08/01/day.ndjson.gz')
+        .map((r) => [r.line, r.reason_code, r.reason]);
       expect(reasons).toEqual([
         [2, 'not_json', 'line is not valid JSON'],
         [3, 'not_object', 'line is JSON but not an object'],
@@ -86,24 +112,58 @@ describe('ingest: Bronze → Silver with bad input', () => {
         [6, 'invalid_integer', 'totals.hits: "many" is not a non-negative integer'],
         [7, 'invalid_integer', 'totals.hits: "-3" is not a non-negative integer'],
         [8, 'invalid_enum', 'device.deviceCategory: "toaster" is not one of desktop, mobile, tablet'],
-        [9, 'invalid_enum', 'geoNetwork.continent: "Atlantis" is not one of Africa, Americas, Asia, Europe, Oceania, (not set)'],
+        [
+          9,
+          'invalid_enum',
+          'geoNetwork.continent: "Atlantis" is not one of Africa, Americas, Asia, Europe, Oceania, (not set)',
+        ],
         [10, 'line_too_long', expect.stringContaining('over the 1048576-byte limit')],
       ]);
-      expect(q.find((r) => r.bronze === '2016/08/01/truncated.ndjson.gz')).toMatchObject({ reason_code: 'corrupt_gzip' });
-      expect(q.find((r) => r.bronze === '2016/08/01/empty.ndjson')).toMatchObject({ reason_code: 'empty_blob' });
+      expect(q.find((r) => r.bronze === '2016/08/01/truncated.ndjson.gz')).toMatchObject({
+        reason_code: 'corrupt_gzip',
+      });
+      expect(q.find((r) => r.bronze === '2016/08/01/empty.ndjson')).toMatchObject({
+        reason_code: 'empty_blob',
+      });
 
       // Independent check of what DuckDB wrote, with a pure-JS Parquet reader.
       const rows = await silverRows();
-      expect(rows).toHaveLength(2 + truncated.silver + seedBlob.silver);
-      const key = PseudonymKey.fromBytes('v1', Buffer.from(
-        JSON.parse((await lake.objects('private').read('keys/pseudonym-key.json')).toString()).key, 'hex'));
+      expect(rows).toHaveLength(3 + truncated.silver + seedBlob.silver);
+      const key = PseudonymKey.fromBytes(
+        'v1',
+        Buffer.from(
+          JSON.parse((await lake.objects('private').read('keys/pseudonym-key.json')).toString()).key,
+          'hex',
+        ),
+      );
+      expect(rows.find((r) => r.session_id === '1470000009')).toMatchObject({
+        device_category: 'tablet',
+        continent: '(not set)',
+        hits: 4,
+        pageviews: 3,
+        time_on_site_ms: 5000n,
+        visit_number: 2,
+        user_pseudonym: key.pseudonymize('u-9' as RawUserId),
+      });
       const first = rows.find((r) => r.session_id === '1470000001')!;
       expect(first.user_pseudonym).toBe(key.pseudonymize('0001' as RawUserId));
-      expect(first).toMatchObject({ time_on_site_ms: 287000n, continent: 'Europe', device_category: 'desktop', hits: 3 });
-      expect(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain('895954260133011192');
+      expect(first).toMatchObject({
+        time_on_site_ms: 287000n,
+        continent: 'Europe',
+        device_category: 'desktop',
+        hits: 3,
+      });
+      expect(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(
+        '895954260133011192',
+      );
       const seed = rows.filter((r) => r.session_id === '1470046245');
       expect(seed).toHaveLength(1); // the seed-event copy of a GA360 session
-      expect(seed[0]).toMatchObject({ time_on_site_ms: 287000n, hits: 24, pageviews: 17, device_category: 'desktop' });
+      expect(seed[0]).toMatchObject({
+        time_on_site_ms: 287000n,
+        hits: 24,
+        pageviews: 17,
+        device_category: 'desktop',
+      });
     } finally {
       await close();
     }
