@@ -54,6 +54,8 @@ export interface Release {
   readonly analysis: string;
   readonly statistic: Statistic;
   readonly privacy_unit: 'user';
+  /** The Silver column whose values are the partition keys, e.g. `continent`. */
+  readonly partition_by: string;
   readonly window: ReleaseWindow;
   readonly privacy: ReleasePrivacy;
   /** Human-readable description of the released quantity, e.g. "sessions" or "average session duration". */

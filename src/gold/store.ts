@@ -83,7 +83,9 @@ export class GoldStore {
       });
     }
     const index = { schema: INDEX_SCHEMA, generated_at: now.toISOString(), releases: entries };
-    await this.store.write(INDEX_KEY, JSON.stringify(index, null, 2) + '\n', { contentType: 'application/json' });
+    await this.store.write(INDEX_KEY, JSON.stringify(index, null, 2) + '\n', {
+      contentType: 'application/json',
+    });
     return entries.length;
   }
 }

@@ -1,0 +1,12 @@
+/**
+ * Charts of Gold releases: a Vega-Lite spec per release, rendered offline to SVG and PNG.
+ *
+ * @example
+ * ```ts
+ * import { renderReleaseChart } from '../gold/plot/index.js';
+ * const { svg, png } = await renderReleaseChart(release);
+ * ```
+ */
+export { fontFile } from './font.js';
+export { renderReleaseChart, type RenderedChart } from './render.js';
+export { releaseChartSpec } from './spec.js';
