@@ -1,4 +1,5 @@
-import { open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const STALE_MS = 30_000;
@@ -10,6 +11,7 @@ const STALE_MS = 30_000;
  */
 export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
   const lock = `${path}.lock`;
+  await mkdir(dirname(lock), { recursive: true });
   for (let attempt = 0; ; attempt++) {
     try {
       const handle = await open(lock, 'wx');

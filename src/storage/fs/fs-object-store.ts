@@ -18,7 +18,9 @@ export class FsObjectStore implements ObjectStore {
   localPath(key: string): string {
     const clean = key.replace(/^\/+/, '');
     if (clean === '' || clean.split('/').some((part) => part === '..' || part === '.' || part === '')) {
-      throw new UserError(`invalid object key '${key}': use a relative path without '.', '..' or empty segments`);
+      throw new UserError(
+        `invalid object key '${key}': use a relative path without '.', '..' or empty segments`,
+      );
     }
     return join(this.root, ...clean.split('/'));
   }
@@ -122,7 +124,11 @@ export class FsObjectStore implements ObjectStore {
   }
 
   /** Writes to a temp file, then moves it into place atomically, honouring the conditions. */
-  private async place(key: string, options: WriteOptions, fill: (tmp: string) => Promise<void>): Promise<ObjectInfo> {
+  private async place(
+    key: string,
+    options: WriteOptions,
+    fill: (tmp: string) => Promise<void>,
+  ): Promise<ObjectInfo> {
     const path = this.localPath(key);
     await mkdir(dirname(path), { recursive: true });
     const tmp = `${path}${TMP_MARK}${randomBytes(6).toString('hex')}`;

@@ -32,7 +32,9 @@ export class FsTableStore implements TableStore {
     const path = this.path(entity.partitionKey, entity.rowKey);
     return withFileLock(path, async () => {
       if (await readEntity(path)) {
-        throw new ConflictError(`${this.table}: entity (${entity.partitionKey}, ${entity.rowKey}) already exists`);
+        throw new ConflictError(
+          `${this.table}: entity (${entity.partitionKey}, ${entity.rowKey}) already exists`,
+        );
       }
       return writeEntity(path, entity);
     });
