@@ -31,7 +31,8 @@ function measure(args: string[]): Measured {
   return JSON.parse(out.trim().split('\n').at(-1)!) as Measured;
 }
 
-const rate = (n: number, ms: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en-US')} sessions/s`;
+const rate = (n: number, ms: number): string =>
+  `${Math.round((n / ms) * 1000).toLocaleString('en-US')} sessions/s`;
 
 async function compare(name: string, bronzeDir: string, sessions: number): Promise<Record<string, unknown>> {
   const work = await mkdtemp(join(tmpdir(), `dp-bench-${name}-`));
@@ -46,13 +47,27 @@ async function compare(name: string, bronzeDir: string, sessions: number): Promi
     const row = {
       dataset: name,
       sessions,
-      pipeline: { total_ms: ours.ms, bronze_to_silver_ms: b2s, silver_to_gold_ms: s2g, peak_rss_mib: ours.maxRssMiB },
-      baseline: { total_ms: base.ms, bronze_to_silver_ms: base.phases.bronze_to_silver, silver_to_gold_ms: base.phases.silver_to_gold, peak_rss_mib: base.maxRssMiB },
+      pipeline: {
+        total_ms: ours.ms,
+        bronze_to_silver_ms: b2s,
+        silver_to_gold_ms: s2g,
+        peak_rss_mib: ours.maxRssMiB,
+      },
+      baseline: {
+        total_ms: base.ms,
+        bronze_to_silver_ms: base.phases.bronze_to_silver,
+        silver_to_gold_ms: base.phases.silver_to_gold,
+        peak_rss_mib: base.maxRssMiB,
+      },
       ratio_total: +(ours.ms / base.ms).toFixed(2),
     };
     console.log(`\n== ${name}: ${sessions.toLocaleString('en-US')} sessions`);
-    console.log(`  pipeline  total ${ours.ms} ms  (Bronze→Silver ${b2s} ms = ${rate(sessions, b2s)}; Silver→Gold ${s2g} ms = ${rate(sessions, s2g)})  peak RSS ${ours.maxRssMiB} MiB`);
-    console.log(`  baseline  total ${base.ms} ms  (NDJSON→Parquet ${base.phases.bronze_to_silver} ms = ${rate(sessions, base.phases.bronze_to_silver!)}; group-bys ${base.phases.silver_to_gold} ms)  peak RSS ${base.maxRssMiB} MiB`);
+    console.log(
+      `  pipeline  total ${ours.ms} ms  (Bronze→Silver ${b2s} ms = ${rate(sessions, b2s)}; Silver→Gold ${s2g} ms = ${rate(sessions, s2g)})  peak RSS ${ours.maxRssMiB} MiB`,
+    );
+    console.log(
+      `  baseline  total ${base.ms} ms  (NDJSON→Parquet ${base.phases.bronze_to_silver} ms = ${rate(sessions, base.phases.bronze_to_silver!)}; group-bys ${base.phases.silver_to_gold} ms)  peak RSS ${base.maxRssMiB} MiB`,
+    );
     console.log(`  ratio     pipeline / baseline = ${row.ratio_total}×`);
     return row;
   } finally {
@@ -71,12 +86,23 @@ if (syntheticSessions > 0) {
   try {
     const days = 62;
     const t0 = performance.now();
-    const g = await generate({ out: gen, days, users: Math.ceil(syntheticSessions / 2), seed: 'bench', sessionsPerUserPerMonth: 1 });
-    console.log(`\ngenerated ${g.sessions.toLocaleString('en-US')} synthetic sessions in ${Math.round(performance.now() - t0)} ms`);
+    const g = await generate({
+      out: gen,
+      days,
+      users: Math.ceil(syntheticSessions / 2),
+      seed: 'bench',
+      sessionsPerUserPerMonth: 1,
+    });
+    console.log(
+      `\ngenerated ${g.sessions.toLocaleString('en-US')} synthetic sessions in ${Math.round(performance.now() - t0)} ms`,
+    );
     results.push(await compare('synthetic', join(gen, 'bronze', 'synthetic'), g.sessions));
   } finally {
     await rm(gen, { recursive: true, force: true });
   }
 }
 await mkdir(join(repo, 'bench', 'out'), { recursive: true });
-await writeFile(join(repo, 'bench', 'out', 'results.json'), JSON.stringify({ measured_at: new Date().toISOString(), results }, null, 2));
+await writeFile(
+  join(repo, 'bench', 'out', 'results.json'),
+  JSON.stringify({ measured_at: new Date().toISOString(), results }, null, 2),
+);

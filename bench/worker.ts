@@ -46,7 +46,10 @@ async function baseline(glob: string, outDir: string): Promise<Record<string, un
     `SELECT strftime(date, '%Y-%m') m, device_category, avg(least(time_on_site_ms, 600000)) FROM ${src} WHERE time_on_site_ms IS NOT NULL GROUP BY ALL`,
   );
   const t2 = performance.now();
-  return { ms: Math.round(t2 - t0), phases: { bronze_to_silver: Math.round(t1 - t0), silver_to_gold: Math.round(t2 - t1) } };
+  return {
+    ms: Math.round(t2 - t0),
+    phases: { bronze_to_silver: Math.round(t1 - t0), silver_to_gold: Math.round(t2 - t1) },
+  };
 }
 
 const result = mode === 'pipeline' ? await pipeline(a!) : await baseline(a!, b!);

@@ -65,6 +65,7 @@ export async function computeReleases(
       analysis: plan.name,
       statistic: plan.kind,
       privacy_unit: 'user',
+      partition_by: plan.partitionBy,
       window: { start: window.start, end: window.end },
       privacy: privacyOf(plan),
       description: plan.description,

@@ -4,7 +4,8 @@ export const EXIT = { ok: 0, user: 1, internal: 2, budget: 3 } as const;
 
 /** The one place errors become exit codes and one-line messages. */
 export function exitCodeFor(err: unknown): { code: number; message: string } {
-  if (err instanceof BudgetExhaustedError) return { code: EXIT.budget, message: `dp-pipeline: ${err.message}` };
+  if (err instanceof BudgetExhaustedError)
+    return { code: EXIT.budget, message: `dp-pipeline: ${err.message}` };
   if (err instanceof UserError) return { code: EXIT.user, message: `dp-pipeline: ${err.message}` };
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return {

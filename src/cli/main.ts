@@ -12,13 +12,15 @@ import { terminalProgress } from './progress.js';
 import { copySample } from './sample.js';
 import { printRunSummary } from './summary.js';
 
-const positiveInt = (name: string) => (value: string): number => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'`);
-  }
-  return n;
-};
+const positiveInt =
+  (name: string) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'`);
+    }
+    return n;
+  };
 
 const isoDate = (value: string): string => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
@@ -34,7 +36,8 @@ function program(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const lakeOption = () => new Option('--lake <dir>', 'local lake directory').default('./lake');
-  const configOption = () => new Option('--config <file>', 'analyses config (JSON); default: the built-in config');
+  const configOption = () =>
+    new Option('--config <file>', 'analyses config (JSON); default: the built-in config');
 
   cli
     .command('run')
@@ -63,9 +66,21 @@ function program(): Command {
     .requiredOption('--users <n>', 'number of users', positiveInt('--users'))
     .requiredOption('--seed <s>', 'seed: the same seed writes the same bytes')
     .option('--start-date <date>', 'first day (YYYY-MM-DD)', isoDate, '2016-08-01')
-    .option('--sessions-per-user-per-month <n>', 'sessions per user per month', positiveInt('--sessions-per-user-per-month'), 1)
+    .option(
+      '--sessions-per-user-per-month <n>',
+      'sessions per user per month',
+      positiveInt('--sessions-per-user-per-month'),
+      1,
+    )
     .action(
-      async (opts: { out: string; days: number; users: number; seed: string; startDate: string; sessionsPerUserPerMonth: number }) => {
+      async (opts: {
+        out: string;
+        days: number;
+        users: number;
+        seed: string;
+        startDate: string;
+        sessionsPerUserPerMonth: number;
+      }) => {
         const progress = terminalProgress();
         const result = await generate({
           out: opts.out,

@@ -4,7 +4,11 @@ import type { Lake } from '../storage/index.js';
 const n = (x: number): string => x.toLocaleString('en-US').padStart(10);
 
 /** The short human summary of a run, on stdout. */
-export function printRunSummary(result: RunResult, lake: Lake, out: NodeJS.WritableStream = process.stdout): void {
+export function printRunSummary(
+  result: RunResult,
+  lake: Lake,
+  out: NodeJS.WritableStream = process.stdout,
+): void {
   const r = result.report;
   const released = r.releases.filter((x) => x.status === 'released').length;
   const already = r.releases.length - released;

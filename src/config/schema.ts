@@ -77,7 +77,10 @@ export const configSchema = z
     analyses: z
       .array(analysisSchema)
       .min(1)
-      .refine((list) => new Set(list.map((a) => a.name)).size === list.length, 'analysis names must be unique'),
+      .refine(
+        (list) => new Set(list.map((a) => a.name)).size === list.length,
+        'analysis names must be unique',
+      ),
   })
   .strict();
 

@@ -10,7 +10,11 @@ export class Engine {
     readonly connection: DuckDBConnection,
   ) {}
 
-  static async open(options: { tempDirectory: string; memoryLimit?: string; threads?: number }): Promise<Engine> {
+  static async open(options: {
+    tempDirectory: string;
+    memoryLimit?: string;
+    threads?: number;
+  }): Promise<Engine> {
     const instance = await DuckDBInstance.create(':memory:', {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',

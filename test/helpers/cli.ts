@@ -4,7 +4,10 @@ import { resolve } from 'node:path';
 export const CLI = resolve('dist/src/cli/main.js');
 
 /** Runs the built CLI as a user would; needs `npm run build` first (the test script does it). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     env: { ...process.env, DP_LOG_LEVEL: 'warn', ...env },

@@ -9,7 +9,10 @@ import { newRunId } from '../../src/pipeline/run-id.js';
 import type { Lake } from '../../src/storage/index.js';
 
 /** A run context over `lake` for testing pipeline stages one at a time. */
-export async function testContext(lake: Lake, config?: PipelineConfig): Promise<{ ctx: RunContext; close: () => Promise<void> }> {
+export async function testContext(
+  lake: Lake,
+  config?: PipelineConfig,
+): Promise<{ ctx: RunContext; close: () => Promise<void> }> {
   const tmpDir = await mkdtemp(join(tmpdir(), 'dp-test-run-'));
   const engine = await Engine.open({ tempDirectory: join(tmpDir, 'duckdb') });
   const ctx: RunContext = {

@@ -60,7 +60,11 @@ describe('frameNdjson', () => {
   });
 
   it('rejects invalid UTF-8 and raw control characters', async () => {
-    const bad = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n{"b":"\x01"}\n{"ok":1}\n')]);
+    const bad = Buffer.concat([
+      Buffer.from('{"a":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}\n{"b":"\x01"}\n{"ok":1}\n'),
+    ]);
     const r = await frame(bad);
     expect(r.rejections.map((x) => x.reason_code)).toEqual(['invalid_utf8', 'control_character']);
     expect(r.lines).toEqual([[3, '{"ok":1}']]);
