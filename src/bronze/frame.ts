@@ -267,6 +267,13 @@ export async function readJsonBlob(
   }
   try {
     const parsed: unknown = JSON.parse(text);
+    if (Array.isArray(parsed) && parsed.length === 0) {
+      return {
+        ok: false,
+        bytes,
+        rejection: { line: null, reason_code: 'empty_blob', reason: 'JSON array is empty', raw: null },
+      };
+    }
     return { ok: true, bytes, records: Array.isArray(parsed) ? parsed : [parsed] };
   } catch (err) {
     return {

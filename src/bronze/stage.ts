@@ -60,6 +60,7 @@ async function stageOne(
     if (bronzeFormat(blob.key) === 'json') {
       const parsed = await readJsonBlob(input, MAX_JSON_BLOB_BYTES);
       if (!parsed.ok) {
+        // A whole-blob problem counts as one rejected record.
         return {
           index,
           blob,
@@ -73,23 +74,6 @@ async function stageOne(
       parsed.records.forEach((record, i) => out.line(i + 1, Buffer.from(JSON.stringify(record) ?? 'null')));
       await out.close();
       const n = parsed.records.length;
-      if (n === 0) {
-        const rejection: Rejection = {
-          line: null,
-          reason_code: 'empty_blob',
-          reason: 'JSON array is empty',
-          raw: null,
-        };
-        return {
-          index,
-          blob,
-          records: 1,
-          staged: 0,
-          bytes: parsed.bytes,
-          rejections: [rejection],
-          file: null,
-        };
-      }
       return { index, blob, records: n, staged: n, bytes: parsed.bytes, rejections: [], file };
     }
     const framed = await frameNdjson(input, maxLineBytes, out);

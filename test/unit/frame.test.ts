@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { frameNdjson } from '../../src/bronze/frame.js';
+import { frameNdjson, readJsonBlob } from '../../src/bronze/frame.js';
 
 async function frame(bytes: Buffer, max = 1024) {
   const lines: [number, string][] = [];
@@ -68,5 +68,21 @@ describe('frameNdjson', () => {
     const r = await frame(bad);
     expect(r.rejections.map((x) => x.reason_code)).toEqual(['invalid_utf8', 'control_character']);
     expect(r.lines).toEqual([[3, '{"ok":1}']]);
+  });
+});
+
+describe('readJsonBlob', () => {
+  const read = (text: string | Buffer) => readJsonBlob(Readable.from([Buffer.from(text)]), 1 << 20);
+
+  it('reads an array of records, or one record, gzipped or not', async () => {
+    expect(await read('[{"a":1},{"b":2}]')).toMatchObject({ ok: true, records: [{ a: 1 }, { b: 2 }] });
+    expect(await read(gzipSync('{"a":1}'))).toMatchObject({ ok: true, records: [{ a: 1 }] });
+  });
+
+  it('turns an empty array, invalid JSON and an oversize blob into one clear rejection', async () => {
+    expect(await read('[]')).toMatchObject({ ok: false, rejection: { reason_code: 'empty_blob' } });
+    expect(await read('[{"a":1},')).toMatchObject({ ok: false, rejection: { reason_code: 'not_json' } });
+    const big = await readJsonBlob(Readable.from([Buffer.alloc(2048, 0x20)]), 1024);
+    expect(big).toMatchObject({ ok: false, rejection: { reason_code: 'json_too_large' } });
   });
 });
