@@ -5,7 +5,8 @@ import type { AnalysisPlan } from './plan.js';
  * Compiles an analysis's contribution bounding and per-partition aggregation to DuckDB SQL.
  * Same plan as `boundContributions` in dp/ (the reference implementation a test holds this to):
  * per (user, partition) keep the Linf rows with the smallest md5(salt|user|partition|row), then
- * per user keep the L0 partitions with the smallest md5(salt|user|partition). A user's kept
+ * per user keep the L0 partitions with the smallest md5(salt|user|partition). Both choices are
+ * hash aggregates (`min_by(x, key, n)`), not sorts. A user's kept
  * rows depend on that user's rows alone, which is all the sensitivity bound needs.
  *
  * Each window is bounded separately, with its own fresh salt; one scan serves them all.
@@ -46,21 +47,15 @@ src AS (
   JOIN windows ON date BETWEEN w_start AND w_end
   WHERE ${plan.partitionBy} IN (${plan.publicPartitions.map(sqlString).join(', ')})${valueFilter}
 ),
-linf AS (
-  SELECT * FROM (
-    SELECT *, row_number() OVER (PARTITION BY w, pid, pk ORDER BY md5(salt || '|' || pid || '|' || pk || '|' || rid)) AS r
-    FROM src)
-  WHERE r <= ${linf}
+kept_rows AS (
+  SELECT w, salt, pid, pk,
+         min_by(${normExpr}, md5(salt || '|' || pid || '|' || pk || '|' || rid), ${linf}) AS kept
+  FROM src GROUP BY w, salt, pid, pk
 ),
-per_user AS (
-  SELECT w, salt, pid, pk, count(*) AS c, sum(${normExpr}) AS s FROM linf GROUP BY w, salt, pid, pk
-),
-l0 AS (
-  SELECT * FROM (
-    SELECT *, row_number() OVER (PARTITION BY w, pid ORDER BY md5(salt || '|' || pid || '|' || pk)) AS r
-    FROM per_user)
-  WHERE r <= ${l0}
+kept_partitions AS (
+  SELECT w, unnest(min_by({'pk': pk, 'c': len(kept), 's': list_sum(kept)}, md5(salt || '|' || pid || '|' || pk), ${l0})) AS k
+  FROM kept_rows GROUP BY w, pid
 )
-SELECT w, pk, CAST(sum(c) AS HUGEINT) AS count, CAST(sum(s) AS HUGEINT) AS normalized_sum
-FROM l0 GROUP BY w, pk ORDER BY w, pk`;
+SELECT w, k.pk AS pk, CAST(sum(k.c) AS HUGEINT) AS count, CAST(coalesce(sum(k.s), 0) AS HUGEINT) AS normalized_sum
+FROM kept_partitions GROUP BY w, k.pk ORDER BY w, pk`;
 }

@@ -10,10 +10,11 @@ import {
 } from '../analyses/index.js';
 import type { RandomSource } from '../dp/index.js';
 import { renderReleaseChart } from '../gold/plot/index.js';
+import type { Release } from '../gold/release.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
 import { BudgetLedger } from '../ledger/index.js';
 import { dateOfSilverKey } from '../silver/paths.js';
-import type { RunContext } from './context.js';
+import { timed, type RunContext } from './context.js';
 import { localCopies } from './local-files.js';
 import { committedSilverFiles } from './recovery.js';
 import type { ReleaseSummary } from './report.js';
@@ -80,34 +81,51 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
 
   let epsilonSpent = 0;
   let done = 0;
-  for (const plan of plans) {
-    const mine = pending.filter((p) => p.plan === plan);
-    if (mine.length === 0) continue;
-    const newlyCharged = new Set<string>();
+  const work = plans
+    .map((plan) => ({ plan, mine: pending.filter((p) => p.plan === plan) }))
+    .filter((w) => w.mine.length > 0);
+  const newlyCharged = new Set<string>();
+  for (const { plan, mine } of work) {
     for (const p of mine) {
-      if (!(await ledger.isCharged(p.window.id, releaseId(p)))) newlyCharged.add(p.window.id);
+      if (!(await ledger.isCharged(p.window.id, releaseId(p)))) newlyCharged.add(releaseId(p));
       await ledger.charge(p.window.id, releaseId(p), plan.epsilon);
     }
+  }
+  const compute = async ({ plan, mine }: (typeof work)[number]): Promise<Map<string, Release>> => {
     const months = new Set(mine.map((p) => p.window.id));
     const keys = silverKeys.filter((k) => months.has((dateOfSilverKey(k) ?? '').slice(0, 7)));
-    const files = await localCopies(ctx.lake.objects('silver'), keys, join(ctx.tmpDir, 'silver-gold'));
-    const computed = await computeReleases(
-      ctx.engine,
-      plan,
-      files,
-      mine.map((p) => p.window),
-      rng,
-      {
-        runId: ctx.runId,
-        createdAt: ctx.now.toISOString(),
-      },
+    const files = await localCopies(
+      ctx.lake.objects('silver'),
+      keys,
+      join(ctx.tmpDir, 'silver-gold', plan.name),
     );
+    return timed(ctx, 'gold_compute', () =>
+      computeReleases(
+        ctx.engine,
+        plan,
+        files,
+        mine.map((p) => p.window),
+        rng,
+        {
+          runId: ctx.runId,
+          createdAt: ctx.now.toISOString(),
+        },
+      ),
+    );
+  };
+  // DuckDB computes the next analysis on its own threads while this thread renders charts.
+  let next = work.length > 0 ? compute(work[0]!) : undefined;
+  for (const [i, { plan, mine }] of work.entries()) {
+    const computed = await next!;
+    next = i + 1 < work.length ? compute(work[i + 1]!) : undefined;
+    next?.catch(() => {}); // awaited on the next iteration; avoid an unhandled rejection meanwhile
     for (const p of mine) {
       ctx.progress('releasing', done++, pending.length);
       const month = p.window.id;
       const release = computed.get(month)!;
       if (await gold.publish(release, month)) {
-        await gold.writeChart(plan.name, month, await renderReleaseChart(release));
+        const chart = await timed(ctx, 'gold_charts', () => renderReleaseChart(release));
+        await gold.writeChart(plan.name, month, chart);
         await ctx.lake.tables('releases').upsert({
           partitionKey: plan.name,
           rowKey: month,
@@ -116,7 +134,7 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
           created_at: release.created_at,
           path: releaseKeys(plan.name, month).json,
         });
-        if (newlyCharged.has(month)) epsilonSpent += plan.epsilon;
+        if (newlyCharged.has(releaseId(p))) epsilonSpent += plan.epsilon;
         releases.push(summary(plan, month, 'released', ctx));
       } else {
         releases.push(summary(plan, month, 'already_released', ctx));
