@@ -1,0 +1,35 @@
+/**
+ * The differential-privacy core of dp-pipeline: exact samplers, calibration, mechanisms and the
+ * reference contribution bounder. Pure (no I/O), and imports nothing outside `dp/` but Node
+ * built-ins. This file is the public API; other folders import only from here.
+ *
+ * The shape, for the extensions to come (discrete Gaussian, zCDP, SUM/VARIANCE/quantiles,
+ * partition selection): randomness is an injected {@link RandomSource}; samplers take exact
+ * {@link Rational} parameters; calibration (sensitivity → scale → interval) is exported as plain
+ * functions; a mechanism is an immutable, `kind`-tagged object resolved before any data is read,
+ * and a `release…` function applies it to a bounded aggregate.
+ *
+ * @example
+ * ```ts
+ * import { countMechanism, releaseCount, secureRandom } from './dp/index.js';
+ * const m = countMechanism(1, { maxPartitionsContributed: 1, maxContributionsPerPartition: 1 });
+ * const { value, ci95 } = releaseCount(m, 1234n, secureRandom());
+ * ```
+ */
+export { DpParameterError } from './errors.js';
+export { type RandomSource, secureRandom, seededRandom } from './random-source.js';
+export { type Rational, rationalFromNumber, rationalToNumber } from './rational.js';
+export { sampleBernoulliExp, sampleBernoulliRational } from './bernoulli.js';
+export { sampleDiscreteLaplace } from './discrete-laplace.js';
+export { discreteLaplaceHalfWidth, discreteLaplaceScale } from './laplace-calibration.js';
+export { chooseGranularity } from './granularity.js';
+export { type ContributionBounds, countL1Sensitivity, describeGuarantee } from './contribution-bounds.js';
+export { type CountMechanism, countMechanism, releaseCount } from './count-mechanism.js';
+export {
+  type MeanMechanism,
+  meanMechanism,
+  normalizedValue,
+  quantize,
+  releaseMean,
+} from './mean-mechanism.js';
+export { boundContributions, type Contribution, newSamplingSalt } from './bound-contributions.js';
