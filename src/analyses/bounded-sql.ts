@@ -17,7 +17,12 @@ export function boundedAggregateSql(
   plan: AnalysisPlan,
   files: readonly string[],
   windows: readonly { id: string; start: string; end: string; salt: string }[],
+  bucket: { readonly index: number; readonly count: number } = { index: 0, count: 1 },
 ): string {
+  // Bounding is per user, so users can be split into buckets computed one at a time (bounded
+  // memory); the per-partition sums of all buckets equal those of one query.
+  const bucketFilter =
+    bucket.count > 1 ? ` AND hash(user_pseudonym) % ${bucket.count} = ${bucket.index}` : '';
   const windowRows = windows
     .map(
       (w) =>
@@ -45,16 +50,16 @@ src AS (
   SELECT w, salt, user_pseudonym AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk${valueSelect}
   FROM read_parquet(${sqlList(files)}, hive_partitioning = false)
   JOIN windows ON date BETWEEN w_start AND w_end
-  WHERE ${plan.partitionBy} IN (${plan.publicPartitions.map(sqlString).join(', ')})${valueFilter}
+  WHERE ${plan.partitionBy} IN (${plan.publicPartitions.map(sqlString).join(', ')})${valueFilter}${bucketFilter}
 ),
 kept_rows AS (
-  SELECT w, salt, pid, pk,
+  SELECT w, pid, pk,
          min_by(${normExpr}, md5(salt || '|' || pid || '|' || pk || '|' || rid), ${linf}) AS kept
-  FROM src GROUP BY w, salt, pid, pk
+  FROM src GROUP BY w, pid, pk
 ),
 kept_partitions AS (
-  SELECT w, unnest(min_by({'pk': pk, 'c': len(kept), 's': list_sum(kept)}, md5(salt || '|' || pid || '|' || pk), ${l0})) AS k
-  FROM kept_rows GROUP BY w, pid
+  SELECT k.w, unnest(min_by({'pk': k.pk, 'c': len(k.kept), 's': list_sum(k.kept)}, md5(windows.salt || '|' || k.pid || '|' || k.pk), ${l0})) AS k
+  FROM kept_rows k JOIN windows USING (w) GROUP BY k.w, k.pid
 )
 SELECT w, k.pk AS pk, CAST(sum(k.c) AS HUGEINT) AS count, CAST(coalesce(sum(k.s), 0) AS HUGEINT) AS normalized_sum
 FROM kept_partitions GROUP BY w, k.pk ORDER BY w, pk`;

@@ -1,4 +1,4 @@
-import type { Engine } from '../engine/duckdb.js';
+import { sqlList, type Engine } from '../engine/duckdb.js';
 import {
   describeGuarantee,
   newSamplingSalt,
@@ -9,6 +9,9 @@ import {
 import { RELEASE_SCHEMA, type Release, type ReleasePartition, type ReleasePrivacy } from '../gold/release.js';
 import { boundedAggregateSql } from './bounded-sql.js';
 import type { AnalysisPlan } from './plan.js';
+
+/** Silver rows per bounding query: keeps the engine's working set bounded on large windows. */
+const ROWS_PER_BUCKET = 1_000_000;
 
 export interface Window {
   /** `YYYY-MM` for a month. */
@@ -41,11 +44,22 @@ export async function computeReleases(
   for (const w of windows) aggregates.set(w.id, new Map());
   if (files.length > 0 && windows.length > 0) {
     const salted = windows.map((w) => ({ ...w, salt: newSamplingSalt(rng) }));
-    const rows = await engine.all<{ w: string; pk: string; count: bigint; normalized_sum: bigint }>(
-      boundedAggregateSql(plan, files, salted),
+    const [meta] = await engine.all<{ n: bigint | null }>(
+      `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlList(files)})`,
     );
-    for (const r of rows) {
-      aggregates.get(r.w)?.set(r.pk, { count: BigInt(r.count), normalizedSum: BigInt(r.normalized_sum) });
+    const count = Math.max(1, Math.ceil(Number(meta?.n ?? 0) / ROWS_PER_BUCKET));
+    for (let index = 0; index < count; index++) {
+      const rows = await engine.all<{ w: string; pk: string; count: bigint; normalized_sum: bigint }>(
+        boundedAggregateSql(plan, files, salted, { index, count }),
+      );
+      for (const r of rows) {
+        const byKey = aggregates.get(r.w)!;
+        const prev = byKey.get(r.pk) ?? { count: 0n, normalizedSum: 0n };
+        byKey.set(r.pk, {
+          count: prev.count + BigInt(r.count),
+          normalizedSum: prev.normalizedSum + BigInt(r.normalized_sum),
+        });
+      }
     }
   }
   const zero: BoundedAggregate = { count: 0n, normalizedSum: 0n };

@@ -1,10 +1,10 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bronzeFormat, ERASURE_PREFIX } from '../bronze/formats.js';
 import type { Rejection, RejectionCode } from '../bronze/rejection.js';
 import { STAGE_SEPARATOR, stageBlobs, type StagedBlob } from '../bronze/stage.js';
 import { sqlList, sqlString } from '../engine/duckdb.js';
-import { SESSIONS_PREFIX, silverFileKey } from '../silver/paths.js';
+import { dateOfSilverKey, SESSIONS_PREFIX, silverFileKey } from '../silver/paths.js';
 import { loadPseudonymKey } from '../silver/pseudonym.js';
 import { SILVER_COLUMNS, parseSql } from '../silver/transform-sql.js';
 import type { ObjectInfo } from '../storage/index.js';
@@ -41,17 +41,70 @@ export async function pendingBlobs(ctx: RunContext): Promise<{ todo: ObjectInfo[
   return { todo, ignored };
 }
 
+/** Estimated uncompressed bytes staged per batch: bounds the engine's working set. */
+const BATCH_BYTES = 256 * 1024 * 1024;
+/** gzip'd NDJSON of web sessions inflates about 8-14×; 8 keeps batches under the budget for typical data. */
+const GZIP_RATIO = 8;
+
+/** What earlier batches of this run already wrote, so later batches deduplicate against it. */
+interface RunState {
+  readonly written: string[];
+  readonly filesPerDate: Map<string, number>;
+}
+
 /**
- * Bronze → Silver for `blobs`: frame (Node), then parse, validate, type, pseudonymize and
+ * Bronze → Silver for `blobs`, in batches of about `BATCH_BYTES` so memory stays bounded
+ * whatever the input size: frame (Node), then parse, validate, type, pseudonymize and
  * deduplicate (DuckDB), write Silver Parquet and quarantine files. Nothing is committed here:
  * the caller writes the run report, then the checkpoints.
  */
 export async function ingest(
   ctx: RunContext,
   blobs: readonly ObjectInfo[],
+  options: { batchBytes?: number } = {},
 ): Promise<Omit<IngestResult, 'ignored'>> {
-  const empty = { blobs: [], rejectedByReason: {}, silverDates: [], silverByMonth: {} };
-  if (blobs.length === 0) return empty;
+  const result = {
+    blobs: [] as BlobTally[],
+    rejectedByReason: {} as Partial<Record<RejectionCode, number>>,
+    silverDates: new Set<string>(),
+    silverByMonth: {} as Record<string, number>,
+  };
+  const state: RunState = { written: [], filesPerDate: new Map() };
+  for (const batch of batches(blobs, options.batchBytes ?? BATCH_BYTES)) {
+    const r = await ingestBatch(ctx, batch, state);
+    result.blobs.push(...r.blobs);
+    for (const [code, n] of Object.entries(r.rejectedByReason)) {
+      result.rejectedByReason[code as RejectionCode] =
+        (result.rejectedByReason[code as RejectionCode] ?? 0) + n;
+    }
+    for (const d of r.silverDates) result.silverDates.add(d);
+    for (const [m, n] of Object.entries(r.silverByMonth))
+      result.silverByMonth[m] = (result.silverByMonth[m] ?? 0) + n;
+  }
+  return { ...result, silverDates: [...result.silverDates].sort() };
+}
+
+function* batches(blobs: readonly ObjectInfo[], budget: number): Generator<ObjectInfo[]> {
+  let batch: ObjectInfo[] = [];
+  let bytes = 0;
+  for (const blob of blobs) {
+    const estimate = blob.key.toLowerCase().endsWith('.gz') ? blob.size * GZIP_RATIO : blob.size;
+    if (batch.length > 0 && bytes + estimate > budget) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(blob);
+    bytes += estimate;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+async function ingestBatch(
+  ctx: RunContext,
+  blobs: readonly ObjectInfo[],
+  state: RunState,
+): Promise<Omit<IngestResult, 'ignored'>> {
   const { engine, config, runId } = ctx;
   const stageDir = join(ctx.tmpDir, 'stage');
   await mkdir(stageDir, { recursive: true });
@@ -87,7 +140,16 @@ export async function ingest(
     SELECT user_pseudonym, session_id, min({'d': date, 'b': blob, 'l': line_no}) AS winner
     FROM parsed WHERE reason_code IS NULL GROUP BY ALL HAVING count(*) > 1`),
   );
-  const existing = await committedSilverFiles(ctx);
+  // Copies of one session key are at most a day apart (GA360 splits sessions at midnight), so
+  // only Silver partitions from the day before to the day after this batch's dates can hold them.
+  const [range] = await engine.all<{ lo: string | null; hi: string | null }>(
+    `SELECT strftime(min(date) - 1, '%Y-%m-%d') AS lo, strftime(max(date) + 1, '%Y-%m-%d') AS hi FROM parsed`,
+  );
+  const inRange = (key: string): boolean => {
+    const d = dateOfSilverKey(key);
+    return d !== undefined && range?.lo != null && range.hi != null && d >= range.lo && d <= range.hi;
+  };
+  const existing = [...(await committedSilverFiles(ctx)), ...state.written].filter(inRange);
   if (existing.length > 0) {
     const paths = await localCopies(ctx.lake.objects('silver'), existing, join(ctx.tmpDir, 'silver-in'));
     await engine.run(`CREATE OR REPLACE TEMP TABLE existing AS
@@ -120,7 +182,8 @@ export async function ingest(
     TO ${sqlString(silverOut)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY (date), WRITE_PARTITION_COLUMNS true,
       FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`),
   );
-  const silverDates = await timed(ctx, 'upload_silver', () => uploadSilver(ctx, silverOut));
+  const silverDates = await timed(ctx, 'upload_silver', () => uploadSilver(ctx, silverOut, state));
+  await rm(silverOut, { recursive: true, force: true });
 
   const tallies = await timed(ctx, 'tally', () => tallyBlobs(ctx, staged));
   const rejectedByReason = await timed(ctx, 'quarantine', () => writeQuarantine(ctx, staged));
@@ -154,7 +217,7 @@ async function assertStagedCounts(ctx: RunContext, staged: readonly StagedBlob[]
   }
 }
 
-async function uploadSilver(ctx: RunContext, dir: string): Promise<string[]> {
+async function uploadSilver(ctx: RunContext, dir: string, state: RunState): Promise<string[]> {
   const store = ctx.lake.objects('silver');
   const partitions = (await readdir(dir).catch(() => [] as string[]))
     .filter((d) => d.startsWith('date='))
@@ -163,9 +226,11 @@ async function uploadSilver(ctx: RunContext, dir: string): Promise<string[]> {
   for (const partition of partitions) {
     const date = partition.slice('date='.length);
     const parts = (await readdir(join(dir, partition))).filter((f) => f.endsWith('.parquet')).sort();
-    parts.forEach((file, i) =>
-      uploads.push({ file: join(dir, partition, file), key: silverFileKey(date, ctx.runId, i) }),
-    );
+    for (const file of parts) {
+      const n = state.filesPerDate.get(date) ?? 0;
+      state.filesPerDate.set(date, n + 1);
+      uploads.push({ file: join(dir, partition, file), key: silverFileKey(date, ctx.runId, n) });
+    }
   }
   let next = 0;
   let done = 0;
@@ -173,6 +238,7 @@ async function uploadSilver(ctx: RunContext, dir: string): Promise<string[]> {
     while (next < uploads.length) {
       const u = uploads[next++]!;
       await store.uploadFile(u.file, u.key, { contentType: 'application/vnd.apache.parquet' });
+      state.written.push(u.key);
       ctx.progress('writing silver', ++done, uploads.length);
     }
   };

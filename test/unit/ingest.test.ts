@@ -169,3 +169,34 @@ describe('ingest: Bronze → Silver with bad input', () => {
     }
   });
 });
+
+describe('ingest in batches', () => {
+  it('gives the same Silver and tallies one blob per batch as in one batch (duplicates found across batches)', async () => {
+    const { cp } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const other = await tempLake();
+    try {
+      for (const l of [lake, other.lake]) {
+        for (const day of ['14', '15', '16', '17']) {
+          await cp(`examples/ga360/bronze/2016/08/${day}`, join(l.root, 'bronze', day), { recursive: true });
+        }
+      }
+      const one = await testContext(lake);
+      const many = await testContext(other.lake);
+      try {
+        const a = await ingest(one.ctx, (await pendingBlobs(one.ctx)).todo);
+        const b = await ingest(many.ctx, (await pendingBlobs(many.ctx)).todo, { batchBytes: 1 });
+        const totals = (r: typeof a) =>
+          r.blobs.reduce((t, x) => [t[0]! + x.silver, t[1]! + x.duplicates, t[2]! + x.rejected], [0, 0, 0]);
+        expect(totals(a)[1]).toBeGreaterThan(0); // midnight-crossing sessions between these days
+        expect(totals(b)).toEqual(totals(a));
+        expect(b.blobs).toEqual(a.blobs.map((x, i) => ({ ...x, etag: b.blobs[i]!.etag })));
+      } finally {
+        await one.close();
+        await many.close();
+      }
+    } finally {
+      await other.cleanup();
+    }
+  });
+});
