@@ -44,23 +44,40 @@ export function boundedAggregateSql(
     valueFilter = ` AND ${plan.valueColumn} IS NOT NULL`;
     normExpr = `2 * ${q} - ${m.loUnits + m.hiUnits}`;
   }
+  // Only groups over a bound are ranked: a user with at most Linf rows in a partition (or at most
+  // L0 partitions) keeps all of them, which is what uniform sampling does too.
   return `
 WITH windows(w, w_start, w_end, salt) AS (VALUES ${windowRows}),
 src AS (
-  SELECT w, salt, user_pseudonym AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk${valueSelect}
-  FROM read_parquet(${sqlList(files)}, hive_partitioning = false)
+  SELECT w, user_pseudonym AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk, ${normExpr} AS x
+  FROM (SELECT *${valueSelect} FROM read_parquet(${sqlList(files)}, hive_partitioning = false))
   JOIN windows ON date BETWEEN w_start AND w_end
   WHERE ${plan.partitionBy} IN (${plan.publicPartitions.map(sqlString).join(', ')})${valueFilter}${bucketFilter}
 ),
-kept_rows AS (
-  SELECT w, pid, pk,
-         min_by(${normExpr}, md5(salt || '|' || pid || '|' || pk || '|' || rid), ${linf}) AS kept
-  FROM src GROUP BY w, pid, pk
+cells AS (
+  SELECT w, pid, pk, count(*) AS n, sum(x) AS s FROM src GROUP BY w, pid, pk
 ),
-kept_partitions AS (
-  SELECT k.w, unnest(min_by({'pk': k.pk, 'c': len(k.kept), 's': list_sum(k.kept)}, md5(windows.salt || '|' || k.pid || '|' || k.pk), ${l0})) AS k
-  FROM kept_rows k JOIN windows USING (w) GROUP BY k.w, k.pid
+trimmed AS (
+  SELECT w, pid, pk, min_by(x, md5(salt || '|' || pid || '|' || pk || '|' || rid), ${linf}) AS kept
+  FROM src SEMI JOIN (SELECT w, pid, pk FROM cells WHERE n > ${linf}) USING (w, pid, pk) JOIN windows USING (w)
+  GROUP BY w, pid, pk
+),
+per_user AS (
+  SELECT w, pid, pk, n AS c, s FROM cells WHERE n <= ${linf}
+  UNION ALL
+  SELECT w, pid, pk, len(kept) AS c, list_sum(kept) AS s FROM trimmed
+),
+users AS (
+  SELECT w, pid, count(*) AS np FROM per_user GROUP BY w, pid
+),
+kept AS (
+  SELECT p.w, p.pk, p.c, p.s FROM per_user p SEMI JOIN (SELECT w, pid FROM users WHERE np <= ${l0}) USING (w, pid)
+  UNION ALL
+  SELECT w, k.pk, k.c, k.s FROM (
+    SELECT p.w, unnest(min_by({'pk': p.pk, 'c': p.c, 's': p.s}, md5(salt || '|' || p.pid || '|' || p.pk), ${l0})) AS k
+    FROM per_user p SEMI JOIN (SELECT w, pid FROM users WHERE np > ${l0}) USING (w, pid) JOIN windows USING (w)
+    GROUP BY p.w, p.pid)
 )
-SELECT w, k.pk AS pk, CAST(sum(k.c) AS HUGEINT) AS count, CAST(coalesce(sum(k.s), 0) AS HUGEINT) AS normalized_sum
-FROM kept_partitions GROUP BY w, k.pk ORDER BY w, pk`;
+SELECT w, pk, CAST(sum(c) AS HUGEINT) AS count, CAST(coalesce(sum(s), 0) AS HUGEINT) AS normalized_sum
+FROM kept GROUP BY w, pk ORDER BY w, pk`;
 }

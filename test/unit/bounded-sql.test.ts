@@ -61,6 +61,7 @@ describe('bounding + aggregation in SQL equals the reference implementation in d
   for (const [l0, linf] of [
     [1, 1],
     [2, 1],
+    [1, 3],
     [2, 3],
   ] as const) {
     it(`matches for L0=${l0}, Linf=${linf} (mean over a value with nulls)`, async () => {
