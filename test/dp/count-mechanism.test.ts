@@ -7,12 +7,7 @@ import {
   releaseCount,
   seededRandom,
 } from '../../src/dp/index.js';
-
-const ONE = { maxPartitionsContributed: 1, maxContributionsPerPartition: 1 } as const;
-
-const REPS = 4000;
-/** Binomial standard error of a coverage proportion near 95% over REPS repetitions (≈ 0.00345). */
-const SE_95 = Math.sqrt((0.95 * 0.05) / REPS);
+import { ONE, REPS, SE_95 } from './helpers.js';
 
 describe('countMechanism', () => {
   it('calibrates scale L0·Linf/ε and the 95% half-width', () => {

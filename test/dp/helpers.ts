@@ -34,3 +34,11 @@ export function laplaceDraws(t: bigint, value = 0n): [bigint, bigint][] {
     [2n, 1n],
   ];
 }
+
+/** L0 = Linf = 1, the default contribution bounds. */
+export const ONE = { maxPartitionsContributed: 1, maxContributionsPerPartition: 1 } as const;
+
+/** Repetitions of the interval-coverage tests. */
+export const REPS = 4000;
+/** Binomial standard error of a coverage proportion near 95% over REPS repetitions (≈ 0.00345). */
+export const SE_95 = Math.sqrt((0.95 * 0.05) / REPS);

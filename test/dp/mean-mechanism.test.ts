@@ -9,13 +9,7 @@ import {
   releaseMean,
   seededRandom,
 } from '../../src/dp/index.js';
-import { scripted, laplaceDraws } from './helpers.js';
-
-const ONE = { maxPartitionsContributed: 1, maxContributionsPerPartition: 1 } as const;
-
-const REPS = 4000;
-/** Binomial standard error of a coverage proportion near 95% over REPS repetitions (≈ 0.00345). */
-const SE_95 = Math.sqrt((0.95 * 0.05) / REPS);
+import { laplaceDraws, ONE, REPS, scripted, SE_95 } from './helpers.js';
 
 describe('meanMechanism', () => {
   it('for [0, 600000], ε = 1, L0 = Linf = 1: grid 0.5, units 0..1,200,000, scales 2 and 2,400,000 half-units', () => {
