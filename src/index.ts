@@ -1,0 +1,32 @@
+/**
+ * dp-pipeline as a library: run the pipeline on a lake, read and validate configs.
+ * The DP engine alone is `dp-pipeline/dp`.
+ *
+ * @example
+ * ```ts
+ * import { FsLake, loadConfig, runPipeline } from 'dp-pipeline';
+ * const result = await runPipeline({ lake: new FsLake('./lake'), config: await loadConfig() });
+ * console.log(result.report.totals);
+ * ```
+ */
+export { runPipeline, type RunOptions, type RunResult } from './pipeline/run.js';
+export type { RunReport, BlobTally, ReleaseSummary } from './pipeline/report.js';
+export {
+  loadConfig,
+  parseConfig,
+  configJsonSchema,
+  type PipelineConfig,
+  type AnalysisConfig,
+} from './config/index.js';
+export { FsLake, type Lake, type ObjectStore, type TableStore } from './storage/index.js';
+export { RELEASE_SCHEMA, type Release, type ReleasePartition, type ReleasePrivacy } from './gold/release.js';
+export { explainConfig } from './analyses/explain.js';
+export { generate, type GenerateOptions, type GenerateResult } from './generate/index.js';
+export {
+  DpPipelineError,
+  UserError,
+  BudgetExhaustedError,
+  ConflictError,
+  PreconditionFailedError,
+  NotFoundError,
+} from './errors.js';
