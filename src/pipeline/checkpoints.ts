@@ -11,14 +11,20 @@ export async function markProcessed(
   status: string,
 ): Promise<void> {
   const table = ctx.lake.tables('checkpoints');
-  for (const blob of blobs) {
-    await table.upsert({
-      partitionKey: CHECKPOINT_PARTITION,
-      rowKey: blob.key,
-      etag: blob.etag,
-      run_id: ctx.runId,
-      status,
-      processed_at: ctx.now.toISOString(),
-    });
-  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < blobs.length) {
+      const blob = blobs[next++]!;
+      await table.upsert({
+        partitionKey: CHECKPOINT_PARTITION,
+        rowKey: blob.key,
+        etag: blob.etag,
+        run_id: ctx.runId,
+        status,
+        processed_at: ctx.now.toISOString(),
+      });
+    }
+  };
+  // Independent entities: a few writes in flight at once (each is atomic on its own).
+  await Promise.all(Array.from({ length: Math.min(16, blobs.length) }, worker));
 }

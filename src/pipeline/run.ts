@@ -103,8 +103,10 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
         .objects('private')
         .write(reportKey, JSON.stringify(report, null, 2) + '\n', { contentType: 'application/json' });
     await writeReport(); // commit point for this run's Silver and quarantine files
-    await markProcessed(ctx, ingested.blobs, 'processed');
-    await markProcessed(ctx, ignored, 'ignored');
+    await timed(ctx, 'checkpoints', async () => {
+      await markProcessed(ctx, ingested.blobs, 'processed');
+      await markProcessed(ctx, ignored, 'ignored');
+    });
 
     let budgetError: BudgetExhaustedError | undefined;
     try {
