@@ -1,5 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { mapConcurrently } from '../concurrency.js';
 import type { ObjectInfo, ObjectStore } from '../storage/index.js';
 import { bronzeFormat } from './formats.js';
 import { frameNdjson, readJsonBlob, type LineSink } from './frame.js';
@@ -33,18 +34,12 @@ export async function stageBlobs(
   maxLineBytes: number,
   onBlob?: (done: number, total: number) => void,
 ): Promise<StagedBlob[]> {
-  const results: StagedBlob[] = new Array<StagedBlob>(blobs.length);
-  let next = 0;
   let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < blobs.length) {
-      const index = next++;
-      results[index] = await stageOne(store, blobs[index]!, index, join(dir, `${index}.txt`), maxLineBytes);
-      onBlob?.(++done, blobs.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(4, blobs.length) }, worker));
-  return results;
+  return mapConcurrently(blobs, 4, async (blob, index) => {
+    const staged = await stageOne(store, blob, index, join(dir, `${index}.txt`), maxLineBytes);
+    onBlob?.(++done, blobs.length);
+    return staged;
+  });
 }
 
 async function stageOne(

@@ -1,30 +1,30 @@
+import { mapConcurrently } from '../concurrency.js';
 import type { ObjectInfo } from '../storage/index.js';
 import type { RunContext } from './context.js';
 
 /** Partition of the `checkpoints` table holding the processed-blob registry (row key = blob key). */
 export const CHECKPOINT_PARTITION = 'bronze';
 
-/** Marks blobs processed at the ETag that was read; a re-upload (new ETag) is processed again. */
+/**
+ * Marks blobs processed at the ETag that was read, by run `runId` (default: this run); a
+ * re-upload (new ETag) is processed again.
+ */
 export async function markProcessed(
   ctx: RunContext,
   blobs: readonly Pick<ObjectInfo, 'key' | 'etag'>[],
-  status: string,
+  status: 'processed' | 'ignored',
+  runId = ctx.runId,
 ): Promise<void> {
   const table = ctx.lake.tables('checkpoints');
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < blobs.length) {
-      const blob = blobs[next++]!;
-      await table.upsert({
-        partitionKey: CHECKPOINT_PARTITION,
-        rowKey: blob.key,
-        etag: blob.etag,
-        run_id: ctx.runId,
-        status,
-        processed_at: ctx.now.toISOString(),
-      });
-    }
-  };
   // Independent entities: a few writes in flight at once (each is atomic on its own).
-  await Promise.all(Array.from({ length: Math.min(16, blobs.length) }, worker));
+  await mapConcurrently(blobs, 16, (blob) =>
+    table.upsert({
+      partitionKey: CHECKPOINT_PARTITION,
+      rowKey: blob.key,
+      etag: blob.etag,
+      run_id: runId,
+      status,
+      processed_at: ctx.now.toISOString(),
+    }),
+  );
 }

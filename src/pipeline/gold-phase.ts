@@ -73,8 +73,10 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
   }
 
   const needed = new Map<string, number>();
+  const newlyCharged = new Set<string>();
   for (const p of pending) {
     if (await ledger.isCharged(p.window.id, releaseId(p))) continue; // charged by a run that crashed before publishing
+    newlyCharged.add(releaseId(p));
     needed.set(p.window.id, (needed.get(p.window.id) ?? 0) + p.plan.epsilon);
   }
   for (const [month, epsilon] of needed) await ledger.check(month, epsilon);
@@ -84,10 +86,8 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
   const work = plans
     .map((plan) => ({ plan, mine: pending.filter((p) => p.plan === plan) }))
     .filter((w) => w.mine.length > 0);
-  const newlyCharged = new Set<string>();
   for (const { plan, mine } of work) {
     for (const p of mine) {
-      if (!(await ledger.isCharged(p.window.id, releaseId(p)))) newlyCharged.add(releaseId(p));
       await ledger.charge(p.window.id, releaseId(p), plan.epsilon);
     }
   }

@@ -4,9 +4,10 @@ import { bronzeFormat, ERASURE_PREFIX } from '../bronze/formats.js';
 import type { Rejection, RejectionCode } from '../bronze/rejection.js';
 import { STAGE_SEPARATOR, stageBlobs, type StagedBlob } from '../bronze/stage.js';
 import { sqlList, sqlString } from '../engine/duckdb.js';
-import { dateOfSilverKey, SESSIONS_PREFIX, silverFileKey } from '../silver/paths.js';
-import { loadPseudonymKey } from '../silver/pseudonym.js';
+import { dateOfSilverKey, silverFileKey } from '../silver/paths.js';
+import { loadPseudonymKey, type PseudonymKey } from '../silver/pseudonym.js';
 import { SILVER_COLUMNS, parseSql } from '../silver/transform-sql.js';
+import { mapConcurrently } from '../concurrency.js';
 import type { ObjectInfo } from '../storage/index.js';
 import { timed, type RunContext } from './context.js';
 import { localCopies } from './local-files.js';
@@ -14,7 +15,6 @@ import type { BlobTally } from './report.js';
 import { committedSilverFiles } from './recovery.js';
 
 import { CHECKPOINT_PARTITION } from './checkpoints.js';
-export { CHECKPOINT_PARTITION };
 
 export interface IngestResult {
   readonly blobs: BlobTally[];
@@ -46,10 +46,12 @@ const BATCH_BYTES = 256 * 1024 * 1024;
 /** gzip'd NDJSON of web sessions inflates about 8-14×; 8 keeps batches under the budget for typical data. */
 const GZIP_RATIO = 8;
 
-/** What earlier batches of this run already wrote, so later batches deduplicate against it. */
+/** What every batch of one run shares, read once per run. */
 interface RunState {
-  readonly written: string[];
+  /** Silver files a batch deduplicates against: committed before this run, then earlier batches'. */
+  readonly silver: string[];
   readonly filesPerDate: Map<string, number>;
+  readonly key: PseudonymKey;
 }
 
 /**
@@ -69,7 +71,11 @@ export async function ingest(
     silverDates: new Set<string>(),
     silverByMonth: {} as Record<string, number>,
   };
-  const state: RunState = { written: [], filesPerDate: new Map() };
+  const state: RunState = {
+    silver: await committedSilverFiles(ctx),
+    filesPerDate: new Map(),
+    key: await loadPseudonymKey(ctx.lake),
+  };
   for (const batch of batches(blobs, options.batchBytes ?? BATCH_BYTES)) {
     const r = await ingestBatch(ctx, batch, state);
     result.blobs.push(...r.blobs);
@@ -117,8 +123,7 @@ async function ingestBatch(
   const files = staged.flatMap((s) => (s.file ? [s.file] : []));
   ctx.log.info({ run: runId, blobs: blobs.length, staged_files: files.length }, 'bronze framed');
 
-  const key = await loadPseudonymKey(ctx.lake);
-  const pads = key.hmacPads();
+  const pads = state.key.hmacPads();
   ctx.progress('parsing', 0, 1);
   if (files.length > 0) {
     await engine.run(`CREATE OR REPLACE TEMP VIEW staged_lines AS
@@ -130,7 +135,9 @@ async function ingestBatch(
       `CREATE OR REPLACE TEMP TABLE staged_lines (blob INTEGER, line_no BIGINT, line VARCHAR)`,
     );
   }
-  await timed(ctx, 'parse', () => engine.run(parseSql(key.version), { ipad: pads.ipad, opad: pads.opad }));
+  await timed(ctx, 'parse', () =>
+    engine.run(parseSql(state.key.version), { ipad: pads.ipad, opad: pads.opad }),
+  );
   await assertStagedCounts(ctx, staged);
 
   // Inside this batch the earliest date wins (then blob order, then line order): only keys seen
@@ -149,7 +156,7 @@ async function ingestBatch(
     const d = dateOfSilverKey(key);
     return d !== undefined && range?.lo != null && range.hi != null && d >= range.lo && d <= range.hi;
   };
-  const existing = [...(await committedSilverFiles(ctx)), ...state.written].filter(inRange);
+  const existing = state.silver.filter(inRange);
   if (existing.length > 0) {
     const paths = await localCopies(ctx.lake.objects('silver'), existing, join(ctx.tmpDir, 'silver-in'));
     await engine.run(`CREATE OR REPLACE TEMP TABLE existing AS
@@ -232,17 +239,12 @@ async function uploadSilver(ctx: RunContext, dir: string, state: RunState): Prom
       uploads.push({ file: join(dir, partition, file), key: silverFileKey(date, ctx.runId, n) });
     }
   }
-  let next = 0;
   let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < uploads.length) {
-      const u = uploads[next++]!;
-      await store.uploadFile(u.file, u.key, { contentType: 'application/vnd.apache.parquet' });
-      state.written.push(u.key);
-      ctx.progress('writing silver', ++done, uploads.length);
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
+  await mapConcurrently(uploads, 8, async (u) => {
+    await store.uploadFile(u.file, u.key, { contentType: 'application/vnd.apache.parquet' });
+    state.silver.push(u.key);
+    ctx.progress('writing silver', ++done, uploads.length);
+  });
   return partitions.map((p) => p.slice('date='.length));
 }
 
@@ -304,5 +306,3 @@ async function writeQuarantine(
   }
   return counts;
 }
-
-export { SESSIONS_PREFIX };

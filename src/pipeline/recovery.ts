@@ -1,7 +1,7 @@
 import { isRunId, runIdOfSilverFile } from './run-id.js';
 import type { RunContext } from './context.js';
 import type { RunReport } from './report.js';
-import { CHECKPOINT_PARTITION } from './checkpoints.js';
+import { CHECKPOINT_PARTITION, markProcessed } from './checkpoints.js';
 import { SESSIONS_PREFIX } from '../silver/paths.js';
 
 /** Run ids whose report exists: their Silver and quarantine files are committed. */
@@ -59,14 +59,16 @@ export async function recover(
       (await ctx.lake.objects('private').read(`runs/${latest}.json`)).toString('utf8'),
     ) as RunReport;
     const table = ctx.lake.tables('checkpoints');
-    for (const blob of [...report.blobs, ...report.ignored_blobs]) {
-      const etag = 'etag' in blob ? blob.etag : undefined;
-      const current = await table.get(CHECKPOINT_PARTITION, blob.key);
-      if (!current && etag !== undefined) {
-        await table.upsert({ partitionKey: CHECKPOINT_PARTITION, rowKey: blob.key, etag, run_id: latest });
-        repairedCheckpoints++;
-      }
-    }
+    const missing = async <T extends { key: string }>(blobs: readonly T[]): Promise<T[]> => {
+      const out: T[] = [];
+      for (const blob of blobs) if (!(await table.get(CHECKPOINT_PARTITION, blob.key))) out.push(blob);
+      return out;
+    };
+    const processed = await missing(report.blobs);
+    const ignored = await missing(report.ignored_blobs);
+    await markProcessed(ctx, processed, 'processed', latest);
+    await markProcessed(ctx, ignored, 'ignored', latest);
+    repairedCheckpoints = processed.length + ignored.length;
   }
   if (removedFiles > 0 || repairedCheckpoints > 0) {
     ctx.log.warn({ run: ctx.runId, removedFiles, repairedCheckpoints }, 'recovered from an interrupted run');

@@ -40,7 +40,7 @@ export interface RunReport {
     late: number;
   };
   readonly rejected_by_reason: Partial<Record<RejectionCode, number>>;
-  readonly ignored_blobs: readonly { key: string; reason: string }[];
+  readonly ignored_blobs: readonly { key: string; etag: string; reason: string }[];
   readonly blobs: readonly BlobTally[];
   readonly silver_dates: readonly string[];
   releases: ReleaseSummary[];
