@@ -1,0 +1,59 @@
+// Key Vault (RBAC authorization, soft delete) holding the pseudonymization key. The secret's
+// value comes from a secure parameter and is never an output; readers get it through their
+// managed identity and the Key Vault Secrets User role on this one secret.
+
+@description('Azure region.')
+param location string
+
+@description('Key Vault name (3-24 letters, digits and hyphens, globally unique).')
+@minLength(3)
+@maxLength(24)
+param vaultName string
+
+@description('Name of the secret holding the pseudonymization key.')
+param secretName string
+
+@description('Pseudonymization key: 64 hex characters (`openssl rand -hex 32`).')
+@secure()
+@minLength(64)
+@maxLength(64)
+param pseudonymKey string
+
+@description('Turn on purge protection (cannot be turned off again; recommended in production).')
+param enablePurgeProtection bool
+
+@description('Days a deleted vault or secret stays recoverable.')
+@minValue(7)
+@maxValue(90)
+param softDeleteRetentionDays int
+
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
+  name: vaultName
+  location: location
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: softDeleteRetentionDays
+    // The service rejects `false` here: omit the property to leave purge protection off.
+    enablePurgeProtection: enablePurgeProtection ? true : null
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource secret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: secretName
+  properties: {
+    value: pseudonymKey
+    contentType: 'hex'
+  }
+}
+
+output vaultName string = vault.name
+output secretName string = secret.name
+output secretUri string = secret.properties.secretUri

@@ -1,0 +1,126 @@
+// Roles of the Function App's system-assigned identity, each on the narrowest scope:
+// - its own host storage account: Storage Blob Data Owner (host leases, deployment package);
+// - the lake's `bronze` container: Storage Blob Data Reader (the scan lists new blobs);
+// - the lake's `checkpoints` table: Storage Table Data Contributor (the scan's ETag-guarded
+//   checkpoint writes);
+// - the pseudonymization key secret: Key Vault Secrets User (the DP_PSEUDONYM_KEY reference);
+// - the pipeline job: Container Apps Jobs Operator (start executions of this job only).
+// The Function never sees Silver, Gold, quarantine or the private run reports.
+
+@description('Principal id of the Function App identity.')
+param principalId string
+
+@description('Lake storage account name.')
+param storageAccountName string
+
+@description('The Function App\'s host storage account name.')
+param hostStorageAccountName string
+
+@description('Key Vault name.')
+param vaultName string
+
+@description('Name of the pseudonymization key secret.')
+param secretName string
+
+@description('Container Apps Job name.')
+param jobName string
+
+// Built-in role definitions (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+var roleIds = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  containerAppsJobsOperator: 'b9a307c4-5aa3-4b52-ba60-2b17c136cd7b'
+}
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
+  name: hostStorageAccountName
+}
+
+resource lake 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
+  name: storageAccountName
+}
+
+resource lakeBlobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' existing = {
+  parent: lake
+  name: 'default'
+}
+
+resource bronze 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' existing = {
+  parent: lakeBlobService
+  name: 'bronze'
+}
+
+resource lakeTableService 'Microsoft.Storage/storageAccounts/tableServices@2025-01-01' existing = {
+  parent: lake
+  name: 'default'
+}
+
+resource checkpoints 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' existing = {
+  parent: lakeTableService
+  name: 'checkpoints'
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
+  name: vaultName
+}
+
+resource pseudonymKeySecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' existing = {
+  parent: vault
+  name: secretName
+}
+
+resource job 'Microsoft.App/jobs@2025-01-01' existing = {
+  name: jobName
+}
+
+resource hostBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(hostStorage.id, principalId, roleIds.storageBlobDataOwner)
+  scope: hostStorage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataOwner)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource bronzeReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(bronze.id, principalId, roleIds.storageBlobDataReader)
+  scope: bronze
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataReader)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource checkpointWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(checkpoints.id, principalId, roleIds.storageTableDataContributor)
+  scope: checkpoints
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageTableDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource keyReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(pseudonymKeySecret.id, principalId, roleIds.keyVaultSecretsUser)
+  scope: pseudonymKeySecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource jobStarter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(job.id, principalId, roleIds.containerAppsJobsOperator)
+  scope: job
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.containerAppsJobsOperator)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
