@@ -3,6 +3,7 @@
 // its image, monitoring, the Key Vault holding the pseudonymization key, and least-privilege
 // role assignments. Deploy with:
 //   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.json -p pseudonymKey=<64 hex>
+// (see README.md, "Deploy to Azure").
 targetScope = 'resourceGroup'
 
 @description('Short lowercase name used in every resource name (3-11 letters and digits).')
@@ -13,11 +14,9 @@ param baseName string
 @description('Azure region of every resource.')
 param location string = resourceGroup().location
 
-@description('Pseudonymization key: 64 hex characters (`openssl rand -hex 32`). Stored in Key Vault only.')
+@description('Pseudonymization key, 64 hex characters (`openssl rand -hex 32`), stored in Key Vault only. Required on the first deployment; leave it out later to keep the stored key (a different value rotates it).')
 @secure()
-@minLength(64)
-@maxLength(64)
-param pseudonymKey string
+param pseudonymKey string = ''
 
 @description('Tag of `dp-pipeline` in the registry the job runs. Empty on the first deployment, before `az acr build`: the job then points at a public placeholder image.')
 param imageTag string = ''

@@ -1,6 +1,7 @@
 // Key Vault (RBAC authorization, soft delete) holding the pseudonymization key. The secret's
 // value comes from a secure parameter and is never an output; readers get it through their
-// managed identity and the Key Vault Secrets User role on this one secret.
+// managed identity and the Key Vault Secrets User role on this one secret. An empty key leaves
+// the secret as it is, so a redeployment never changes the key by accident.
 
 @description('Azure region.')
 param location string
@@ -13,10 +14,8 @@ param vaultName string
 @description('Name of the secret holding the pseudonymization key.')
 param secretName string
 
-@description('Pseudonymization key: 64 hex characters (`openssl rand -hex 32`).')
+@description('Pseudonymization key: 64 hex characters (`openssl rand -hex 32`); empty keeps the stored one.')
 @secure()
-@minLength(64)
-@maxLength(64)
 param pseudonymKey string
 
 @description('Turn on purge protection (cannot be turned off again; recommended in production).')
@@ -45,7 +44,7 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
   }
 }
 
-resource secret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+resource secret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!empty(pseudonymKey)) {
   parent: vault
   name: secretName
   properties: {
@@ -55,5 +54,6 @@ resource secret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
 }
 
 output vaultName string = vault.name
-output secretName string = secret.name
-output secretUri string = secret.properties.secretUri
+output secretName string = secretName
+// Versionless, so readers always get the current version.
+output secretUri string = '${vault.properties.vaultUri}secrets/${secretName}'
