@@ -109,10 +109,12 @@ param analystPrincipalId string = ''
 param analystPrincipalType string = 'Group'
 
 var suffix = uniqueString(resourceGroup().id)
+// Storage account and registry names allow lowercase letters and digits only.
+var base = toLower(baseName)
 var names = {
-  lake: take('${baseName}${suffix}', 24)
-  hostStorage: take('${baseName}fn${suffix}', 24)
-  registry: 'acr${baseName}${suffix}'
+  lake: take('${base}${suffix}', 24)
+  hostStorage: take('${base}fn${suffix}', 24)
+  registry: 'acr${base}${suffix}'
   vault: 'kv-${baseName}-${take(suffix, 8)}'
   workspace: 'log-${baseName}'
   appInsights: 'appi-${baseName}'
