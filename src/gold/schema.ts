@@ -30,7 +30,7 @@ export const releasePrivacySchema = z.looseObject({
   noise_scale: z.number().nonnegative(),
   max_partitions_contributed: z.number().int().positive(),
   max_contributions_per_partition: z.number().int().positive(),
-  bounds: z.tuple([z.number(), z.number()]).optional(),
+  bounds: z.tuple([z.number(), z.number()]).readonly().optional(),
   unit: z.string().optional(),
   sum_noise_scale: z.number().nonnegative().optional(),
   granularity: z.number().positive().optional(),
@@ -40,7 +40,7 @@ export const releasePrivacySchema = z.looseObject({
 export const releasePartitionSchema = z.looseObject({
   key: z.string(),
   value: z.number(),
-  ci95: z.tuple([z.number(), z.number()]).describe('95% interval [lower, upper].'),
+  ci95: z.tuple([z.number(), z.number()]).readonly().describe('95% interval [lower, upper].'),
 });
 
 export const releaseSchema = z.looseObject({
@@ -53,7 +53,7 @@ export const releaseSchema = z.looseObject({
   privacy: releasePrivacySchema,
   description: z.string().min(1),
   guarantee: z.string().min(1),
-  partitions: z.array(releasePartitionSchema),
+  partitions: z.array(releasePartitionSchema).readonly(),
   created_at: z.iso.datetime(),
   run_id: z.string().min(1),
 });
