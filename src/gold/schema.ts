@@ -7,7 +7,8 @@ import { INDEX_SCHEMA } from './store.js';
  * `dp-pipeline/index@1` (`gold/index.json`). `schemas/*.schema.json` in the repository are
  * generated from these (a test keeps them in sync). Deliberately open where the format grows:
  * new statistics and mechanisms are plain identifiers, and unknown extra fields are allowed, so
- * a reader written against today's schema keeps accepting tomorrow's releases.
+ * a reader written against today's schema keeps accepting tomorrow's releases (the JSON Schemas
+ * do not forbid additional properties; zod's parse keeps the known fields).
  *
  * @example
  * ```ts
@@ -23,7 +24,7 @@ export const releaseWindowSchema = z.object({
   end: isoDate.describe('Last day of the window, inclusive.'),
 });
 
-export const releasePrivacySchema = z.looseObject({
+export const releasePrivacySchema = z.object({
   epsilon: z.number().positive(),
   delta: z.number().min(0).max(1),
   mechanism: identifier.describe('e.g. discrete_laplace, discrete_gaussian'),
@@ -37,13 +38,13 @@ export const releasePrivacySchema = z.looseObject({
   interval_method: z.string().min(1),
 });
 
-export const releasePartitionSchema = z.looseObject({
+export const releasePartitionSchema = z.object({
   key: z.string(),
   value: z.number(),
   ci95: z.tuple([z.number(), z.number()]).readonly().describe('95% interval [lower, upper].'),
 });
 
-export const releaseSchema = z.looseObject({
+export const releaseSchema = z.object({
   schema: z.literal(RELEASE_SCHEMA),
   analysis: identifier,
   statistic: identifier.describe('count, mean, sum, variance, privacy_id_count, quantiles, …'),
@@ -61,7 +62,7 @@ export const releaseSchema = z.looseObject({
 /** A path inside the Gold container, relative to it (no leading slash, no `..`). */
 const goldPath = z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, 'a relative path inside gold/');
 
-export const indexEntrySchema = z.looseObject({
+export const indexEntrySchema = z.object({
   analysis: identifier,
   statistic: identifier,
   description: z.string(),
@@ -75,7 +76,7 @@ export const indexEntrySchema = z.looseObject({
   png: goldPath,
 });
 
-export const indexSchema = z.looseObject({
+export const indexSchema = z.object({
   schema: z.literal(INDEX_SCHEMA),
   generated_at: z.iso.datetime(),
   report: goldPath.describe('The analysts’ page, report.html.'),
@@ -90,7 +91,7 @@ export function goldJsonSchemas(): { 'release.schema.json': unknown; 'index.sche
   const withId = (id: string, schema: z.ZodType, title: string): unknown => ({
     $id: `https://dp-pipeline.example/schemas/${id}`,
     title,
-    ...(z.toJSONSchema(schema, { io: 'output' }) as object),
+    ...(z.toJSONSchema(schema, { io: 'input' }) as object),
   });
   return {
     'release.schema.json': withId('release.schema.json', releaseSchema, RELEASE_SCHEMA),
