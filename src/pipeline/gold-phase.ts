@@ -11,6 +11,7 @@ import {
 import type { RandomSource } from '../dp/index.js';
 import { renderReleaseChart } from '../gold/plot/index.js';
 import type { Release } from '../gold/release.js';
+import { writeGoldReport } from '../gold/report/index.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
 import { BudgetLedger } from '../ledger/index.js';
 import { dateOfSilverKey } from '../silver/paths.js';
@@ -143,6 +144,9 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
   }
   if (pending.length > 0) ctx.progress('releasing', pending.length, pending.length);
   await gold.writeIndex(ctx.now);
+  await timed(ctx, 'gold_report', () =>
+    writeGoldReport(ctx.lake.objects('gold'), ctx.lake.tables('budget'), ctx.now),
+  );
   return { releases, epsilonSpent, previouslyReleasedMonths };
 }
 
