@@ -28,9 +28,9 @@ caption{text-align:left;font-weight:600;padding:4px 0;color:var(--muted);font-si
 .window{font-weight:normal;color:var(--muted)}
 .chips{list-style:none;padding:0;margin:4px 0 8px;display:flex;flex-wrap:wrap;gap:6px}
 .chips li{background:var(--soft);border:1px solid var(--line);border-radius:12px;padding:0 10px;font-size:13px}
-.grid{display:grid;grid-template-columns:minmax(0,1fr) 330px;gap:24px;align-items:start}
+.grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:24px;align-items:start}
 @media (max-width:900px){.grid{grid-template-columns:1fr}}
-.chart{margin:0}
+.chart{margin:8px 0}
 .chart svg{width:100%;max-width:860px;height:auto;display:block}
 .privacy{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:12px 14px;font-size:14px}
 .guarantee{margin:0}.guarantee div{margin:0 0 8px}.guarantee dt{font-weight:600}.guarantee dd{margin:0}

@@ -82,6 +82,7 @@ export function renderReport(input: ReportInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:">
+<link rel="icon" href="data:,">
 <title>Differentially private analytics — Gold report</title>
 <style>${REPORT_CSS}</style>
 </head>
@@ -171,8 +172,9 @@ function releaseSection(r: ReportRelease, i: number): string {
 ${i === 0 ? '<span id="releases-start"></span>' : ''}<h2 id="${e(id)}-h">${e(heading)} <span class="window">— ${e(windowLabel(release.window))}</span></h2>
 <p class="meta"><code>${e(release.analysis)}</code> · window ${e(release.window.start)} to ${e(release.window.end)} · computed <time datetime="${e(release.created_at)}">${e(release.created_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}</time> · run ${e(release.run_id)}</p>
 <ul class="chips">${chips.map((c) => `<li>${e(c)}</li>`).join('')}</ul>
+${chart}
 <div class="grid">
-<div class="data">${chart}${table}</div>
+<div class="data">${table}</div>
 <aside class="privacy" aria-label="Privacy guarantee of this release"><h3>What protects these numbers</h3>${guarantee}
 <p class="links">Files: <a href="${e(r.links.json)}">JSON</a> · <a href="${e(r.links.svg)}">SVG</a> · <a href="${e(r.links.png)}">PNG</a></p></aside>
 </div>
