@@ -133,11 +133,11 @@ describe.skipIf(!available && !process.env.CI)('gold/report.html in a real brows
 
     // Keyboard: Tab reaches the skip link first, then the analysis filter; arrows change it.
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.className)).toBe('skip');
+    expect(await page.evaluate('document.activeElement && document.activeElement.className')).toBe('skip');
     let reached = false;
     for (let i = 0; i < 10 && !reached; i++) {
       await page.keyboard.press('Tab');
-      reached = await page.evaluate(() => document.activeElement?.id === 'f-analysis');
+      reached = await page.evaluate("document.activeElement && document.activeElement.id === 'f-analysis'");
     }
     expect(reached).toBe(true);
     expect(await page.locator('label[for="f-analysis"]').innerText()).toBe('Analysis');
