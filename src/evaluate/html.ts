@@ -1,10 +1,11 @@
 import { escapeHtml as e } from '../gold/report/index.js';
 import { inlineSvg } from '../gold/report/html.js';
 import type { Evaluation, PartitionEvaluation } from './evaluate.js';
+import { percent } from './stats.js';
 
 const num = (x: number | null | undefined, digits = 0): string =>
   x === null || x === undefined ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits });
-const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+const pct = percent;
 
 /**
  * `private/evaluation/<id>/evaluation.html`: the data owner's page of an evaluation, with raw

@@ -18,3 +18,4 @@ export {
   type Evaluation,
   type PartitionEvaluation,
 } from './evaluate.js';
+export { percent } from './stats.js';

@@ -15,3 +15,10 @@ export function relativeError(estimate: number, truth: number | undefined): numb
   if (truth === undefined || truth === 0 || !Number.isFinite(truth)) return undefined;
   return Math.abs(estimate - truth) / Math.abs(truth);
 }
+
+/** A fraction as a percentage for people: one decimal, or two significant digits below 1%. */
+export function percent(x: number | null): string {
+  if (x === null) return '—';
+  const p = x * 100;
+  return p !== 0 && Math.abs(p) < 1 ? `${p.toPrecision(2)}%` : `${p.toFixed(1)}%`;
+}

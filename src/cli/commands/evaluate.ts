@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { evaluate } from '../../evaluate/index.js';
+import { evaluate, percent } from '../../evaluate/index.js';
 import { createLogger } from '../../log.js';
 import { openLake } from '../lake.js';
 import { configOption, lakeOption, positiveInt } from '../options.js';
@@ -44,7 +44,7 @@ export function registerEvaluate(cli: Command): void {
         progress: progress.update,
       });
       progress.clear();
-      const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+      const pct = percent;
       const lines = [
         `dp-pipeline evaluate: ${evaluation.label} (${evaluation.runs} runs per analysis and window; nothing published, no budget spent)`,
         ...evaluation.analyses.map(
