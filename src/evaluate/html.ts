@@ -15,13 +15,14 @@ export function evaluationHtml(ev: Evaluation, svgs: ReadonlyMap<string, string>
   const sections = ev.analyses.map((a, i) => {
     const digits = a.statistic === 'count' ? 0 : 1;
     const unit = a.unit ? ` (${a.unit})` : '';
+    const by = a.partition_by.replace(/_category$/, '').replace(/_/g, ' ');
     const row = (p: PartitionEvaluation): string =>
       `<tr><th scope="row">${e(p.key)}</th><td class="num">${e(num(p.raw_unbounded, digits))}</td><td class="num">${e(num(p.bounded.median, digits))}</td><td class="num">${e(num(p.dp?.median, digits))}</td><td class="num">${e(num(p.dp?.p5, digits))} – ${e(num(p.dp?.p95, digits))}</td><td class="num">±${e(num(p.ci95_half_width_median, digits))}</td><td class="num">${e(pct(p.relative_error_median))}</td><td class="num">${e(pct(p.relative_error_vs_bounded_median))}</td><td class="num">${e(pct(p.coverage))}</td><td class="num">${e(p.runs_lost_to_partition_selection)}</td></tr>`;
     const svg = svgs.get(a.chart.svg);
-    return `<section aria-labelledby="a${i}"><h2 id="a${i}">${e(a.description)} by ${e(a.partition_by)} — ${e(a.window.id)} <small>(<code>${e(a.analysis)}</code>, ε = ${e(a.epsilon)})</small></h2>
+    return `<section aria-labelledby="a${i}"><h2 id="a${i}">${e(a.description)} by ${e(by)} — ${e(a.window.id)} <small>(<code>${e(a.analysis)}</code>, ε = ${e(a.epsilon)})</small></h2>
 <p><strong>Median relative error ${e(pct(a.summary.median_relative_error))}</strong> against the raw value (${e(pct(a.summary.median_relative_error_vs_bounded))} against the bounded value: noise alone) · <strong>interval coverage ${e(pct(a.summary.coverage))}</strong> (target ≥ 95%) · partition-runs lost to partition selection: ${e(a.summary.partition_runs_lost)}</p>
 ${svg ? `<figure>${inlineSvg(svg, `c${i}`)}</figure>` : ''}
-<table><caption>${e(a.description)}${e(unit)} per ${e(a.partition_by)}, ${e(ev.runs)} simulated runs</caption>
+<table><caption>${e(a.description)}${e(unit)} by ${e(by)}, ${e(ev.runs)} simulated runs</caption>
 <thead><tr><th scope="col">Partition</th><th scope="col" class="num">Raw (unbounded)</th><th scope="col" class="num">Bounded (median)</th><th scope="col" class="num">DP median</th><th scope="col" class="num">DP p5 – p95</th><th scope="col" class="num">95% interval</th><th scope="col" class="num">Rel. error vs raw</th><th scope="col" class="num">Rel. error vs bounded</th><th scope="col" class="num">Coverage</th><th scope="col" class="num">Runs lost</th></tr></thead>
 <tbody>${a.partitions.map(row).join('')}</tbody></table></section>`;
   });
@@ -34,7 +35,7 @@ body{margin:0 auto;max-width:1180px;padding:0 24px 48px;font:15px/1.5 system-ui,
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:8px 0}
 th,td{padding:4px 10px 4px 0;border-bottom:1px solid #e4e4e4;text-align:left}
 thead th{border-bottom:2px solid #1a1a1a;font-size:14px}
-.num{text-align:right}caption{text-align:left;font-weight:600;color:#4a4a4a}
+.num{text-align:right;white-space:nowrap}caption{text-align:left;font-weight:600;color:#4a4a4a}
 section{border-top:1px solid #d0d0d0;margin-top:20px;padding-top:12px}
 figure{margin:0}figure svg{width:100%;max-width:820px;height:auto}
 dt{font-weight:600}dd{margin:0 0 6px}

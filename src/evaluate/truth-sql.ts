@@ -14,8 +14,13 @@ export function unboundedTruthSql(
   const windowRows = windows
     .map((w) => `(${sqlString(w.id)}, DATE ${sqlString(w.start)}, DATE ${sqlString(w.end)})`)
     .join(', ');
+  // A statistic added later without a raw form here evaluates with raw = null (no error against raw).
   const aggregate =
-    plan.kind === 'count' ? 'CAST(count(*) AS DOUBLE)' : `avg(CAST(${plan.valueColumn} AS DOUBLE))`;
+    plan.kind === 'count'
+      ? 'CAST(count(*) AS DOUBLE)'
+      : plan.kind === 'mean'
+        ? `avg(CAST(${plan.valueColumn} AS DOUBLE))`
+        : 'CAST(NULL AS DOUBLE)';
   return `
 WITH windows(w, w_start, w_end) AS (VALUES ${windowRows})
 SELECT w, CAST(${plan.partitionBy} AS VARCHAR) AS pk, ${aggregate} AS value
