@@ -80,7 +80,12 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
     newlyCharged.add(releaseId(p));
     needed.set(p.window.id, (needed.get(p.window.id) ?? 0) + p.plan.epsilon);
   }
-  for (const [month, epsilon] of needed) await ledger.check(month, epsilon);
+  try {
+    for (const [month, epsilon] of needed) await ledger.check(month, epsilon);
+  } catch (err) {
+    await publishIndexAndReport(ctx, gold); // refused: nothing new, but the page must exist
+    throw err;
+  }
 
   let epsilonSpent = 0;
   let done = 0;
@@ -143,11 +148,16 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
     }
   }
   if (pending.length > 0) ctx.progress('releasing', pending.length, pending.length);
+  await publishIndexAndReport(ctx, gold);
+  return { releases, epsilonSpent, previouslyReleasedMonths };
+}
+
+/** `gold/index.json`, then `gold/report.html` from it: rewritten after every Gold phase. */
+async function publishIndexAndReport(ctx: RunContext, gold: GoldStore): Promise<void> {
   await gold.writeIndex(ctx.now);
   await timed(ctx, 'gold_report', () =>
     writeGoldReport(ctx.lake.objects('gold'), ctx.lake.tables('budget'), ctx.now),
   );
-  return { releases, epsilonSpent, previouslyReleasedMonths };
 }
 
 function releaseId(p: Pending): string {
