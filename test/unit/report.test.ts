@@ -125,8 +125,25 @@ describe('the Gold report page', () => {
     expect(html).toContain('discrete Gaussian noise');
     expect(html).toContain('except with probability at most δ = 0.000001');
     expect(html).toContain('clamped to 0–50 pageviews');
+    expect(html).not.toContain('class="aside"'); // pageviews are not a duration
     expect(html).toContain('private partition selection');
     expect(html).toContain('No partition had enough visitors to be selected');
+  });
+
+  it('says durations in minutes next to milliseconds', async () => {
+    const durations = release({
+      analysis: 'avg_session_duration_per_device',
+      statistic: 'mean',
+      privacy: { ...release({ analysis: 'x', partitions: [] }).privacy, bounds: [0, 600000], unit: 'ms' },
+      partitions: [p('desktop', 198379.5, 120.25), p('mobile', 42000.5, 10)],
+    });
+    const html = renderReport({
+      generatedAt: '2026-11-23T10:00:00.000Z',
+      releases: [await entry(durations)],
+      budgets: [],
+    });
+    expect(html).toContain('198,380 <span class="aside">(3 min 18 s)</span>');
+    expect(html).toContain('(42 s)');
   });
 
   it('lists daily series in date order', async () => {

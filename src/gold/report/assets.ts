@@ -35,7 +35,7 @@ caption{text-align:left;font-weight:600;padding:4px 0;color:var(--muted);font-si
 .privacy{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:12px 14px;font-size:14px}
 .guarantee{margin:0}.guarantee div{margin:0 0 8px}.guarantee dt{font-weight:600}.guarantee dd{margin:0}
 .links{margin:8px 0 0}
-.note,.empty{color:var(--muted)}
+.note,.empty,.aside{color:var(--muted)}
 footer{margin-top:32px;color:var(--muted);font-size:13px;border-top:1px solid var(--line);padding-top:8px}
 [hidden]{display:none!important}
 `;

@@ -34,3 +34,16 @@ export function windowLabel(window: Release['window']): string {
   }
   return `${window.start} to ${window.end}`;
 }
+
+/** A duration in a time unit, in words for people (`198379 ms` → `3 min 18 s`); undefined for other units. */
+export function humanDuration(value: number, unit: string | undefined): string | undefined {
+  const factor = unit === 'ms' ? 0.001 : unit === 's' ? 1 : undefined;
+  if (factor === undefined || !Number.isFinite(value)) return undefined;
+  const total = Math.round(Math.abs(value) * factor);
+  const sign = value < 0 ? '−' : '';
+  if (total < 60) return `${sign}${total} s`;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return h > 0 ? `${sign}${h} h ${m} min` : `${sign}${m} min ${s} s`;
+}

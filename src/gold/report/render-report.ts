@@ -2,7 +2,7 @@ import { isDateSeries } from '../plot/index.js';
 import type { Release } from '../release.js';
 import { plainGuarantee, usesPartitionSelection } from './guarantee.js';
 import { escapeHtml as e, inlineSvg, slug } from './html.js';
-import { valueFormatter, windowLabel } from './numbers.js';
+import { humanDuration, valueFormatter, windowLabel } from './numbers.js';
 import { REPORT_CSS, REPORT_JS } from './assets.js';
 
 /** One release as the report shows it: the release@1 JSON, its links inside gold/, its chart. */
@@ -160,7 +160,7 @@ function releaseSection(r: ReportRelease, i: number): string {
 <tbody>${rows
     .map(
       (p) =>
-        `<tr><th scope="row">${e(p.key)}</th><td class="num">${e(fmt(p.value))}</td><td class="num">${e(fmt(p.ci95[0]))} – ${e(fmt(p.ci95[1]))}</td><td class="num">${e(fmt((p.ci95[1] - p.ci95[0]) / 2))}</td></tr>`,
+        `<tr><th scope="row">${e(p.key)}</th><td class="num">${e(fmt(p.value))}${duration(p.value, release.privacy.unit)}</td><td class="num">${e(fmt(p.ci95[0]))} – ${e(fmt(p.ci95[1]))}</td><td class="num">${e(fmt((p.ci95[1] - p.ci95[0]) / 2))}</td></tr>`,
     )
     .join('')}</tbody></table>${
     rows.length === 0
@@ -181,6 +181,11 @@ ${chart}
 <p class="links">Files: <a href="${e(r.links.json)}">JSON</a> · <a href="${e(r.links.svg)}">SVG</a> · <a href="${e(r.links.png)}">PNG</a></p></aside>
 </div>
 </section>`;
+}
+
+function duration(value: number, unit: string | undefined): string {
+  const words = humanDuration(value, unit);
+  return words === undefined ? '' : ` <span class="aside">(${e(words)})</span>`;
 }
 
 function anchor(r: ReportRelease): string {
