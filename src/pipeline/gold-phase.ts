@@ -80,12 +80,8 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
     newlyCharged.add(releaseId(p));
     needed.set(p.window.id, (needed.get(p.window.id) ?? 0) + p.plan.epsilon);
   }
-  try {
-    for (const [month, epsilon] of needed) await ledger.check(month, epsilon);
-  } catch (err) {
-    await publishIndexAndReport(ctx, gold); // refused: nothing new, but the page must exist
-    throw err;
-  }
+  // Refused (BudgetExhaustedError): nothing at all is written to Gold, not even the index or report.
+  for (const [month, epsilon] of needed) await ledger.check(month, epsilon);
 
   let epsilonSpent = 0;
   let done = 0;
