@@ -20,6 +20,14 @@ export {
 } from './config/index.js';
 export { FsLake, type Lake, type ObjectStore, type TableStore } from './storage/index.js';
 export { RELEASE_SCHEMA, type Release, type ReleasePartition, type ReleasePrivacy } from './gold/release.js';
+export {
+  releaseSchema,
+  indexSchema,
+  goldJsonSchemas,
+  type GoldIndex,
+  type IndexEntry,
+} from './gold/schema.js';
+export { evaluate, SIMULATION_LABEL, type EvaluateOptions, type Evaluation } from './evaluate/index.js';
 export { explainConfig } from './analyses/explain.js';
 export { generate, type GenerateOptions, type GenerateResult } from './generate/index.js';
 export {

@@ -27,6 +27,13 @@ interface BoundedAggregate {
 }
 
 /**
+ * Receives the bounded (pre-noise) value of each partition: the count, or the mean of the
+ * clamped, grid-rounded values (undefined when no row was kept). For the data owner's
+ * evaluation only, whose results stay in `private/`; the release path never passes one.
+ */
+export type BoundedObserver = (windowId: string, key: string, bounded: number | undefined) => void;
+
+/**
  * Computes DP releases of one analysis for several windows: bounded aggregates in DuckDB (one
  * scan, each window bounded separately with a fresh secret salt), then noise from the secure
  * samplers for every public partition (an empty partition is released as 0 + noise, never
@@ -39,6 +46,7 @@ export async function computeReleases(
   windows: readonly Window[],
   rng: RandomSource,
   meta: { runId: string; createdAt: string },
+  observeBounded?: BoundedObserver,
 ): Promise<Map<string, Release>> {
   const aggregates = new Map<string, Map<string, BoundedAggregate>>();
   for (const w of windows) aggregates.set(w.id, new Map());
@@ -68,6 +76,7 @@ export async function computeReleases(
     const byKey = aggregates.get(window.id)!;
     const partitions: ReleasePartition[] = plan.publicPartitions.map((key) => {
       const agg = byKey.get(key) ?? zero;
+      observeBounded?.(window.id, key, boundedValue(plan, agg));
       const noisy =
         plan.kind === 'count'
           ? releaseCount(plan.mechanism, agg.count, rng)
@@ -91,6 +100,15 @@ export async function computeReleases(
   }
   aggregates.clear();
   return releases;
+}
+
+function boundedValue(plan: AnalysisPlan, agg: BoundedAggregate): number | undefined {
+  if (plan.kind === 'count') return Number(agg.count);
+  if (agg.count === 0n) return undefined;
+  const m = plan.mechanism;
+  // Inverse of the normalization in bounded-sql.ts: mean of q·g where Σ(2q − (lo+hi)) = normalizedSum.
+  const mid2 = Number(m.loUnits + m.hiUnits);
+  return (m.granularity * (mid2 + Number(agg.normalizedSum) / Number(agg.count))) / 2;
 }
 
 function privacyOf(plan: AnalysisPlan): ReleasePrivacy {

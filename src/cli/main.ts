@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerRun } from './commands/run.js';
@@ -15,6 +16,7 @@ function program(): Command {
   registerRun(cli);
   registerGenerate(cli);
   registerExplain(cli);
+  registerEvaluate(cli);
   return cli;
 }
 

@@ -26,6 +26,7 @@ export function printRunSummary(
   lines.push(
     'Outputs:',
     `  Gold    ${lake.locate('gold')}/index.json  (releases/<analysis>/<YYYY-MM>.json|.svg|.png)`,
+    `  Page    ${lake.locate('gold')}/report.html  (for analysts: charts, intervals, guarantees, budget)`,
     `  Silver  ${lake.locate('silver')}/sessions/`,
     `  Report  ${lake.locate('private')}/${result.reportKey}`,
   );

@@ -1,10 +1,12 @@
 import { ConflictError } from '../errors.js';
 import type { ObjectStore } from '../storage/index.js';
 import { RELEASE_SCHEMA, type Release } from './release.js';
+import type { GoldIndex, IndexEntry } from './schema.js';
 
 export const RELEASES_PREFIX = 'releases/';
 export const INDEX_KEY = 'index.json';
 export const INDEX_SCHEMA = 'dp-pipeline/index@1';
+export const REPORT_KEY = 'report.html';
 
 export interface ReleaseKeys {
   readonly json: string;
@@ -60,14 +62,36 @@ export class GoldStore {
     return (await this.store.head(keys.svg)) !== undefined && (await this.store.head(keys.png)) !== undefined;
   }
 
-  /** Rewrites `gold/index.json` from the releases present. */
-  async writeIndex(now: Date): Promise<number> {
-    const entries: unknown[] = [];
+  /** Every published release of the current schema, in key order (analysis, then window). */
+  async *releases(): AsyncIterable<{ release: Release; keys: ReleaseKeys }> {
     for await (const obj of this.store.list(RELEASES_PREFIX)) {
       if (!obj.key.endsWith('.json')) continue;
       const release = JSON.parse((await this.store.read(obj.key)).toString('utf8')) as Release;
       if (release.schema !== RELEASE_SCHEMA) continue;
       const base = obj.key.slice(0, -'.json'.length);
+      yield { release, keys: { json: `${base}.json`, svg: `${base}.svg`, png: `${base}.png` } };
+    }
+  }
+
+  /** A chart's SVG text, if it was written. */
+  async readSvg(keys: ReleaseKeys): Promise<string | undefined> {
+    if ((await this.store.head(keys.svg)) === undefined) return undefined;
+    return (await this.store.read(keys.svg)).toString('utf8');
+  }
+
+  /** Writes `gold/report.html` (derived from the releases, so rewriting it is always safe). */
+  async writeReport(html: string): Promise<void> {
+    await this.store.write(REPORT_KEY, html, { contentType: 'text/html; charset=utf-8' });
+  }
+
+  /**
+   * Rewrites `gold/index.json` (`dp-pipeline/index@1`, see `schemas/index.schema.json`) from the
+   * releases present: one entry per release with links, relative to `gold/`, to its JSON, SVG and
+   * PNG, and a link to the report.
+   */
+  async writeIndex(now: Date): Promise<number> {
+    const entries: IndexEntry[] = [];
+    for await (const { release, keys } of this.releases()) {
       entries.push({
         analysis: release.analysis,
         statistic: release.statistic,
@@ -77,12 +101,15 @@ export class GoldStore {
         delta: release.privacy.delta,
         partitions: release.partitions.length,
         created_at: release.created_at,
-        json: `${base}.json`,
-        svg: `${base}.svg`,
-        png: `${base}.png`,
+        ...keys,
       });
     }
-    const index = { schema: INDEX_SCHEMA, generated_at: now.toISOString(), releases: entries };
+    const index: GoldIndex = {
+      schema: INDEX_SCHEMA,
+      generated_at: now.toISOString(),
+      report: REPORT_KEY,
+      releases: entries,
+    };
     await this.store.write(INDEX_KEY, JSON.stringify(index, null, 2) + '\n', {
       contentType: 'application/json',
     });

@@ -11,6 +11,7 @@ import {
 import type { RandomSource } from '../dp/index.js';
 import { renderReleaseChart } from '../gold/plot/index.js';
 import type { Release } from '../gold/release.js';
+import { writeGoldReport } from '../gold/report/index.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
 import { BudgetLedger } from '../ledger/index.js';
 import { dateOfSilverKey } from '../silver/paths.js';
@@ -79,6 +80,7 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
     newlyCharged.add(releaseId(p));
     needed.set(p.window.id, (needed.get(p.window.id) ?? 0) + p.plan.epsilon);
   }
+  // Refused (BudgetExhaustedError): nothing at all is written to Gold, not even the index or report.
   for (const [month, epsilon] of needed) await ledger.check(month, epsilon);
 
   let epsilonSpent = 0;
@@ -142,8 +144,16 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
     }
   }
   if (pending.length > 0) ctx.progress('releasing', pending.length, pending.length);
-  await gold.writeIndex(ctx.now);
+  await publishIndexAndReport(ctx, gold);
   return { releases, epsilonSpent, previouslyReleasedMonths };
+}
+
+/** `gold/index.json`, then `gold/report.html` from it: rewritten after every Gold phase. */
+async function publishIndexAndReport(ctx: RunContext, gold: GoldStore): Promise<void> {
+  await gold.writeIndex(ctx.now);
+  await timed(ctx, 'gold_report', () =>
+    writeGoldReport(ctx.lake.objects('gold'), ctx.lake.tables('budget'), ctx.now),
+  );
 }
 
 function releaseId(p: Pending): string {

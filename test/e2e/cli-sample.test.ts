@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { checkGoldContract } from '../helpers/gold-contract.js';
 import { tempLake } from '../helpers/lake.js';
 
 // End to end on the GA360 sample shipped in the repo (examples/, 2016-08, 74,759 sessions).
@@ -24,6 +25,7 @@ describe('dp-pipeline run on the shipped sample', () => {
     expect(first.stdout).toMatch(/records read\s+74,759/);
     expect(first.stdout).toMatch(/balanced\s+yes/);
     expect(first.stdout).toMatch(/releases\s+2 written/);
+    await checkGoldContract(join(dir, 'gold')); // index and releases match schemas/*.schema.json
     const index = JSON.parse(await goldFile('index.json')) as {
       releases: { analysis: string; json: string }[];
     };

@@ -8,5 +8,7 @@
  * ```
  */
 export { fontFile } from './font.js';
-export { renderReleaseChart, type RenderedChart } from './render.js';
+export { renderReleaseChart, renderSpec, type RenderedChart } from './render.js';
 export { releaseChartSpec } from './spec.js';
+export { isDateSeries, seriesChartSpec } from './series-spec.js';
+export { chartConfig, privacyLine } from './style.js';

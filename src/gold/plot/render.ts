@@ -1,6 +1,7 @@
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { Release } from '../release.js';
 import { FONT_FAMILY, fontFiles } from './font.js';
 import { releaseChartSpec } from './spec.js';
@@ -31,7 +32,15 @@ const offlineLoader: vega.Loader = {
  * ```
  */
 export async function renderReleaseChart(release: Release): Promise<RenderedChart> {
-  const vegaSpec = vl.compile(releaseChartSpec(release)).spec;
+  return renderSpec(releaseChartSpec(release));
+}
+
+/**
+ * Renders any Vega-Lite spec with inline data the way release charts are rendered (offline, the
+ * shipped font, SVG plus a 2× PNG), so every chart of the product looks alike.
+ */
+export async function renderSpec(spec: TopLevelSpec): Promise<RenderedChart> {
+  const vegaSpec = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none', loader: offlineLoader });
   let svg: string;
   try {

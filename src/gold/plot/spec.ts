@@ -1,13 +1,12 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Release } from '../release.js';
-import { FONT_FAMILY } from './font.js';
 import { chooseValueScale, type ValueScale } from './scale.js';
+import { isDateSeries, seriesChartSpec } from './series-spec.js';
+import { chartConfig, INK, privacyLine } from './style.js';
 
 type Layer = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
 
 const BAR_COLOR = '#4c78a8';
-const INK = '#222222';
-const MUTED = '#555555';
 const WIDTH = 640;
 
 /** One row of the chart's inline data: everything the marks need, precomputed. */
@@ -21,7 +20,8 @@ interface ChartRow {
 }
 
 /**
- * The Vega-Lite spec of a release's chart: one bar per partition (sorted by value, largest
+ * The Vega-Lite spec of a release's chart. A daily series (keys `YYYY-MM-DD`) is a line with a
+ * 95% band (see {@link seriesChartSpec}); anything else is one bar per partition (sorted by value, largest
  * first), whiskers for the 95% interval, the value printed next to each bar. Data is inline, so
  * compiling and running it never touches the network.
  *
@@ -31,6 +31,7 @@ interface ChartRow {
  * ```
  */
 export function releaseChartSpec(release: Release): TopLevelSpec {
+  if (isDateSeries(release)) return seriesChartSpec(release);
   const rows: ChartRow[] = release.partitions
     .map((p) => ({
       key: p.key,
@@ -101,32 +102,7 @@ export function releaseChartSpec(release: Release): TopLevelSpec {
     },
     data: { values: rows },
     layer: layers,
-    config: {
-      font: FONT_FAMILY,
-      view: { stroke: null },
-      title: {
-        anchor: 'start',
-        fontSize: 17,
-        fontWeight: 'bold',
-        color: INK,
-        subtitleFontSize: 12.5,
-        subtitleColor: MUTED,
-        subtitlePadding: 6,
-        offset: 14,
-      },
-      axis: {
-        labelFontSize: 12,
-        titleFontSize: 12.5,
-        titleFontWeight: 'normal',
-        labelColor: INK,
-        titleColor: MUTED,
-        gridColor: '#e6e6e6',
-        domainColor: '#888888',
-        tickColor: '#888888',
-      },
-      axisY: { grid: false },
-      axisX: { titlePadding: 10 },
-    },
+    config: chartConfig(),
   };
 }
 
@@ -149,11 +125,9 @@ function valueTitle(release: Release, scale: ValueScale): string {
 }
 
 function subtitle(release: Release): string[] {
-  const { epsilon, delta } = release.privacy;
-  const budget = delta > 0 ? `ε = ${epsilon}, δ = ${delta}` : `ε = ${epsilon}`;
   // Two short lines rather than one long one: headless Vega estimates text at 0.8 em a
   // character, so a long line would widen the chart with empty space on the right.
-  return [`Differentially private (${budget}, per visitor).`, 'Bars: DP estimate; whiskers: 95% interval.'];
+  return [privacyLine(release), 'Bars: DP estimate; whiskers: 95% interval.'];
 }
 
 /** `device_category` → `device category`: the Silver column, in words. */

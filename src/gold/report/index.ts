@@ -1,0 +1,14 @@
+/**
+ * The analysts' page, `gold/report.html`: built from `gold/index.json`, the releases and the
+ * budget ledger, self-contained (inline CSS, JS, SVG).
+ *
+ * @example
+ * ```ts
+ * import { writeGoldReport } from '../gold/report/index.js';
+ * await writeGoldReport(lake.objects('gold'), lake.tables('budget'), new Date());
+ * ```
+ */
+export { writeGoldReport } from './build.js';
+export { renderReport, type BudgetRow, type ReportInput, type ReportRelease } from './render-report.js';
+export { plainGuarantee } from './guarantee.js';
+export { escapeHtml } from './html.js';

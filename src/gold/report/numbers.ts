@@ -1,0 +1,49 @@
+import type { Release } from '../release.js';
+
+const en = (digits: number): Intl.NumberFormat =>
+  new Intl.NumberFormat('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+
+/** Formats a release's values: counts as integers, other statistics with the decimals their size needs. */
+export function valueFormatter(release: Release): (x: number) => string {
+  const integers = release.partitions.every(
+    (p) => Number.isInteger(p.value) && Number.isInteger(p.ci95[0]) && Number.isInteger(p.ci95[1]),
+  );
+  if (integers) return (x) => en(0).format(x);
+  const largest = Math.max(0, ...release.partitions.map((p) => Math.abs(p.value)));
+  const f = en(largest >= 1000 ? 0 : largest >= 10 ? 1 : largest >= 1 ? 2 : 4);
+  return (x) => f.format(x);
+}
+
+/** e^ε, rounded for reading. */
+export function expEpsilon(epsilon: number): string {
+  const v = Math.exp(epsilon);
+  return v < 10 ? v.toFixed(2) : en(0).format(v);
+}
+
+/** `2016-08-01`..`2016-08-31` → "August 2016"; other windows as "start to end". */
+export function windowLabel(window: Release['window']): string {
+  const start = new Date(`${window.start}T00:00:00Z`);
+  const endNext = new Date(`${window.end}T00:00:00Z`);
+  endNext.setUTCDate(endNext.getUTCDate() + 1);
+  const wholeMonth =
+    start.getUTCDate() === 1 &&
+    endNext.getUTCDate() === 1 &&
+    endNext.getUTCMonth() === (start.getUTCMonth() + 1) % 12;
+  if (wholeMonth) {
+    return start.toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+  }
+  return `${window.start} to ${window.end}`;
+}
+
+/** A duration in a time unit, in words for people (`198379 ms` → `3 min 18 s`); undefined for other units. */
+export function humanDuration(value: number, unit: string | undefined): string | undefined {
+  const factor = unit === 'ms' ? 0.001 : unit === 's' ? 1 : undefined;
+  if (factor === undefined || !Number.isFinite(value)) return undefined;
+  const total = Math.round(Math.abs(value) * factor);
+  const sign = value < 0 ? '−' : '';
+  if (total < 60) return `${sign}${total} s`;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return h > 0 ? `${sign}${h} h ${m} min` : `${sign}${m} min ${s} s`;
+}

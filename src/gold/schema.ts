@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { RELEASE_SCHEMA } from './release.js';
+import { INDEX_SCHEMA } from './store.js';
+
+/**
+ * The Gold contracts as zod schemas: `dp-pipeline/release@1` (one release) and
+ * `dp-pipeline/index@1` (`gold/index.json`). `schemas/*.schema.json` in the repository are
+ * generated from these (a test keeps them in sync). Deliberately open where the format grows:
+ * new statistics and mechanisms are plain identifiers, and unknown extra fields are allowed, so
+ * a reader written against today's schema keeps accepting tomorrow's releases (the JSON Schemas
+ * do not forbid additional properties; zod's parse keeps the known fields).
+ *
+ * @example
+ * ```ts
+ * const checked = releaseSchema.safeParse(JSON.parse(text));
+ * if (!checked.success) console.error(z.prettifyError(checked.error));
+ * ```
+ */
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lowercase identifier');
+
+export const releaseWindowSchema = z.object({
+  start: isoDate.describe('First day of the window, inclusive.'),
+  end: isoDate.describe('Last day of the window, inclusive.'),
+});
+
+export const releasePrivacySchema = z.object({
+  epsilon: z.number().positive(),
+  delta: z.number().min(0).max(1),
+  mechanism: identifier.describe('e.g. discrete_laplace, discrete_gaussian'),
+  noise_scale: z.number().nonnegative(),
+  max_partitions_contributed: z.number().int().positive(),
+  max_contributions_per_partition: z.number().int().positive(),
+  bounds: z.tuple([z.number(), z.number()]).readonly().optional(),
+  unit: z.string().optional(),
+  sum_noise_scale: z.number().nonnegative().optional(),
+  granularity: z.number().positive().optional(),
+  interval_method: z.string().min(1),
+});
+
+export const releasePartitionSchema = z.object({
+  key: z.string(),
+  value: z.number(),
+  ci95: z.tuple([z.number(), z.number()]).readonly().describe('95% interval [lower, upper].'),
+});
+
+export const releaseSchema = z.object({
+  schema: z.literal(RELEASE_SCHEMA),
+  analysis: identifier,
+  statistic: identifier.describe('count, mean, sum, variance, privacy_id_count, quantiles, …'),
+  privacy_unit: z.literal('user'),
+  partition_by: z.string().min(1),
+  window: releaseWindowSchema,
+  privacy: releasePrivacySchema,
+  description: z.string().min(1),
+  guarantee: z.string().min(1),
+  partitions: z.array(releasePartitionSchema).readonly(),
+  created_at: z.iso.datetime(),
+  run_id: z.string().min(1),
+});
+
+/** A path inside the Gold container, relative to it (no leading slash, no `..`). */
+const goldPath = z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, 'a relative path inside gold/');
+
+export const indexEntrySchema = z.object({
+  analysis: identifier,
+  statistic: identifier,
+  description: z.string(),
+  window: releaseWindowSchema,
+  epsilon: z.number().positive(),
+  delta: z.number().min(0).max(1),
+  partitions: z.number().int().nonnegative().describe('How many partitions the release publishes.'),
+  created_at: z.iso.datetime(),
+  json: goldPath,
+  svg: goldPath,
+  png: goldPath,
+});
+
+export const indexSchema = z.object({
+  schema: z.literal(INDEX_SCHEMA),
+  generated_at: z.iso.datetime(),
+  report: goldPath.describe('The analysts’ page, report.html.'),
+  releases: z.array(indexEntrySchema),
+});
+
+export type IndexEntry = z.infer<typeof indexEntrySchema>;
+export type GoldIndex = z.infer<typeof indexSchema>;
+
+/** JSON Schemas (draft 2020-12) of the Gold contracts, as published in `schemas/`. */
+export function goldJsonSchemas(): { 'release.schema.json': unknown; 'index.schema.json': unknown } {
+  const withId = (id: string, schema: z.ZodType, title: string): unknown => ({
+    $id: `https://dp-pipeline.example/schemas/${id}`,
+    title,
+    ...(z.toJSONSchema(schema, { io: 'input' }) as object),
+  });
+  return {
+    'release.schema.json': withId('release.schema.json', releaseSchema, RELEASE_SCHEMA),
+    'index.schema.json': withId('index.schema.json', indexSchema, INDEX_SCHEMA),
+  };
+}
