@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerRun } from './commands/run.js';
+import { registerScan } from './commands/scan.js';
 import { EXIT, exitCodeFor } from './exit.js';
 
 /** Each command lives in `commands/<name>.ts` and registers itself here: one line per command. */
@@ -15,6 +16,7 @@ function program(): Command {
   registerRun(cli);
   registerGenerate(cli);
   registerExplain(cli);
+  registerScan(cli);
   return cli;
 }
 
