@@ -1,22 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { LaunchError, type JobLauncher, type LaunchRequest } from '../../src/pipeline/launch/index.js';
+import { LaunchError } from '../../src/pipeline/launch/index.js';
 import { readClaim, releaseClaim, scan } from '../../src/pipeline/scan/index.js';
 import { CHECKPOINT_PARTITION } from '../../src/pipeline/checkpoints.js';
 import type { Lake } from '../../src/storage/index.js';
 import { BACKENDS } from '../helpers/backends.js';
-
-/** A launcher that only records what it was asked to start (the job itself is not the subject here). */
-class RecordingLauncher implements JobLauncher {
-  readonly kind = 'local';
-  readonly started: LaunchRequest[] = [];
-  constructor(private readonly behaviour: 'ok' | 'fail' = 'ok') {}
-  async start(request: LaunchRequest): Promise<{ execution: string }> {
-    await new Promise((r) => setTimeout(r, 5));
-    if (this.behaviour === 'fail') throw new LaunchError('ARM said 403');
-    this.started.push(request);
-    return { execution: `exec-${this.started.length}` };
-  }
-}
+import { RecordingLauncher } from '../helpers/recording-launcher.js';
 
 async function seed(lake: Lake, n = 3): Promise<void> {
   for (let i = 0; i < n; i++)
