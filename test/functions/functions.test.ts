@@ -67,7 +67,11 @@ describe('HTTP function (catch-all over the Hono app)', () => {
 });
 
 describe('scan functions', () => {
-  const timer: Timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+  const timer: Timer = {
+    isPastDue: false,
+    schedule: { adjustForDST: true },
+    scheduleStatus: { last: '', next: '', lastUpdated: '' },
+  };
 
   it('the timer scans and starts one job, then nothing while the claim holds', async () => {
     const lake = freshLake();
