@@ -85,9 +85,10 @@ export class AzureLake implements Lake {
       const client =
         c.kind === 'connection-string'
           ? TableClient.fromConnectionString(c.connectionString, name, {
-              allowInsecureConnection: /^DefaultEndpointsProtocol=http;|TableEndpoint=http:/i.test(
-                c.connectionString,
-              ),
+              allowInsecureConnection:
+                /DefaultEndpointsProtocol=http;|TableEndpoint=http:|UseDevelopmentStorage=true/i.test(
+                  c.connectionString,
+                ),
             })
           : new TableClient(`https://${c.account}.table.core.windows.net`, name, c.credential);
       store = new AzureTableStore(table, client);

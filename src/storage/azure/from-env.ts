@@ -12,7 +12,7 @@ import { AzureLake } from './azure-lake.js';
 export function lakeFromEnv(localDir: string, env: NodeJS.ProcessEnv = process.env): Lake {
   const connectionString = env.DP_STORAGE_CONNECTION_STRING?.trim();
   if (connectionString) {
-    if (!/AccountName=|BlobEndpoint=/i.test(connectionString)) {
+    if (!/AccountName=|BlobEndpoint=|UseDevelopmentStorage=true/i.test(connectionString)) {
       throw new UserError(
         'DP_STORAGE_CONNECTION_STRING does not look like a storage connection string (no AccountName= or BlobEndpoint=): copy it from the portal or `az storage account show-connection-string`',
       );
