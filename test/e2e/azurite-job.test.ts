@@ -78,9 +78,10 @@ describe('the job image entrypoint against Azurite: upload → scan → local jo
     }
 
     const first = exec(['scan', '--json']);
-    expect(first.stderr).toBe('');
+    // the local job's summary goes to stderr; stdout is the scan's JSON alone
+    expect(first.stderr).toMatch(/balanced\s+yes/);
     expect(first.code).toBe(0);
-    const result = JSON.parse(first.stdout.trim().split('\n').at(-1)!) as {
+    const result = JSON.parse(first.stdout) as {
       started: boolean;
       pending: number;
     };

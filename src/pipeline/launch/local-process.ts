@@ -11,8 +11,12 @@ export interface LocalProcessLauncherOptions {
   readonly command?: readonly string[];
   /** Environment of the child (default: this process's, so it sees the same storage). */
   readonly env?: NodeJS.ProcessEnv;
-  /** Where the child's output goes (default: inherited, so a terminal sees the run summary). */
-  readonly stdio?: 'inherit' | 'ignore';
+  /**
+   * Where the child's output goes. Default `stderr`: both its streams go to this process's
+   * stderr, so a terminal sees the run summary and this process's stdout stays its own
+   * (e.g. `dp-pipeline scan --json`).
+   */
+  readonly stdio?: 'stderr' | 'ignore';
 }
 
 /**
@@ -30,7 +34,7 @@ export class LocalProcessLauncher implements JobLauncher {
     const args = [...prefix, 'run', '--claim', request.claimId];
     const child = spawn(cmd!, args, {
       env: this.options.env ?? process.env,
-      stdio: ['ignore', this.options.stdio ?? 'inherit', this.options.stdio ?? 'inherit'],
+      stdio: this.options.stdio === 'ignore' ? 'ignore' : ['ignore', 2, 2],
     });
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', (err) => reject(new LaunchError(`could not start '${cmd}': ${err.message}`)));
