@@ -15,10 +15,10 @@ const fakeCredential = {
   getToken: () => Promise.resolve({ token: 'fake-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
 };
 
-/** An offline ARM: records each request and answers with `status` and `body`. */
+/** An offline ARM: records each request; answers GET of the job with `job`, POST start with `start`. */
 function fakeArm(
-  status: number,
-  body: unknown,
+  job: { status: number; body: unknown },
+  start: { status: number; body: unknown },
 ): {
   sent: PipelineRequest[];
   httpClient: { sendRequest: (r: PipelineRequest) => Promise<PipelineResponse> };
@@ -29,81 +29,105 @@ function fakeArm(
     httpClient: {
       sendRequest: (request) => {
         sent.push(request);
+        const answer = request.method === 'GET' ? job : start;
         return Promise.resolve({
           request,
-          status,
+          status: answer.status,
           headers: createHttpHeaders({ 'content-type': 'application/json' }),
-          bodyAsText: JSON.stringify(body),
+          bodyAsText: JSON.stringify(answer.body),
         });
       },
     },
   };
 }
 
-const JOB_URL =
-  'https://management.azure.com/subscriptions/sub-1/resourceGroups/rg-dp/providers/Microsoft.App/jobs/dp-job/start?api-version=2025-07-01';
+const JOB =
+  'https://management.azure.com/subscriptions/sub-1/resourceGroups/rg-dp/providers/Microsoft.App/jobs/dp-job';
 const REQUEST = {
   claimId: 'scan-20261123T120000Z-abcdef',
   manifestKey: 'scans/scan-20261123T120000Z-abcdef.json',
 };
+/** The job as the Bicep defines it: env with a Key Vault-backed secret reference, resources. */
+const JOB_DEFINITION = {
+  name: 'dp-job',
+  properties: {
+    template: {
+      containers: [
+        {
+          name: 'pipeline',
+          image: 'dpacr.azurecr.io/dp-pipeline:1',
+          env: [
+            { name: 'DP_STORAGE_ACCOUNT', value: 'dpstore' },
+            { name: 'AZURE_CLIENT_ID', value: 'job-identity' },
+            { name: 'DP_PSEUDONYM_KEY', secretRef: 'pseudonym-key' },
+          ],
+          resources: { cpu: 2, memory: '4Gi' },
+        },
+      ],
+    },
+  },
+};
+const launcher = (arm: ReturnType<typeof fakeArm>, extra: { image?: string; containerName?: string } = {}) =>
+  new ContainerAppsJobLauncher({
+    subscriptionId: 'sub-1',
+    resourceGroup: 'rg-dp',
+    jobName: 'dp-job',
+    credential: fakeCredential,
+    httpClient: arm.httpClient,
+    ...extra,
+  });
 
 describe('ContainerAppsJobLauncher', () => {
-  it('POSTs jobs/{name}/start with a bearer token and the run --claim template', async () => {
-    const arm = fakeArm(200, { name: 'dp-job-x1y2z', id: '/subscriptions/sub-1/…/executions/dp-job-x1y2z' });
-    const launcher = new ContainerAppsJobLauncher({
-      subscriptionId: 'sub-1',
-      resourceGroup: 'rg-dp',
-      jobName: 'dp-job',
-      image: 'dpacr.azurecr.io/dp-pipeline:1',
-      env: { DP_STORAGE_ACCOUNT: 'dpstore', DP_LOG_LEVEL: 'info', DP_PSEUDONYM_KEY: 'secret!' },
-      credential: fakeCredential,
-      httpClient: arm.httpClient,
-    });
-    expect(await launcher.start(REQUEST)).toEqual({ execution: 'dp-job-x1y2z' });
-    expect(arm.sent).toHaveLength(1);
-    const req = arm.sent[0]!;
-    expect(req.method).toBe('POST');
-    expect(req.url).toBe(JOB_URL);
-    expect(req.headers.get('authorization')).toBe('Bearer fake-token');
-    expect(JSON.parse(String(req.body))).toEqual({
+  it("reads the job, then POSTs jobs/{name}/start with a bearer token and the job's container running run --claim", async () => {
+    const arm = fakeArm(
+      { status: 200, body: JOB_DEFINITION },
+      { status: 200, body: { name: 'dp-job-x1y2z' } },
+    );
+    expect(await launcher(arm).start(REQUEST)).toEqual({ execution: 'dp-job-x1y2z' });
+    expect(arm.sent.map((r) => [r.method, r.url])).toEqual([
+      ['GET', `${JOB}?api-version=2025-07-01`],
+      ['POST', `${JOB}/start?api-version=2025-07-01`],
+    ]);
+    const post = arm.sent[1]!;
+    expect(post.headers.get('authorization')).toBe('Bearer fake-token');
+    expect(JSON.parse(String(post.body))).toEqual({
       containers: [
         {
           name: 'pipeline',
           image: 'dpacr.azurecr.io/dp-pipeline:1',
           args: ['run', '--claim', REQUEST.claimId],
-          env: [
-            { name: 'DP_STORAGE_ACCOUNT', value: 'dpstore' },
-            { name: 'DP_LOG_LEVEL', value: 'info' },
-          ],
+          env: JOB_DEFINITION.properties.template.containers[0]!.env,
+          resources: { cpu: 2, memory: '4Gi' },
         },
       ],
     });
   });
 
-  it('starts the job as defined when no image is configured', async () => {
-    const arm = fakeArm(202, { name: 'dp-job-abc' });
-    const launcher = new ContainerAppsJobLauncher({
-      subscriptionId: 'sub-1',
-      resourceGroup: 'rg-dp',
-      jobName: 'dp-job',
-      credential: fakeCredential,
-      httpClient: arm.httpClient,
+  it('runs DP_JOB_IMAGE when given, and names a missing container clearly', async () => {
+    const arm = fakeArm({ status: 200, body: JOB_DEFINITION }, { status: 202, body: { name: 'dp-job-abc' } });
+    expect(await launcher(arm, { image: 'dpacr.azurecr.io/dp-pipeline:2' }).start(REQUEST)).toEqual({
+      execution: 'dp-job-abc',
     });
-    expect(await launcher.start(REQUEST)).toEqual({ execution: 'dp-job-abc' });
-    expect(arm.sent[0]!.url).toBe(JOB_URL);
-    expect(arm.sent[0]!.body ?? '').not.toContain('containers');
+    expect(JSON.parse(String(arm.sent[1]!.body)).containers[0].image).toBe('dpacr.azurecr.io/dp-pipeline:2');
+    const empty = fakeArm(
+      { status: 200, body: { name: 'dp-job', properties: { template: { containers: [] } } } },
+      {
+        status: 200,
+        body: {},
+      },
+    );
+    await expect(launcher(empty).start(REQUEST)).rejects.toThrow(/defines no container 'pipeline'/);
+    expect(empty.sent.map((r) => r.method)).toEqual(['GET']);
   });
 
   it('surfaces an ARM refusal as a LaunchError naming the job and status', async () => {
-    const arm = fakeArm(403, { error: { code: 'AuthorizationFailed', message: 'no permission' } });
-    const launcher = new ContainerAppsJobLauncher({
-      subscriptionId: 'sub-1',
-      resourceGroup: 'rg-dp',
-      jobName: 'dp-job',
-      credential: fakeCredential,
-      httpClient: arm.httpClient,
-    });
-    const err = await launcher.start(REQUEST).catch((e: unknown) => e);
+    const arm = fakeArm(
+      { status: 200, body: JOB_DEFINITION },
+      { status: 403, body: { error: { code: 'AuthorizationFailed', message: 'no permission' } } },
+    );
+    const err = await launcher(arm)
+      .start(REQUEST)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LaunchError);
     expect((err as Error).message).toMatch(/rg-dp\/dp-job \(HTTP 403\)/);
   });

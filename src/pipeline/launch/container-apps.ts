@@ -1,5 +1,6 @@
 import {
   ContainerAppsAPIClient,
+  type Container,
   type ContainerAppsAPIClientOptionalParams,
   type JobExecutionTemplate,
 } from '@azure/arm-appcontainers';
@@ -7,23 +8,14 @@ import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { JobLauncher, LaunchRequest, LaunchResult } from './launcher.js';
 import { LaunchError } from './launcher.js';
 
-/** Non-secret settings the job's container needs to reach the same storage and config. */
-const PASSED_ENV = ['DP_STORAGE_ACCOUNT', 'DP_CONFIG', 'DP_LOG_LEVEL', 'DP_PSEUDONYM_KEY_VERSION'] as const;
-
 export interface ContainerAppsJobLauncherOptions {
   readonly subscriptionId: string;
   readonly resourceGroup: string;
   readonly jobName: string;
-  /**
-   * Image for the execution template. When set, the execution overrides the job's container
-   * with `args: ['run', '--claim', <id>]`; when not, the job starts as defined (its default
-   * command `run` adopts the active claim itself).
-   */
+  /** Image for the execution (default: the image in the job's definition). */
   readonly image?: string;
-  /** Container name in the job definition (default `pipeline`). */
+  /** Container of the job definition to run (default `pipeline`, else the job's first container). */
   readonly containerName?: string;
-  /** Values copied into the template's `env` (the non-secret storage/config settings). */
-  readonly env?: NodeJS.ProcessEnv;
   /** Default `DefaultAzureCredential` (the Function's managed identity). */
   readonly credential?: TokenCredential;
   /** For tests: the SDK's HTTP client (`{ sendRequest }`). */
@@ -31,9 +23,14 @@ export interface ContainerAppsJobLauncherOptions {
 }
 
 /**
- * Starts one execution of a Container Apps Job through ARM
- * (`POST …/providers/Microsoft.App/jobs/{job}/start`), authenticated with the managed identity;
- * the identity needs a role that can start the job (e.g. Container Apps Jobs Operator on it).
+ * Starts one execution of a Container Apps Job through ARM, authenticated with the managed
+ * identity (which needs to read and start the job, e.g. Container Apps Jobs Operator on it).
+ *
+ * An execution template replaces the job's container definition for that execution, so the
+ * template is built from the job's own container (`GET …/jobs/{job}`: its env with secret
+ * references, resources and command are kept) with only the args changed to
+ * `run --claim <id>` (and the image, when `image` is set); then
+ * `POST …/providers/Microsoft.App/jobs/{job}/start`.
  */
 export class ContainerAppsJobLauncher implements JobLauncher {
   readonly kind = 'container-apps';
@@ -47,20 +44,25 @@ export class ContainerAppsJobLauncher implements JobLauncher {
     );
   }
 
-  /** The execution template sent with the start request, if any. */
-  template(request: LaunchRequest): JobExecutionTemplate | undefined {
-    if (!this.options.image) return undefined;
-    const env = PASSED_ENV.flatMap((name) => {
-      const value = this.options.env?.[name];
-      return value ? [{ name, value }] : [];
-    });
+  /** The execution template: the job's container with `run --claim <id>` as args. */
+  template(containers: readonly Container[], request: LaunchRequest): JobExecutionTemplate {
+    const wanted = this.options.containerName ?? 'pipeline';
+    const base = containers.find((c) => c.name === wanted) ?? containers[0];
+    const image = this.options.image ?? base?.image;
+    if (!base || !image) {
+      throw new LaunchError(
+        `Container Apps Job ${this.options.jobName} defines no container '${wanted}' with an image: check DP_JOB_CONTAINER_NAME and the job's template`,
+      );
+    }
     return {
       containers: [
         {
-          name: this.options.containerName ?? 'pipeline',
-          image: this.options.image,
+          name: base.name ?? wanted,
+          image,
+          ...(base.command ? { command: base.command } : {}),
           args: ['run', '--claim', request.claimId],
-          ...(env.length > 0 ? { env } : {}),
+          ...(base.env ? { env: base.env } : {}),
+          ...(base.resources ? { resources: base.resources } : {}),
         },
       ],
     };
@@ -68,15 +70,18 @@ export class ContainerAppsJobLauncher implements JobLauncher {
 
   async start(request: LaunchRequest, options: { abortSignal?: AbortSignal } = {}): Promise<LaunchResult> {
     const { resourceGroup, jobName } = this.options;
-    const template = this.template(request);
+    const abort = options.abortSignal ? { abortSignal: options.abortSignal } : {};
     try {
+      const job = await this.client.jobs.get(resourceGroup, jobName, abort);
+      const template = this.template(job.template?.containers ?? [], request);
       const res = await this.client.jobs.beginStartAndWait(resourceGroup, jobName, {
-        ...(template ? { template } : {}),
-        ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+        template,
         updateIntervalInMs: 2_000,
+        ...abort,
       });
       return { execution: res.name ?? res.id ?? 'unknown' };
     } catch (err) {
+      if (err instanceof LaunchError) throw err;
       const status = (err as { statusCode?: unknown }).statusCode;
       const detail = err instanceof Error ? err.message : String(err);
       throw new LaunchError(

@@ -29,6 +29,5 @@ export function launcherFromEnv(env: NodeJS.ProcessEnv = process.env): JobLaunch
     jobName: env.DP_JOB_NAME!.trim(),
     ...(env.DP_JOB_IMAGE?.trim() ? { image: env.DP_JOB_IMAGE.trim() } : {}),
     ...(env.DP_JOB_CONTAINER_NAME?.trim() ? { containerName: env.DP_JOB_CONTAINER_NAME.trim() } : {}),
-    env,
   });
 }
