@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { createLogger } from '../../log.js';
 import { runPipeline } from '../../pipeline/run.js';
-import { adoptClaim, releaseClaim } from '../../pipeline/scan/index.js';
+import { checkClaim, releaseClaim } from '../../pipeline/scan/index.js';
 import { openLake } from '../lake.js';
 import { configOption, lakeOption } from '../options.js';
 import { terminalProgress } from '../progress.js';
@@ -21,7 +21,7 @@ export function registerRun(cli: Command): void {
     .action(async (opts: { lake: string; config?: string; withSample?: boolean; json?: boolean }) => {
       const config = await loadConfig(opts.config);
       const lake = openLake(opts);
-      const claim = await adoptClaim(lake, (opts as { claim?: string }).claim);
+      const claim = await checkClaim(lake, (opts as { claim?: string }).claim);
       if (opts.withSample) await copySample(lake);
       const progress = terminalProgress();
       const result = await runPipeline({ lake, config, log: createLogger(), progress: progress.update });

@@ -106,21 +106,16 @@ export async function recordExecution(lake: Lake, claim: Claim, execution: strin
 }
 
 /**
- * The claim a starting run executes: `claimId` when the launcher named one (it must exist, or
- * the job does not see the storage the scan used), else the active claim if any (a job started
- * without a template runs plain `dp-pipeline run`). Returns undefined when there is none.
+ * Checks the claim a job run was started for (`run --claim <id>`): it must exist, or the job
+ * does not see the storage the scan used. A run without `--claim` (by hand) leaves claims
+ * alone: releasing a running job's claim could let a second job run concurrently.
  */
-export async function adoptClaim(
-  lake: Lake,
-  claimId?: string,
-  now = new Date(),
-): Promise<string | undefined> {
-  if (claimId !== undefined && !isClaimId(claimId)) {
+export async function checkClaim(lake: Lake, claimId: string | undefined): Promise<string | undefined> {
+  if (claimId === undefined) return undefined;
+  if (!isClaimId(claimId)) {
     throw new UserError(`--claim '${claimId}' is not a scan claim id (scan-YYYYMMDDTHHMMSSZ-xxxxxx)`);
   }
-  const current = await readClaim(lake);
-  if (claimId === undefined) return isActive(current, now) ? current.entity.claim_id : undefined;
-  if (!current) {
+  if (!(await readClaim(lake))) {
     throw new UserError(
       `scan claim ${claimId} not found in ${lake.describe()}: the job does not see the storage the scan used; set DP_STORAGE_ACCOUNT (or DP_STORAGE_CONNECTION_STRING) in the job's environment`,
     );

@@ -2,7 +2,7 @@ export { scan, type ScanOptions, type ScanResult } from './scan.js';
 export { unprocessedBlobs } from './pending.js';
 export {
   DEFAULT_CLAIM_TTL_MS,
-  adoptClaim,
+  checkClaim,
   isActive,
   isClaimId,
   readClaim,
