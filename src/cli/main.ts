@@ -4,6 +4,7 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerRun } from './commands/run.js';
+import { registerScan } from './commands/scan.js';
 import { EXIT, exitCodeFor } from './exit.js';
 
 /** Each command lives in `commands/<name>.ts` and registers itself here: one line per command. */
@@ -17,6 +18,7 @@ function program(): Command {
   registerGenerate(cli);
   registerExplain(cli);
   registerEvaluate(cli);
+  registerScan(cli);
   return cli;
 }
 

@@ -21,4 +21,4 @@ export const isoDate = (value: string): string => {
 export const lakeOption = (): Option => new Option('--lake <dir>', 'local lake directory').default('./lake');
 
 export const configOption = (): Option =>
-  new Option('--config <file>', 'analyses config (JSON); default: the built-in config');
+  new Option('--config <file>', 'analyses config (JSON); default: the built-in config').env('DP_CONFIG');

@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../src/errors.js';
 import type { Lake } from '../../src/storage/index.js';
@@ -51,6 +55,84 @@ export function storageContract(name: string, freshLake: () => Promise<Lake>): v
       expect((await store.read('r.json')).toString()).toBe('two!');
     });
 
+    it('lists across pages (continuation) and by prefix, head agreeing with the listing', async () => {
+      const store = (await freshLake()).objects('bronze');
+      const keys = [
+        '2016/08/01/a.ndjson',
+        '2016/08/02/b.ndjson',
+        '2016/08/02/c.ndjson',
+        '2016/09/x.json',
+        'z.json',
+      ];
+      for (const [i, key] of [...keys].reverse().entries()) await store.write(key, 'x'.repeat(i + 1));
+      const all = [];
+      for await (const o of store.list()) all.push(o);
+      expect(all.map((o) => o.key)).toEqual(keys);
+      const aug = [];
+      for await (const o of store.list('2016/08/')) aug.push(o.key);
+      expect(aug).toEqual(keys.slice(0, 3));
+      const none = [];
+      for await (const o of store.list('nothing/')) none.push(o);
+      expect(none).toEqual([]);
+      for (const listed of all) {
+        const head = await store.head(listed.key);
+        expect(head).toEqual(listed);
+      }
+    });
+
+    it('returns from write the ETag, size and lastModified that head reports', async () => {
+      const store = (await freshLake()).objects('private');
+      const before = Date.now() - 60_000;
+      const info = await store.write('runs/r.json', '{"a":1}', { contentType: 'application/json' });
+      expect(info).toMatchObject({ key: 'runs/r.json', size: 7 });
+      expect(info.etag).toMatch(/^"[^"]+"$/);
+      const head = await store.head('runs/r.json');
+      expect(head?.etag).toBe(info.etag);
+      expect(head?.size).toBe(7);
+      expect(head!.lastModified.getTime()).toBeGreaterThan(before);
+      expect(Math.abs(head!.lastModified.getTime() - info.lastModified.getTime())).toBeLessThan(2_000);
+    });
+
+    it('re-writes idempotently: same key, same content, readable, conditional on the new ETag', async () => {
+      const store = (await freshLake()).objects('silver');
+      const a = await store.write('p/part.parquet', 'same');
+      const b = await store.write('p/part.parquet', 'same');
+      expect((await store.read('p/part.parquet')).toString()).toBe('same');
+      const c = await store.write('p/part.parquet', 'next', { ifMatch: b.etag });
+      expect(c.etag).not.toBe(a.etag);
+      await expect(store.write('missing', 'x', { ifMatch: b.etag })).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
+      await expect(store.readStream('missing')).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('streams a large blob up and down through local files without changing a byte', async () => {
+      const store = (await freshLake()).objects('bronze');
+      const dir = await mkdtemp(join(tmpdir(), 'dp-contract-'));
+      try {
+        const body = randomBytes(20 * 1024 * 1024 + 123); // several upload blocks
+        await writeFile(join(dir, 'in.bin'), body);
+        const up = await store.uploadFile(join(dir, 'in.bin'), 'big/in.bin');
+        expect(up.size).toBe(body.length);
+        await expect(
+          store.uploadFile(join(dir, 'in.bin'), 'big/in.bin', { ifNoneMatch: '*' }),
+        ).rejects.toBeInstanceOf(ConflictError);
+        await store.downloadFile('big/in.bin', join(dir, 'sub', 'out.bin'));
+        expect((await readFile(join(dir, 'sub', 'out.bin'))).equals(body)).toBe(true);
+        let streamed = 0;
+        let chunks = 0;
+        for await (const c of await store.readStream('big/in.bin')) {
+          streamed += (c as Buffer).length;
+          chunks++;
+        }
+        expect(streamed).toBe(body.length);
+        expect(chunks).toBeGreaterThan(1);
+        await expect(store.downloadFile('nope', join(dir, 'nope'))).rejects.toBeInstanceOf(NotFoundError);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     it('deletes idempotently', async () => {
       const store = (await freshLake()).objects('quarantine');
       await store.write('q', 'x');
@@ -79,6 +161,54 @@ export function storageContract(name: string, freshLake: () => Promise<Lake>): v
       expect(await table.delete('p', '0')).toBe(true);
       expect(await table.delete('p', '0')).toBe(false);
       expect(await table.get('p', '0')).toBeUndefined();
+    });
+    it('upserts and updates with ETag guards, surfacing a stale ETag as a typed error', async () => {
+      const table = (await freshLake()).tables('budget');
+      const e1 = await table.upsert({ partitionKey: 'dau', rowKey: '2016-08', spent: 0.5 });
+      const e2 = await table.upsert({ partitionKey: 'dau', rowKey: '2016-08', spent: 1 });
+      expect(e2).not.toBe(e1);
+      await expect(
+        table.update({ partitionKey: 'dau', rowKey: '2016-08', spent: 9 }, e1),
+      ).rejects.toBeInstanceOf(PreconditionFailedError);
+      const e3 = await table.update({ partitionKey: 'dau', rowKey: '2016-08', spent: 1.5 }, e2);
+      expect(await table.get('dau', '2016-08')).toEqual({
+        entity: { partitionKey: 'dau', rowKey: '2016-08', spent: 1.5 },
+        etag: e3,
+      });
+      await expect(
+        table.update({ partitionKey: 'dau', rowKey: 'missing', spent: 1 }, e3),
+      ).rejects.toBeInstanceOf(PreconditionFailedError);
+    });
+
+    it('round-trips every value type and reserved-looking property names exactly', async () => {
+      const table = (await freshLake()).tables('releases');
+      const entity = {
+        partitionKey: 'a b/c\\d',
+        rowKey: "it's 100% #1?",
+        etag: '"0x8D"',
+        timestamp: 'not the service one',
+        dp_x: 'escaped',
+        big: 2 ** 40 + 1,
+        neg: -3,
+        frac: 0.1,
+        yes: true,
+        no: false,
+        nothing: null,
+        text: 'ünïcödé',
+        empty: '',
+      };
+      await table.upsert(entity);
+      expect((await table.get(entity.partitionKey, entity.rowKey))?.entity).toEqual(entity);
+      const listed = [];
+      for await (const r of table.list()) listed.push(r.entity);
+      expect(listed).toEqual([entity]);
+      const longKey = 'k'.repeat(700);
+      await table.create({ partitionKey: 'long', rowKey: longKey, n: 1 });
+      expect((await table.get('long', longKey))?.entity).toEqual({
+        partitionKey: 'long',
+        rowKey: longKey,
+        n: 1,
+      });
     });
   });
 }
