@@ -58,13 +58,14 @@ param jobCpu string = '2.0'
 @description('Memory per job execution (Consumption: 2 GiB per vCPU).')
 param jobMemory string = '4Gi'
 
-@description('Seconds a job execution may run before it is stopped.')
+@description('Seconds a job execution may run before it is stopped. Keep timeout × (retries + 1) under 2 h: the scan\'s claim on the blobs expires after 2 h, and a job still running then could overlap the next one.')
 @minValue(60)
-param jobReplicaTimeoutSeconds int = 7200
+@maxValue(2100)
+param jobReplicaTimeoutSeconds int = 1800
 
-@description('Retries of a failed job execution.')
+@description('Retries of a failed job execution (see jobReplicaTimeoutSeconds for the 2 h bound).')
 @minValue(0)
-@maxValue(10)
+@maxValue(2)
 param jobRetryLimit int = 2
 
 @description('Container name in the job (DP_JOB_CONTAINER_NAME).')

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CLAIM_TTL_MS } from '../../src/pipeline/scan/index.js';
 import {
   apiVersionProblems,
   envContractProblems,
@@ -446,5 +447,19 @@ describe('each Bicep check fails on a bad file', () => {
     expect(envContractProblems(f, ENV_CONTRACT)).toEqual([
       "bad.bicep: appSettings entry 'DP_STORAGE_ACOUNT' is not in the environment contract",
     ]);
+  });
+});
+
+describe('job timing vs the scan claim', () => {
+  const maxOf = (param: string): number => {
+    const text = readFileSync(join(infraDir, 'main.bicep'), 'utf8');
+    const m = new RegExp(`@maxValue\\((\\d+)\\)\\s*\\nparam ${param} int`).exec(text);
+    if (!m) throw new Error(`main.bicep: ${param} has no @maxValue right above it`);
+    return Number(m[1]);
+  };
+
+  it('lets no job execution with all its retries outlive the claim that guards against a second job', () => {
+    const worstCaseSeconds = maxOf('jobReplicaTimeoutSeconds') * (maxOf('jobRetryLimit') + 1);
+    expect(worstCaseSeconds).toBeLessThan(DEFAULT_CLAIM_TTL_MS / 1000);
   });
 });

@@ -15,10 +15,16 @@ export class AzureTableStore implements TableStore {
     private readonly client: TableClient,
   ) {}
 
+  /**
+   * Creates the table on first use. A 403 means this identity may use it but not create it
+   * (the Function App's scoped roles; Bicep creates every container and table), so go on: if it
+   * really is missing, the operation itself fails with a clear 404.
+   */
   private ensure(): Promise<void> {
     this.ready ??= this.client.createTable().then(
       () => undefined,
       (err: unknown) => {
+        if (azureStatus(err) === 403) return;
         this.ready = undefined;
         throw err;
       },
