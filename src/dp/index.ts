@@ -33,3 +33,8 @@ export {
   releaseMean,
 } from './mean-mechanism.js';
 export { boundContributions, type Contribution, newSamplingSalt } from './bound-contributions.js';
+export {
+  discreteGaussianHalfWidth,
+  discreteGaussianSigma2ForRho,
+  sampleDiscreteGaussian,
+} from './discrete-gaussian.js';
