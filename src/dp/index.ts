@@ -38,3 +38,14 @@ export {
   discreteGaussianSigma2ForRho,
   sampleDiscreteGaussian,
 } from './discrete-gaussian.js';
+export {
+  type AccountantEntry,
+  NaiveAccountant,
+  pureEpsilonToRho,
+  rhoForEpsilonDelta,
+  rhoToDelta,
+  rhoToEpsilon,
+  simpleRhoToEpsilon,
+  splitBudget,
+  ZcdpAccountant,
+} from './accounting.js';
