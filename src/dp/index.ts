@@ -49,3 +49,9 @@ export {
   splitBudget,
   ZcdpAccountant,
 } from './accounting.js';
+export {
+  type PartitionSelectionMechanism,
+  partitionSelection,
+  type PartitionSelectionStrategy,
+  selectPartition,
+} from './partition-selection.js';
