@@ -98,3 +98,4 @@ export {
   type QuantileRelease,
   releaseQuantiles,
 } from './quantile-mechanism.js';
+export { type AnyMechanism, type PredictedError, predictedError } from './utility.js';
