@@ -33,3 +33,15 @@ export {
   releaseMean,
 } from './mean-mechanism.js';
 export { boundContributions, type Contribution, newSamplingSalt } from './bound-contributions.js';
+export {
+  CONTINUAL_INTERVAL_METHOD,
+  type ContinualMechanism,
+  type ContinualNoise,
+  type ContinualRelease,
+  continualSensitivity,
+  continualTreeMechanism,
+  differenceStream,
+  presenceFlips,
+  releaseContinual,
+  treeLevels,
+} from './continual-release.js';
