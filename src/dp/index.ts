@@ -45,3 +45,19 @@ export {
   releaseContinual,
   treeLevels,
 } from './continual-release.js';
+export {
+  discreteGaussianHalfWidth,
+  discreteGaussianSigma2ForRho,
+  sampleDiscreteGaussian,
+} from './discrete-gaussian.js';
+export {
+  type AccountantEntry,
+  NaiveAccountant,
+  pureEpsilonToRho,
+  rhoForEpsilonDelta,
+  rhoToDelta,
+  rhoToEpsilon,
+  simpleRhoToEpsilon,
+  splitBudget,
+  ZcdpAccountant,
+} from './accounting.js';
