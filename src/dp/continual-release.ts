@@ -1,3 +1,4 @@
+import { discreteGaussianHalfWidth, sampleDiscreteGaussian, sigma2ForRhoExact } from './discrete-gaussian.js';
 import { DpParameterError, checkEpsilon } from './errors.js';
 import { discreteLaplaceHalfWidth, discreteLaplaceScale } from './laplace-calibration.js';
 import { sampleDiscreteLaplace } from './discrete-laplace.js';
@@ -47,12 +48,19 @@ export interface ContinualMechanism {
   readonly noise: ContinualNoise;
 }
 
-export type ContinualNoise = {
-  readonly kind: 'discrete_laplace';
-  readonly epsilon: number;
-  /** Scale of every node's noise: sensitivity / ε. */
-  readonly scale: Rational;
-};
+export type ContinualNoise =
+  | {
+      readonly kind: 'discrete_laplace';
+      readonly epsilon: number;
+      /** Scale of every node's noise: sensitivity / ε. */
+      readonly scale: Rational;
+    }
+  | {
+      readonly kind: 'discrete_gaussian';
+      readonly rho: number;
+      /** σ² of every node's noise: Δ₂² / (2ρ). */
+      readonly sigma2: Rational;
+    };
 
 export interface ContinualRelease {
   /** D̂(t) for t = 1..T (index t − 1). */
@@ -62,8 +70,11 @@ export interface ContinualRelease {
 }
 
 /** How the intervals of {@link releaseContinual} are computed, for the release's `interval_method`. */
-export const CONTINUAL_INTERVAL_METHOD =
-  'sum of the popcount(t) tree nodes covering days 1..t; each node within its exact discrete Laplace (1 − 0.05/k) interval (Bonferroni over the k nodes), so coverage is at least 95%';
+export function continualIntervalMethod(noise: ContinualNoise): string {
+  return noise.kind === 'discrete_laplace'
+    ? 'the estimate of day t sums the k = popcount(t) noisy tree nodes covering days 1..t; each node lies within its exact discrete Laplace (1 − 0.05/k) interval (Bonferroni over the k nodes), so coverage is at least 95%'
+    : 'the estimate of day t sums the k = popcount(t) noisy tree nodes covering days 1..t; for k = 1 the exact discrete Gaussian 95% interval, for k > 1 the sub-Gaussian tail bound σ·√(2k·ln 40) (CKS 2020: the discrete Gaussian is σ-sub-Gaussian), so coverage is at least 95%';
+}
 
 /** ⌊log₂ T⌋ + 1: the levels of dyadic intervals that fit in [1, T]. */
 export function treeLevels(steps: number): number {
@@ -81,27 +92,39 @@ export function continualSensitivity(steps: number, maxFlippancy: number): numbe
 }
 
 /**
- * The tree mechanism for T steps and flippancy bound w, calibrated to ε-DP with discrete
- * Laplace node noise (scale Δ₁/ε, CKS 2020 Thm. 3 applied to the node vector).
+ * The tree mechanism for T steps and flippancy bound w. With `{ epsilon }`: ε-DP with discrete
+ * Laplace node noise of scale Δ₁/ε (CKS 2020 Thm. 3 applied to the node vector). With `{ rho }`:
+ * ρ-zCDP with discrete Gaussian node noise of σ² = Δ₂²/(2ρ) (CKS 2020 Thm. 4).
  */
 export function continualTreeMechanism(
   steps: number,
   maxFlippancy: number,
-  budget: { readonly epsilon: number },
+  budget: { readonly epsilon: number } | { readonly rho: number },
 ): ContinualMechanism {
-  checkEpsilon(budget.epsilon);
   const sensitivity = continualSensitivity(steps, maxFlippancy);
+  let noise: ContinualNoise;
+  if ('epsilon' in budget) {
+    checkEpsilon(budget.epsilon);
+    noise = {
+      kind: 'discrete_laplace',
+      epsilon: budget.epsilon,
+      scale: discreteLaplaceScale(sensitivity, budget.epsilon),
+    };
+  } else {
+    // Δ₂² = sensitivity exactly (every node moves by at most 1).
+    noise = {
+      kind: 'discrete_gaussian',
+      rho: budget.rho,
+      sigma2: sigma2ForRhoExact({ num: BigInt(sensitivity), den: 1n }, budget.rho),
+    };
+  }
   return Object.freeze({
     kind: 'continual_tree',
     steps,
     maxFlippancy,
     levels: treeLevels(steps),
     sensitivity,
-    noise: Object.freeze({
-      kind: 'discrete_laplace',
-      epsilon: budget.epsilon,
-      scale: discreteLaplaceScale(sensitivity, budget.epsilon),
-    }),
+    noise: Object.freeze(noise),
   });
 }
 
@@ -194,7 +217,6 @@ export function releaseContinual(
     }
     nodes.push(level);
   }
-  const scale = rationalToNumber(mechanism.noise.scale);
   const halfWidthFor = new Map<number, number>();
   const estimates: number[] = [];
   const halfWidths: number[] = [];
@@ -213,7 +235,7 @@ export function releaseContinual(
     estimates.push(Number(total));
     let h = halfWidthFor.get(k);
     if (h === undefined) {
-      h = k * discreteLaplaceHalfWidth(scale, 0.05 / k);
+      h = prefixHalfWidth(mechanism.noise, k);
       halfWidthFor.set(k, h);
     }
     halfWidths.push(h);
@@ -222,7 +244,25 @@ export function releaseContinual(
 }
 
 function sampleNodeNoise(noise: ContinualNoise, rng: RandomSource): bigint {
-  return sampleDiscreteLaplace(noise.scale, rng);
+  return noise.kind === 'discrete_laplace'
+    ? sampleDiscreteLaplace(noise.scale, rng)
+    : sampleDiscreteGaussian(noise.sigma2, rng);
+}
+
+/** Half-width of a ≥ 95% interval for the sum of k node noises (see {@link continualIntervalMethod}). */
+function prefixHalfWidth(noise: ContinualNoise, k: number): number {
+  if (noise.kind === 'discrete_laplace') {
+    return k * discreteLaplaceHalfWidth(rationalToNumber(noise.scale), 0.05 / k);
+  }
+  if (k === 1) return Number(discreteGaussianHalfWidth(noise.sigma2));
+  return Math.ceil(Math.sqrt(rationalToNumber(noise.sigma2) * 2 * k * Math.log(40)));
+}
+
+/** The noise scale of one node, as releases state it: the discrete Laplace scale, or the discrete Gaussian σ. */
+export function continualNodeScale(noise: ContinualNoise): number {
+  return noise.kind === 'discrete_laplace'
+    ? rationalToNumber(noise.scale)
+    : Math.sqrt(rationalToNumber(noise.sigma2));
 }
 
 function checkSteps(steps: number): void {

@@ -34,7 +34,8 @@ export {
 } from './mean-mechanism.js';
 export { boundContributions, type Contribution, newSamplingSalt } from './bound-contributions.js';
 export {
-  CONTINUAL_INTERVAL_METHOD,
+  continualIntervalMethod,
+  continualNodeScale,
   type ContinualMechanism,
   type ContinualNoise,
   type ContinualRelease,

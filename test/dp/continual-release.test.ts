@@ -197,6 +197,31 @@ describe('continual release', () => {
     expect(covered / (runs * T)).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('with Gaussian node noise (zCDP): variance popcount(t)·σ², intervals cover', () => {
+    const T = 31;
+    const z = new Int32Array(T);
+    const m = continualTreeMechanism(T, 2, { rho: 0.05 });
+    expect(m.noise.kind).toBe('discrete_gaussian');
+    const sigma2 = rationalToNumber(m.noise.kind === 'discrete_gaussian' ? m.noise.sigma2 : m.noise.scale);
+    expect(sigma2).toBeCloseTo(continualSensitivity(T, 2) / (2 * 0.05), 6);
+    const rng = seededRandom('continual-gauss');
+    let sq = 0;
+    let predicted = 0;
+    let covered = 0;
+    const runs = 3000;
+    for (let r = 0; r < runs; r++) {
+      const { estimates, halfWidths } = releaseContinual(m, z, rng);
+      estimates.forEach((e, i) => {
+        sq += e * e;
+        if (Math.abs(e) <= halfWidths[i]!) covered++;
+      });
+    }
+    for (let t = 1; t <= T; t++) predicted += (t.toString(2).split('1').length - 1) * sigma2;
+    expect(sq / runs / predicted).toBeGreaterThan(0.85);
+    expect(sq / runs / predicted).toBeLessThan(1.15);
+    expect(covered / (runs * T)).toBeGreaterThanOrEqual(0.95);
+  });
+
   it('has error polylogarithmic in T, far below T per-day releases at the same total ε', () => {
     const w = 2;
     const rms = (T: number): number => {
