@@ -10,3 +10,4 @@
 export { fontFile } from './font.js';
 export { renderReleaseChart, type RenderedChart } from './render.js';
 export { releaseChartSpec } from './spec.js';
+export { seriesChartSpec } from './series-spec.js';

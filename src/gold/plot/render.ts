@@ -3,6 +3,7 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { Release } from '../release.js';
 import { FONT_FAMILY, fontFiles } from './font.js';
+import { seriesChartSpec } from './series-spec.js';
 import { releaseChartSpec } from './spec.js';
 
 /** A rendered chart: the SVG Vega drew and a 2× PNG of it. */
@@ -31,7 +32,12 @@ const offlineLoader: vega.Loader = {
  * ```
  */
 export async function renderReleaseChart(release: Release): Promise<RenderedChart> {
-  const vegaSpec = vl.compile(releaseChartSpec(release)).spec;
+  // A daily series is a line with its band; anything else a bar per partition.
+  const spec =
+    release.partition_by === 'day' && release.partitions.length > 1
+      ? seriesChartSpec(release)
+      : releaseChartSpec(release);
+  const vegaSpec = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none', loader: offlineLoader });
   let svg: string;
   try {
