@@ -30,3 +30,4 @@ export {
   PreconditionFailedError,
   NotFoundError,
 } from './errors.js';
+export { openActivity, type ActivityCounts, type ActivityLedger } from './activity/index.js';

@@ -68,6 +68,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       silver: sum((b) => b.silver),
       rejected: sum((b) => b.rejected),
       duplicates: sum((b) => b.duplicates),
+      erased_dropped: sum((b) => b.erased),
     };
     const report: RunReport = {
       schema: 'dp-pipeline/run-report@1',
@@ -78,7 +79,8 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       lake: options.lake.describe(),
       totals: {
         ...totals,
-        balanced: totals.records_read === totals.silver + totals.rejected + totals.duplicates,
+        balanced:
+          totals.records_read === totals.silver + totals.rejected + totals.duplicates + totals.erased_dropped,
         late: 0,
       },
       rejected_by_reason: ingested.rejectedByReason,
