@@ -19,7 +19,7 @@ import { committedSilverFiles } from './recovery.js';
 import { CHECKPOINT_PARTITION } from './checkpoints.js';
 
 export interface IngestResult {
-  readonly blobs: BlobTally[];
+  blobs: BlobTally[];
   readonly ignored: { key: string; reason: string; etag: string }[];
   readonly rejectedByReason: Partial<Record<RejectionCode, number>>;
   readonly silverDates: string[];

@@ -1,4 +1,5 @@
 import type { RejectionCode } from '../bronze/rejection.js';
+import type { FlushResult } from '../erasure/index.js';
 
 /** Per-blob tallies: `records = silver + rejected + duplicates + erased`. */
 export interface BlobTally {
@@ -43,6 +44,8 @@ export interface RunReport {
     /** Silver rows whose month had already been released (tallied, not re-released). */
     late: number;
   };
+  /** Erasure requests processed at the start of this run (counts only). */
+  readonly erasures: FlushResult;
   readonly rejected_by_reason: Partial<Record<RejectionCode, number>>;
   readonly ignored_blobs: readonly { key: string; etag: string; reason: string }[];
   readonly blobs: readonly BlobTally[];

@@ -68,6 +68,8 @@ export async function loadKeyRing(lake: Lake, env: NodeJS.ProcessEnv = process.e
       key: string;
       effective: string;
     };
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(parsed.effective))
+      throw new Error(`internal: private/${obj.key} has no valid effective date`);
     rotated.push({
       key: PseudonymKey.fromBytes(parsed.version, Buffer.from(parsed.key, 'hex')),
       effective: parsed.effective,
