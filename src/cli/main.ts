@@ -2,6 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerErase } from './commands/erase.js';
+import { registerFlushDeletes } from './commands/flush-deletes.js';
+import { registerRotateKey } from './commands/rotate-key.js';
 import { registerRun } from './commands/run.js';
 import { EXIT, exitCodeFor } from './exit.js';
 
@@ -15,6 +19,10 @@ function program(): Command {
   registerRun(cli);
   registerGenerate(cli);
   registerExplain(cli);
+  registerIngest(cli);
+  registerErase(cli);
+  registerFlushDeletes(cli);
+  registerRotateKey(cli);
   return cli;
 }
 

@@ -27,6 +27,11 @@ export class PseudonymKey {
     return new PseudonymKey(version, key);
   }
 
+  /** A sub-key for another purpose (HMAC with `label` as salt, RFC 5869 extract): independent pseudonyms. */
+  derive(version: string, label: string): PseudonymKey {
+    return new PseudonymKey(version, createHmac('sha256', label).update(this.key).digest());
+  }
+
   /** `HMAC-SHA256(key, rawId)`, first 128 bits, in hex. */
   pseudonymize(raw: RawUserId): Pseudonym {
     return createHmac('sha256', this.key)
@@ -54,9 +59,12 @@ export class PseudonymKey {
   }
 }
 
-/** The SQL expression computing a pseudonym of VARCHAR column `col`, with `$ipad`/`$opad` parameters. */
-export function pseudonymSql(col: string): string {
-  return `left(sha256(unhex($opad) || unhex(sha256(unhex($ipad) || encode(${col})))), ${PSEUDONYM_HEX})`;
+/**
+ * The SQL expression computing a pseudonym of VARCHAR column `col`, with `$<pads>ipad` and
+ * `$<pads>opad` parameters (default `$ipad`/`$opad`).
+ */
+export function pseudonymSql(col: string, pads = ''): string {
+  return `left(sha256(unhex($${pads}opad) || unhex(sha256(unhex($${pads}ipad) || encode(${col})))), ${PSEUDONYM_HEX})`;
 }
 
 /**
