@@ -7,6 +7,11 @@ import { registerErase } from './commands/erase.js';
 import { registerFlushDeletes } from './commands/flush-deletes.js';
 import { registerRotateKey } from './commands/rotate-key.js';
 import { registerRun } from './commands/run.js';
+import { registerDau } from './commands/dau.js';
+import { registerMau } from './commands/mau.js';
+import { registerBudget } from './commands/budget.js';
+import { registerResetBudget } from './commands/reset-budget.js';
+import { registerServe } from './commands/serve.js';
 import { EXIT, exitCodeFor } from './exit.js';
 
 /** Each command lives in `commands/<name>.ts` and registers itself here: one line per command. */
@@ -23,6 +28,11 @@ function program(): Command {
   registerErase(cli);
   registerFlushDeletes(cli);
   registerRotateKey(cli);
+  registerDau(cli);
+  registerMau(cli);
+  registerBudget(cli);
+  registerResetBudget(cli);
+  registerServe(cli);
   return cli;
 }
 
