@@ -89,20 +89,28 @@ const activeUsersSchema = z
         dau_max_flippancy: z
           .number()
           .int()
-          .min(1)
+          .min(2)
           .max(366)
+          .multipleOf(
+            2,
+            'must be even, so a truncated user is frozen absent rather than counted on every later day',
+          )
           .describe(
             "w for the DAU series: changes of a user's daily presence kept; later ones are truncated.",
           ),
         mau_max_flippancy: z
           .number()
           .int()
-          .min(1)
+          .min(2)
           .max(366)
+          .multipleOf(
+            2,
+            'must be even, so a truncated user is frozen absent rather than counted on every later day',
+          )
           .describe("w for the MAU series: entries/exits of a user's rolling-window presence kept."),
       })
       .strict()
-      .default({ epsilon: 1, dau_max_flippancy: 4, mau_max_flippancy: 2 }),
+      .default({ epsilon: 1, dau_max_flippancy: 8, mau_max_flippancy: 4 }),
   })
   .strict();
 
@@ -142,7 +150,7 @@ export const configSchema = z
     active_users: activeUsersSchema.default({
       dau: { epsilon: 0.3, monthly_epsilon_cap: 3 },
       mau: { epsilon: 0.5, delta: 1e-6, window_days: 30, monthly_epsilon_cap: 3.5 },
-      series: { epsilon: 1, dau_max_flippancy: 4, mau_max_flippancy: 2 },
+      series: { epsilon: 1, dau_max_flippancy: 8, mau_max_flippancy: 4 },
     }),
   })
   .strict();

@@ -154,13 +154,11 @@ describe('DAU / MAU releases', () => {
     expect(release.partitions.map((p) => p.key)).toHaveLength(31);
     expect(release.privacy.continual).toMatchObject({
       method: 'flippancy_bounded_tree',
-      max_flippancy: 4,
+      max_flippancy: 8,
       steps: 31,
     });
     expect(budget.epsilonSpent).toBe(1);
     expect(JSON.stringify(release)).not.toMatch(/user-|truncated/);
-    // users active every 3rd day flip 20 times a month: w = 4 truncates them, the series is biased
-    // low; with w = 31 the estimates track the exact counts
     const keys = await listAll(lake);
     expect(keys).toEqual(
       expect.arrayContaining(['releases/dau_series/2016-08.json', 'releases/dau_series/2016-08.svg']),
@@ -175,6 +173,16 @@ describe('DAU / MAU releases', () => {
     const mau = await u.series('mau', '2016-08');
     expect(mau.release.privacy).toMatchObject({ mechanism: 'discrete_gaussian', window_days: 30 });
     expect(mau.budget.metric).toBe('mau');
+  });
+
+  it('rejects an odd flippancy bound (a truncated user would be counted on every later day)', () => {
+    const series = { epsilon: 1, dau_max_flippancy: 3, mau_max_flippancy: 4 };
+    expect(() =>
+      parseConfig(
+        { ...DEFAULT_CONFIG_INPUT, active_users: { ...DEFAULT_CONFIG_INPUT.active_users, series } },
+        'c.json',
+      ),
+    ).toThrow(/^c\.json: active_users\.series\.dau_max_flippancy: must be even/);
   });
 
   it('tracks the exact series when the flippancy bound covers every user', async () => {
