@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openActivity, type ActivityLedger } from '../../src/activity/index.js';
 import { loadConfig, type PipelineConfig } from '../../src/config/index.js';
 import { flushDeletes, requestErasure } from '../../src/erasure/index.js';
