@@ -367,6 +367,7 @@ async function writeActivity(ctx: RunContext, staged: readonly StagedBlob[], sta
   }
   const index = join(ctx.tmpDir, 'activity-index.parquet');
   await engine.run(`COPY (SELECT DISTINCT p.user_link AS "user", k.bronze FROM parsed p JOIN blob_keys k USING (blob)
+      ANTI JOIN erased_lines e USING (blob, line_no)
       WHERE p.user_link IS NOT NULL ORDER BY 1, 2)
     TO ${sqlString(index)} (FORMAT parquet, COMPRESSION zstd)`);
   await store.uploadFile(index, blobIndexKey(ctx.runId, state.batch++), {
