@@ -158,6 +158,11 @@ export class ActiveUsers {
     });
   }
 
+  /** Now, by the service's clock. */
+  now(): Date {
+    return this.deps.clock();
+  }
+
   async budgetState(metric: ActiveMetric, period: string): Promise<ActiveBudgetState> {
     return this.#budget.state(metric, period);
   }

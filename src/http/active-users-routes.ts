@@ -110,7 +110,7 @@ export function addActiveUsersRoutes(
         throw new UserError(`day must be a date YYYY-MM-DD, got '${day}'`);
       period = day.slice(0, 7);
     } else if (month !== undefined) period = month;
-    else period = new Date().toISOString().slice(0, 7);
+    else period = users.now().toISOString().slice(0, 7);
     return c.json(budgetBody(await users.budgetState(metric, period), day));
   });
 

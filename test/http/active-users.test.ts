@@ -114,6 +114,7 @@ describe('HTTP API: DAU / MAU / budget / events', () => {
       release_count: 2,
       epsilon_remaining: 0,
     });
+    expect(await (await get('/budget/dau')).json()).toMatchObject({ period: '2016-10' });
     const byDay = (await (await get('/budget/mau?day=2016-08-09')).json()) as Record<string, unknown>;
     expect(byDay).toMatchObject({
       metric: 'mau',
