@@ -202,7 +202,9 @@ describe('continual release', () => {
     const z = new Int32Array(T);
     const m = continualTreeMechanism(T, 2, { rho: 0.05 });
     expect(m.noise.kind).toBe('discrete_gaussian');
-    const sigma2 = rationalToNumber(m.noise.kind === 'discrete_gaussian' ? m.noise.sigma2 : m.noise.scale);
+    const noise = m.noise;
+    if (noise.kind !== 'discrete_gaussian') throw new Error('expected Gaussian node noise');
+    const sigma2 = rationalToNumber(noise.sigma2);
     expect(sigma2).toBeCloseTo(continualSensitivity(T, 2) / (2 * 0.05), 6);
     const rng = seededRandom('continual-gauss');
     let sq = 0;
