@@ -172,6 +172,7 @@ describe('continual release', () => {
     const { z } = differenceStream(users, T, w);
     const truth = prefix(z);
     const m = continualTreeMechanism(T, w, { epsilon: 1 });
+    if (m.noise.kind !== 'discrete_laplace') throw new Error('expected Laplace node noise');
     const nodeVar = laplaceVariance(rationalToNumber(m.noise.scale));
     const rng = seededRandom('continual-var-noise');
     const sq = new Array<number>(T).fill(0);
