@@ -125,6 +125,27 @@ describe('HTTP API: DAU / MAU / budget / events', () => {
     });
   });
 
+  it('computes a day once under concurrent requests, across two app instances on one lake', async () => {
+    const twin = createApp({
+      version: '1',
+      lake,
+      config,
+      clock: () => NOW,
+      apiKeys: [KEY],
+      counts: () => Promise.resolve(counts),
+      rng: () => seededRandom(`http-twin-${seed++}`),
+      charts: false,
+    });
+    const ask = (a: typeof app): Promise<Response> =>
+      Promise.resolve(a.fetch(new Request('http://x/dau/2016-08-07', { headers: { 'x-api-key': KEY } })));
+    const answers = await Promise.all([ask(app), ask(twin), ask(app), ask(twin), ask(app), ask(twin)]);
+    const bodies = (await Promise.all(answers.map((r) => r.json()))) as { estimate: number }[];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(new Set(bodies.map((b) => b.estimate)).size).toBe(1);
+    const budget = (await (await get('/budget/dau?month=2016-08')).json()) as Record<string, unknown>;
+    expect(budget).toMatchObject({ epsilon_spent: 0.3, release_count: 1 });
+  });
+
   it('answers GET /mau with a rolling window', async () => {
     const res = await get('/mau?end=2016-08-31&window=7');
     expect(res.status).toBe(200);
