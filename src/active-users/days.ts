@@ -34,3 +34,14 @@ export function daysOfMonth(month: string): string[] {
   const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
   return Array.from({ length: last }, (_, i) => `${month}-${String(i + 1).padStart(2, '0')}`);
 }
+
+/** The months `YYYY-MM` from the month of `start` to that of `end`, in order. */
+export function monthsBetween(start: string, end: string): string[] {
+  const months: string[] = [];
+  for (let m = monthOf(start); m <= monthOf(end);) {
+    months.push(m);
+    const [y, mm] = m.split('-').map(Number) as [number, number];
+    m = new Date(Date.UTC(y, mm, 1)).toISOString().slice(0, 7);
+  }
+  return months;
+}

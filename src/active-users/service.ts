@@ -16,7 +16,7 @@ import {
   type ReleaseCost,
 } from './budget.js';
 import type { ActivityCounts } from './counts.js';
-import { addDays, daysOfMonth, monthOf, parseDay } from './days.js';
+import { addDays, daysOfMonth, monthOf, monthsBetween, parseDay } from './days.js';
 import {
   dauPlan,
   dauRelease,
@@ -116,6 +116,7 @@ export class ActiveUsers {
       analysis: 'mau',
       windowId: `${end}-w${window}`,
       period: monthOf(end),
+      periods: monthsBetween(start, end),
       cost: mauPlan(cfg).cost,
       compute: async (rng, meta) =>
         mauRelease(end, window, await (await this.#activity()).distinctUsers(start, end), cfg, rng, meta),
@@ -142,6 +143,7 @@ export class ActiveUsers {
       analysis: `${kind}_series`,
       windowId: kind === 'dau' ? month : `${month}-w${window}`,
       period: month,
+      periods: monthsBetween(addDays(days[0]!, 1 - window), days[days.length - 1]!),
       cost: seriesPlan(kind, cfg).cost,
       compute: async (rng, meta) => {
         const active = await (
@@ -201,9 +203,18 @@ export class ActiveUsers {
       return this.#answer(await this.#gold.read(spec.analysis, spec.windowId), true, 0, spec, path);
     }
     const releaseId = `${spec.analysis}/${spec.windowId}`;
-    const charged = await this.#budget.isCharged(spec.metric, spec.period, releaseId);
-    if (!charged) await this.#budget.check(spec.metric, spec.period, spec.cost);
-    const epsilon = await this.#budget.charge(spec.metric, spec.period, releaseId, spec.cost);
+    // A window is charged to every month it covers, so each month's cap bounds what releases
+    // reveal about that month's activity. All months are checked before any is charged.
+    const periods = spec.periods ?? [spec.period];
+    for (const period of periods) {
+      if (!(await this.#budget.isCharged(spec.metric, period, releaseId))) {
+        await this.#budget.check(spec.metric, period, spec.cost);
+      }
+    }
+    let epsilon = 0;
+    for (const period of periods) {
+      epsilon += await this.#budget.charge(spec.metric, period, releaseId, spec.cost);
+    }
     const now = this.deps.clock();
     const release = await spec.compute(this.deps.rng?.() ?? secureRandom(), {
       createdAt: now.toISOString(),
@@ -253,7 +264,10 @@ interface ReleaseSpec {
   readonly metric: ActiveMetric;
   readonly analysis: string;
   readonly windowId: string;
+  /** The month whose budget the answer shows: the month of the window's last day. */
   readonly period: string;
+  /** Every month the window covers (default: `period` alone); each is charged. */
+  readonly periods?: readonly string[];
   readonly cost: ReleaseCost;
   readonly compute: (rng: RandomSource, meta: { createdAt: string; runId: string }) => Promise<Release>;
 }

@@ -76,7 +76,8 @@ export function addActiveUsersRoutes(
     } catch (err) {
       if (!(err instanceof BudgetExhaustedError)) throw err;
       metrics.add('dp_releases_total', { metric, outcome: 'refused' });
-      const s = await users.budgetState(metric, period ?? err.details.period);
+      // The month that ran out (a window spanning two months may exhaust the earlier one).
+      const s = await users.budgetState(metric, err.details.period ?? period);
       return c.json({ error: 'budget_exhausted', message: err.message, ...budgetBody(s) }, 429);
     }
   };

@@ -139,6 +139,33 @@ describe('DAU / MAU releases', () => {
     expect(state.epsilonSpent).toBeCloseTo(rhoToEpsilon(n * rho, 1e-6), 4);
   });
 
+  it('charges a window to every month it covers, and refuses it when any of them is exhausted', async () => {
+    const u = users();
+    const a = await u.mau('2016-09-05'); // 2016-08-07 .. 2016-09-05
+    expect(a.budget.period).toBe('2016-09');
+    const aug = await u.budgetState('mau', '2016-08');
+    const sep = await u.budgetState('mau', '2016-09');
+    expect(aug.releaseCount).toBe(1);
+    expect(sep.releaseCount).toBe(1);
+    expect(aug.epsilonSpent).toBeCloseTo(0.5, 6);
+    expect(a.epsilonCharged).toBeCloseTo(1, 6); // 0.5 in each month's ledger
+    config = parseConfig({
+      ...DEFAULT_CONFIG_INPUT,
+      active_users: {
+        ...DEFAULT_CONFIG_INPUT.active_users,
+        mau: { epsilon: 0.5, delta: 1e-6, window_days: 30, monthly_epsilon_cap: 0.6 },
+      },
+    });
+    const tight = users();
+    const err = await tight.mau('2016-09-06').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BudgetExhaustedError);
+    expect((err as BudgetExhaustedError).details.period).toBe('2016-08');
+    // nothing was charged to September either
+    expect((await tight.budgetState('mau', '2016-09')).releaseCount).toBe(1);
+    // a window inside a fresh month still fits
+    expect((await tight.mau('2016-10-07', 7)).reused).toBe(false);
+  });
+
   it('answers bad and open days with a one-line user error', async () => {
     const u = users();
     await expect(u.dau('2016-13-01')).rejects.toThrow(UserError);
