@@ -174,7 +174,14 @@ export class ActiveUsers {
   }
 
   #activity(): Promise<ActivityCounts> {
-    this.#counts ??= this.deps.counts();
+    if (!this.#counts) {
+      const opening = this.deps.counts();
+      this.#counts = opening;
+      // A failed open is not cached: the next request tries again.
+      opening.catch(() => {
+        if (this.#counts === opening) this.#counts = undefined;
+      });
+    }
     return this.#counts;
   }
 
