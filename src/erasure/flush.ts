@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACTIVITY_PREFIX, BLOB_INDEX_PREFIX } from '../activity/paths.js';
-import { ERASURE_PREFIX } from '../bronze/formats.js';
+import { bronzeFormat, ERASURE_PREFIX } from '../bronze/formats.js';
 import { Engine, sqlList, sqlString } from '../engine/duckdb.js';
 import { PreconditionFailedError, UserError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -132,8 +132,9 @@ async function readRequestFiles(lake: Lake, ring: KeyRing, result: FlushResult, 
 }
 
 /**
- * Bronze blobs that may hold erased users: those the blob index lists for them, plus any
- * processed blob whose run wrote no index (processed before the index existed).
+ * Bronze blobs that may hold erased users: those the blob index lists for them, any processed
+ * blob whose run wrote no index (processed before the index existed), and every blob not yet
+ * processed (new or re-uploaded since), so the user leaves Bronze now, not at the next run.
  */
 async function candidateBlobs(ctx: Ctx): Promise<Set<string>> {
   const priv = ctx.lake.objects('private');
@@ -153,8 +154,18 @@ async function candidateBlobs(ctx: Ctx): Promise<Set<string>> {
     );
     for (const r of rows) blobs.add(r.bronze);
   }
+  const done = new Map<string, string>();
   for await (const { entity } of ctx.lake.tables('checkpoints').list(CHECKPOINT_PARTITION)) {
+    done.set(entity.rowKey, String(entity.etag));
     if (entity.status === 'processed' && !indexedRuns.has(String(entity.run_id))) blobs.add(entity.rowKey);
+  }
+  for await (const obj of ctx.lake.objects('bronze').list('')) {
+    if (
+      done.get(obj.key) !== obj.etag &&
+      !obj.key.startsWith(ERASURE_PREFIX) &&
+      bronzeFormat(obj.key) !== 'unsupported'
+    )
+      blobs.add(obj.key);
   }
   return blobs;
 }

@@ -7,7 +7,9 @@ export interface IngestEvent {
   /** The raw user id (it is pseudonymized when the next run turns Bronze into Silver). */
   readonly user_id: string;
   /** ISO-8601 date-time with zone (`2016-08-01T10:00:00Z`), a date `YYYY-MM-DD` (midnight UTC), or Unix seconds. */
-  readonly timestamp: string | number;
+  readonly timestamp?: string | number;
+  /** A date `YYYY-MM-DD`, when `timestamp` is absent (the HTTP wire format's `day`). */
+  readonly day?: string;
 }
 
 /** Where `ingestEvents` writes: `bronze/events/ingest/<YYYY-MM-DD>/<time>-<random>.ndjson`. */
@@ -52,7 +54,9 @@ export async function ingestEvents(
 export function parseEvent(value: unknown, where: string): { user: string; seconds: number } {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new UserError(`${where}: expected an object with user_id and timestamp`);
-  const { user_id: user, timestamp } = value as Record<string, unknown>;
+  const { user_id: user, timestamp: time, day } = value as Record<string, unknown>;
+  // The DAU service's wire format sends `day` (YYYY-MM-DD) instead of a timestamp.
+  const timestamp = time ?? day;
   if (user === undefined || user === null || user === '')
     throw new UserError(`${where}: user_id: missing (a non-empty string is required)`);
   if (typeof user !== 'string')

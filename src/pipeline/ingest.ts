@@ -339,7 +339,7 @@ async function writeQuarantine(
 async function writeActivity(ctx: RunContext, staged: readonly StagedBlob[], state: RunState): Promise<void> {
   const { engine } = ctx;
   const out = join(ctx.tmpDir, 'activity-out');
-  await engine.run(`COPY (SELECT DISTINCT date AS day, user_link AS "user" FROM silver_rows ORDER BY 1, 2)
+  await engine.run(`COPY (SELECT DISTINCT date AS day, user_link AS "user" FROM silver_rows)
     TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), WRITE_PARTITION_COLUMNS true,
       FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`);
   const store = ctx.lake.objects('private');
@@ -368,7 +368,7 @@ async function writeActivity(ctx: RunContext, staged: readonly StagedBlob[], sta
   const index = join(ctx.tmpDir, 'activity-index.parquet');
   await engine.run(`COPY (SELECT DISTINCT p.user_link AS "user", k.bronze FROM parsed p JOIN blob_keys k USING (blob)
       ANTI JOIN erased_lines e USING (blob, line_no)
-      WHERE p.user_link IS NOT NULL ORDER BY 1, 2)
+      WHERE p.user_link IS NOT NULL)
     TO ${sqlString(index)} (FORMAT parquet, COMPRESSION zstd)`);
   await store.uploadFile(index, blobIndexKey(ctx.runId, state.batch++), {
     contentType: 'application/vnd.apache.parquet',

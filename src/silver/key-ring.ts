@@ -5,7 +5,6 @@ import { loadPseudonymKey, PseudonymKey, type Pseudonym, type RawUserId } from '
 
 const KEYS_PREFIX = 'keys/';
 const ROTATED_KEY = /^keys\/pseudonym-key-(v\d+)\.json$/;
-const LINK_LABEL = 'dp-pipeline/activity-link/1';
 
 /** One key version and the first Silver date it pseudonymizes (null: since the beginning). */
 export interface KeyVersion {
@@ -20,19 +19,21 @@ export interface UserPseudonyms {
 }
 
 /**
- * Every pseudonymization key version, oldest first, plus the activity link key.
+ * Every pseudonymization key version, oldest first.
  *
  * Silver rows dated on or after a version's `effective` date carry that version's pseudonym, so
  * Silver pseudonyms change at each rotation. The private activity ledger instead keys users by
- * the **link** pseudonym: an HMAC under a key derived from the first version and never rotated,
- * so a window spanning a rotation still counts each user once. The link never leaves `private/`.
+ * their **link** pseudonym, the one under the first version, computed at ingest (where the raw id
+ * is at hand) whatever version Silver uses, so a window spanning a rotation counts each user once.
+ * Links are kept only in `private/` (and in erasure records).
  */
 export class KeyRing {
+  /** The key of link pseudonyms: the first version's, never rotated. */
   readonly link: PseudonymKey;
 
   constructor(readonly versions: readonly KeyVersion[]) {
     if (versions.length === 0) throw new Error('internal: a key ring needs at least one version');
-    this.link = versions[0]!.key.derive('link', LINK_LABEL);
+    this.link = versions[0]!.key;
   }
 
   /** The version in force for Silver rows of `date` (YYYY-MM-DD). */

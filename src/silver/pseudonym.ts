@@ -27,11 +27,6 @@ export class PseudonymKey {
     return new PseudonymKey(version, key);
   }
 
-  /** A sub-key for another purpose (HMAC with `label` as salt, RFC 5869 extract): independent pseudonyms. */
-  derive(version: string, label: string): PseudonymKey {
-    return new PseudonymKey(version, createHmac('sha256', label).update(this.key).digest());
-  }
-
   /** `HMAC-SHA256(key, rawId)`, first 128 bits, in hex. */
   pseudonymize(raw: RawUserId): Pseudonym {
     return createHmac('sha256', this.key)

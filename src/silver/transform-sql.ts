@@ -161,8 +161,10 @@ const int = (col: string, type = 'BIGINT'): string => `CAST(${col} AS ${type})`;
 
 /**
  * One streaming pass over the staged lines (`staged_lines`, a view): each line is parsed once,
- * checked, and either typed and pseudonymized (`$ipad`, `$opad`) or given its rejection reason.
- * Only rejected lines keep their raw text. The result is the temp table `parsed`.
+ * checked, and either typed and pseudonymized (under the key version in force on its date) or
+ * given its rejection reason. Only rejected lines keep their raw text. Every line naming a user
+ * also gets `user_link`, the user's pseudonym under the first key version (the activity ledger's
+ * id, stable across rotations). The result is the temp table `parsed`.
  */
 export function parseSql(keys: readonly KeySchedule[]): string {
   const list = checks();
@@ -198,8 +200,8 @@ WITH e AS (
   FROM e
 ), v AS (
   SELECT *, ${failed} AS failed FROM t
-)
-SELECT blob, line_no,
+), out AS (
+SELECT blob, line_no, u,
   ${codes}[failed + 1] AS reason_code,
   CASE WHEN NOT (${ok}) THEN ${reason} END AS reason,
   CASE WHEN NOT (${ok}) THEN line END AS raw,
@@ -207,7 +209,6 @@ SELECT blob, line_no,
   ${silver('visit_id')} AS session_id,
   ${silver(byVersion((_, i) => pseudonymSql('u', `k${i}_`)))} AS user_pseudonym,
   ${silver(byVersion((k) => quote(k.version)))} AS key_version,
-  CASE WHEN u IS NOT NULL AND trim(u) <> '' AND length(u) <= 128 THEN ${pseudonymSql('u', 'link_')} END AS user_link,
   ${silver(int('c_visit_number', 'INTEGER'))} AS visit_number,
   ${silver(`CAST(make_timestamp(${int('start_text')} * 1000000) AS TIMESTAMP)`)} AS visit_start_time,
   ${silver(`CASE WHEN continent IS NULL OR continent = '' THEN '${NOT_SET}' ELSE continent END`)} AS continent,
@@ -224,7 +225,14 @@ SELECT blob, line_no,
   ${silver(`coalesce(${int('c_transactions', 'INTEGER')}, 0)`)} AS transactions,
   ${silver(`coalesce(${int('c_revenue')}, 0)`)} AS revenue_micros,
   ${silver(`coalesce(${int('c_new', 'INTEGER')}, 0) = 1`)} AS new_visit
-FROM v`;
+FROM v
+)
+-- The activity link is the first version's pseudonym: already computed for rows under it.
+SELECT * EXCLUDE (u),
+  CASE WHEN u IS NOT NULL AND trim(u) <> '' AND length(u) <= 128 THEN
+    (CASE WHEN key_version = ${quote(keys[0]!.version)} THEN user_pseudonym ELSE ${pseudonymSql('u', 'k0_')} END)
+  END AS user_link
+FROM out`;
 }
 
 /** A key version and the first date it applies to (null: from the beginning), oldest first. */
@@ -233,7 +241,7 @@ export interface KeySchedule {
   readonly effective: string | null;
 }
 
-/** The HMAC pad parameters `parseSql` expects for `ring`: `$k<i>_ipad/opad` and `$link_ipad/opad`. */
+/** The HMAC pad parameters `parseSql` expects for `ring`: `$k<i>_ipad/opad`. */
 export function keyRingParams(ring: KeyRing): Record<string, string> {
   const params: Record<string, string> = {};
   ring.versions.forEach((v, i) => {
@@ -241,9 +249,6 @@ export function keyRingParams(ring: KeyRing): Record<string, string> {
     params[`k${i}_ipad`] = pads.ipad;
     params[`k${i}_opad`] = pads.opad;
   });
-  const link = ring.link.hmacPads();
-  params.link_ipad = link.ipad;
-  params.link_opad = link.opad;
   return params;
 }
 

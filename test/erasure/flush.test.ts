@@ -83,3 +83,21 @@ describe('flushDeletes on Bronze shapes', () => {
     expect(again.report.erasures.erasures_processed).toBe(0);
   });
 });
+
+describe('flushDeletes and Bronze not yet processed', () => {
+  it('removes the user from a blob that no run has processed yet', async () => {
+    await lake
+      .objects('bronze')
+      .write(
+        'new/day.ndjson',
+        [gaLine({ user: 'gone', visit: '1470100000' }), gaLine({ user: 'stays', visit: '1470100001' })].join(
+          '\n',
+        ) + '\n',
+      );
+    await requestErasure(lake, 'gone');
+    expect(await flushDeletes(lake)).toMatchObject({ erasures_processed: 1, bronze_records_removed: 1 });
+    expect((await lake.objects('bronze').read('new/day.ndjson')).toString()).not.toContain('gone');
+    const { report } = await runPipeline({ lake, config: await loadConfig(), now: NOW });
+    expect(report.totals).toMatchObject({ records_read: 1, silver: 1, erased_dropped: 0 });
+  });
+});
