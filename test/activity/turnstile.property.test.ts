@@ -7,6 +7,7 @@ import { ingestEvents } from '../../src/pipeline/events.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { rotateKey } from '../../src/silver/key-ring.js';
 import { tempLake } from '../helpers/lake.js';
+import { silverRows } from '../helpers/silver.js';
 
 /**
  * Random turnstile sequences — activity events (+1), erasures (−1, all days, retroactively and
@@ -142,6 +143,12 @@ describe('activity ledger under a turnstile stream (property test against a brut
         // Drain pending erasures: counts are unchanged (they were excluded already).
         await flushDeletes(lake);
         await check(activity, model, rng, `${seed} after flush`);
+        // Silver agrees once erasures are flushed: per day, one pseudonym per active user.
+        const rows = await silverRows(lake);
+        for (let d = 0; d < DAYS; d++) {
+          const users = new Set(rows.filter((r) => r.date === day(d)).map((r) => r.user_pseudonym));
+          expect(users.size, `${seed}: Silver users on ${day(d)}`).toBe(model.dau(d));
+        }
         coverage.rotations += rotations;
         coverage.erasures += erasures;
         coverage.droppedLate += droppedLate;
@@ -184,7 +191,6 @@ describe('activity ledger under a turnstile stream (property test against a brut
       await runPipeline({ lake, config, now: NOW });
       expect(await activity.distinctUsers(day(0), day(3))).toBe(2);
       expect(await activity.dau(day(3))).toBe(1);
-      const { silverRows } = await import('../helpers/silver.js');
       const rows = await silverRows(lake);
       const alice = rows.filter((r) => r.date === day(0) || r.date === day(3));
       expect(alice.map((r) => r.key_version).sort()).toEqual(['v1', 'v2']);
