@@ -38,3 +38,14 @@ export {
   PreconditionFailedError,
   NotFoundError,
 } from './errors.js';
+export { openActivity, type ActivityCounts, type ActivityLedger } from './activity/index.js';
+export { ingestEvents, type IngestEvent } from './pipeline/events.js';
+export { requestErasure, flushDeletes, type FlushResult } from './erasure/index.js';
+export { rotateKey } from './silver/key-ring.js';
+export {
+  ActiveUsers,
+  type ActiveAnswer,
+  type ActiveBudgetState,
+  type ActiveMetric,
+} from './active-users/index.js';
+export { createApp, serveApp, type HttpDeps } from './http/index.js';

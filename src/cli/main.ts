@@ -3,8 +3,17 @@ import { Command, CommanderError } from 'commander';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerErase } from './commands/erase.js';
+import { registerFlushDeletes } from './commands/flush-deletes.js';
+import { registerRotateKey } from './commands/rotate-key.js';
 import { registerRun } from './commands/run.js';
 import { registerScan } from './commands/scan.js';
+import { registerDau } from './commands/dau.js';
+import { registerMau } from './commands/mau.js';
+import { registerBudget } from './commands/budget.js';
+import { registerResetBudget } from './commands/reset-budget.js';
+import { registerServe } from './commands/serve.js';
 import { EXIT, exitCodeFor } from './exit.js';
 
 /** Each command lives in `commands/<name>.ts` and registers itself here: one line per command. */
@@ -19,6 +28,15 @@ function program(): Command {
   registerExplain(cli);
   registerEvaluate(cli);
   registerScan(cli);
+  registerIngest(cli);
+  registerErase(cli);
+  registerFlushDeletes(cli);
+  registerRotateKey(cli);
+  registerDau(cli);
+  registerMau(cli);
+  registerBudget(cli);
+  registerResetBudget(cli);
+  registerServe(cli);
   return cli;
 }
 

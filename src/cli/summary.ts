@@ -18,7 +18,13 @@ export function printRunSummary(
     `  silver rows  ${n(r.totals.silver)}`,
     `  rejected     ${n(r.totals.rejected)}${r.totals.rejected > 0 ? `   (quarantine/${r.run_id}/…)` : ''}`,
     `  duplicates   ${n(r.totals.duplicates)}`,
-    `  balanced     ${r.totals.balanced ? '       yes' : '        NO'}   (read = silver + rejected + duplicates)`,
+    ...(r.totals.erased_dropped > 0
+      ? [`  erased       ${n(r.totals.erased_dropped)}   (late lines of erased users, dropped)`]
+      : []),
+    `  balanced     ${r.totals.balanced ? '       yes' : '        NO'}   (read = silver + rejected + duplicates${r.totals.erased_dropped > 0 ? ' + erased' : ''})`,
+    ...(r.erasures.erasures_processed > 0
+      ? [`  erasures     ${n(r.erasures.erasures_processed)} processed`]
+      : []),
     `  releases     ${n(released)} written, ${already} already released${r.totals.late > 0 ? `, ${r.totals.late} late rows tallied` : ''}`,
     `  ε spent      ${n(r.epsilon_spent)}`,
   ];

@@ -34,4 +34,9 @@ export const DEFAULT_CONFIG_INPUT = {
       window: 'month',
     },
   ],
+  active_users: {
+    dau: { epsilon: 0.3, monthly_epsilon_cap: 3 },
+    mau: { epsilon: 0.5, delta: 1e-6, window_days: 30, monthly_epsilon_cap: 3.5 },
+    series: { epsilon: 1, dau_max_flippancy: 8, mau_max_flippancy: 4 },
+  },
 } as const;

@@ -48,6 +48,72 @@ const meanAnalysis = z
 
 export const analysisSchema = z.discriminatedUnion('statistic', [countAnalysis, meanAnalysis]);
 
+const epsilonField = (what: string) => z.number().positive().max(10).describe(what);
+
+/** DAU / MAU releases (see `src/active-users/`): per-release budgets, monthly caps, continual series. */
+const activeUsersSchema = z
+  .object({
+    dau: z
+      .object({
+        epsilon: epsilonField('ε of one daily-active-users release (discrete Laplace, δ = 0).'),
+        monthly_epsilon_cap: z
+          .number()
+          .positive()
+          .describe('Most ε the DAU releases (and DAU series) of one calendar month may spend together.'),
+      })
+      .strict()
+      .refine(
+        (d) => d.epsilon <= d.monthly_epsilon_cap,
+        'dau.epsilon must not exceed dau.monthly_epsilon_cap',
+      )
+      .default({ epsilon: 0.3, monthly_epsilon_cap: 3 }),
+    mau: z
+      .object({
+        epsilon: epsilonField('ε of one rolling monthly-active-users release (discrete Gaussian, with δ).'),
+        delta: z.number().positive().max(1e-3).describe('δ of each MAU release and of the monthly MAU cap.'),
+        window_days: z.number().int().min(1).max(366).describe('Default rolling window of MAU, in days.'),
+        monthly_epsilon_cap: z
+          .number()
+          .positive()
+          .describe('Most ε (at δ, composed in zCDP) the MAU releases of one calendar month may spend.'),
+      })
+      .strict()
+      .refine(
+        (m) => m.epsilon <= m.monthly_epsilon_cap,
+        'mau.epsilon must not exceed mau.monthly_epsilon_cap',
+      )
+      .default({ epsilon: 0.5, delta: 1e-6, window_days: 30, monthly_epsilon_cap: 3.5 }),
+    series: z
+      .object({
+        epsilon: epsilonField('ε of one month-long continual-release series (DAU or MAU), tree mechanism.'),
+        dau_max_flippancy: z
+          .number()
+          .int()
+          .min(2)
+          .max(366)
+          .multipleOf(
+            2,
+            'must be even, so a truncated user is frozen absent rather than counted on every later day',
+          )
+          .describe(
+            "w for the DAU series: changes of a user's daily presence kept; later ones are truncated.",
+          ),
+        mau_max_flippancy: z
+          .number()
+          .int()
+          .min(2)
+          .max(366)
+          .multipleOf(
+            2,
+            'must be even, so a truncated user is frozen absent rather than counted on every later day',
+          )
+          .describe("w for the MAU series: entries/exits of a user's rolling-window presence kept."),
+      })
+      .strict()
+      .default({ epsilon: 1, dau_max_flippancy: 8, mau_max_flippancy: 4 }),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
@@ -81,9 +147,15 @@ export const configSchema = z
         (list) => new Set(list.map((a) => a.name)).size === list.length,
         'analysis names must be unique',
       ),
+    active_users: activeUsersSchema.default({
+      dau: { epsilon: 0.3, monthly_epsilon_cap: 3 },
+      mau: { epsilon: 0.5, delta: 1e-6, window_days: 30, monthly_epsilon_cap: 3.5 },
+      series: { epsilon: 1, dau_max_flippancy: 8, mau_max_flippancy: 4 },
+    }),
   })
   .strict();
 
+export type ActiveUsersConfig = z.infer<typeof activeUsersSchema>;
 export type PipelineConfig = z.infer<typeof configSchema>;
 export type AnalysisConfig = z.infer<typeof analysisSchema>;
 export type CountAnalysisConfig = z.infer<typeof countAnalysis>;

@@ -43,6 +43,19 @@ export {
 } from './mean-mechanism.js';
 export { boundContributions, type Contribution, newSamplingSalt } from './bound-contributions.js';
 export {
+  continualIntervalMethod,
+  continualNodeScale,
+  type ContinualMechanism,
+  type ContinualNoise,
+  type ContinualRelease,
+  continualSensitivity,
+  continualTreeMechanism,
+  differenceStream,
+  presenceFlips,
+  releaseContinual,
+  treeLevels,
+} from './continual-release.js';
+export {
   discreteGaussianHalfWidth,
   discreteGaussianSigma2ForRho,
   sampleDiscreteGaussian,

@@ -26,7 +26,20 @@ export interface ReleaseWindow {
 export interface ReleasePrivacy {
   readonly epsilon: number;
   readonly delta: number;
-  readonly mechanism: 'discrete_laplace';
+  readonly mechanism: 'discrete_laplace' | 'discrete_gaussian';
+  /** zCDP releases (discrete Gaussian): the ρ spent; ε and δ are then its (ε, δ)-DP guarantee. */
+  readonly rho?: number;
+  /** Continual-release series: the binary-tree mechanism over the days of the window. */
+  readonly continual?: {
+    readonly method: 'flippancy_bounded_tree';
+    /** w: changes of a user's presence kept; a user's later changes are ignored (Jain et al. 2023). */
+    readonly max_flippancy: number;
+    readonly tree_levels: number;
+    /** Days in the series (T). */
+    readonly steps: number;
+  };
+  /** Rolling active users: the window length in days. */
+  readonly window_days?: number;
   /** Scale of the noise added to the released value (for a mean: to the count; see `sum_noise_scale`). */
   readonly noise_scale: number;
   readonly max_partitions_contributed: number;

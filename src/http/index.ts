@@ -1,3 +1,5 @@
 export { createApp, type HttpDeps } from './app.js';
 export { statusFor } from './status.js';
 export { serveApp, type RunningServer } from './node-server.js';
+export { apiKeyMatches, parseApiKeys } from './auth.js';
+export { DEFAULT_MAX_BODY_BYTES } from './app.js';

@@ -5,8 +5,10 @@ import type { Rejection, RejectionCode } from '../bronze/rejection.js';
 import { STAGE_SEPARATOR, stageBlobs, type StagedBlob } from '../bronze/stage.js';
 import { sqlList, sqlString } from '../engine/duckdb.js';
 import { dateOfSilverKey, silverFileKey } from '../silver/paths.js';
-import { loadPseudonymKey, type PseudonymKey } from '../silver/pseudonym.js';
-import { SILVER_COLUMNS, parseSql } from '../silver/transform-sql.js';
+import { activityFileKey, blobIndexKey } from '../activity/paths.js';
+import { erasedLinks } from '../erasure/requests.js';
+import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
+import { SILVER_COLUMNS, keyRingParams, keySchedule, parseSql } from '../silver/transform-sql.js';
 import { mapConcurrently } from '../concurrency.js';
 import type { ObjectInfo } from '../storage/index.js';
 import { timed, type RunContext } from './context.js';
@@ -17,7 +19,7 @@ import { committedSilverFiles } from './recovery.js';
 import { CHECKPOINT_PARTITION } from './checkpoints.js';
 
 export interface IngestResult {
-  readonly blobs: BlobTally[];
+  blobs: BlobTally[];
   readonly ignored: { key: string; reason: string; etag: string }[];
   readonly rejectedByReason: Partial<Record<RejectionCode, number>>;
   readonly silverDates: string[];
@@ -51,7 +53,11 @@ interface RunState {
   /** Silver files a batch deduplicates against: committed before this run, then earlier batches'. */
   readonly silver: string[];
   readonly filesPerDate: Map<string, number>;
-  readonly key: PseudonymKey;
+  readonly activityPerDate: Map<string, number>;
+  readonly ring: KeyRing;
+  /** Link pseudonyms of erased users: their late lines are dropped on arrival. */
+  readonly erased: readonly string[];
+  batch: number;
 }
 
 /**
@@ -74,7 +80,10 @@ export async function ingest(
   const state: RunState = {
     silver: await committedSilverFiles(ctx),
     filesPerDate: new Map(),
-    key: await loadPseudonymKey(ctx.lake),
+    activityPerDate: new Map(),
+    ring: await loadKeyRing(ctx.lake),
+    erased: [...(await erasedLinks(ctx.lake))],
+    batch: 0,
   };
   for (const batch of batches(blobs, options.batchBytes ?? BATCH_BYTES)) {
     const r = await ingestBatch(ctx, batch, state);
@@ -123,7 +132,6 @@ async function ingestBatch(
   const files = staged.flatMap((s) => (s.file ? [s.file] : []));
   ctx.log.info({ run: runId, blobs: blobs.length, staged_files: files.length }, 'bronze framed');
 
-  const pads = state.key.hmacPads();
   ctx.progress('parsing', 0, 1);
   if (files.length > 0) {
     await engine.run(`CREATE OR REPLACE TEMP VIEW staged_lines AS
@@ -135,17 +143,21 @@ async function ingestBatch(
       `CREATE OR REPLACE TEMP TABLE staged_lines (blob INTEGER, line_no BIGINT, line VARCHAR)`,
     );
   }
-  await timed(ctx, 'parse', () =>
-    engine.run(parseSql(state.key.version), { ipad: pads.ipad, opad: pads.opad }),
-  );
+  await timed(ctx, 'parse', () => engine.run(parseSql(keySchedule(state.ring)), keyRingParams(state.ring)));
   await assertStagedCounts(ctx, staged);
+
+  // Lines of erased users are dropped on arrival (and their Bronze blob is rewritten by the caller).
+  await engine.run(`CREATE OR REPLACE TEMP TABLE erased_lines AS
+    SELECT blob, line_no FROM parsed
+    WHERE user_link IN (SELECT unnest(${sqlList(state.erased)}::VARCHAR[]))`);
 
   // Inside this batch the earliest date wins (then blob order, then line order): only keys seen
   // more than once need a winner. Across runs the copy already in Silver wins: Silver is append-only.
   await timed(ctx, 'dedupe', () =>
     engine.run(`CREATE OR REPLACE TEMP TABLE repeated AS
-    SELECT user_pseudonym, session_id, min({'d': date, 'b': blob, 'l': line_no}) AS winner
-    FROM parsed WHERE reason_code IS NULL GROUP BY ALL HAVING count(*) > 1`),
+    SELECT user_link, session_id, min({'d': date, 'b': blob, 'l': line_no}) AS winner
+    FROM parsed ANTI JOIN erased_lines USING (blob, line_no)
+    WHERE reason_code IS NULL GROUP BY ALL HAVING count(*) > 1`),
   );
   // Copies of one session key are at most a day apart (GA360 splits sessions at midnight), so
   // only Silver partitions from the day before to the day after this batch's dates can hold them.
@@ -169,16 +181,18 @@ async function ingestBatch(
   // The few rows that lose (a later copy in this batch, or a key already in Silver), by position.
   await timed(ctx, 'dedupe', () =>
     engine.run(`CREATE OR REPLACE TEMP TABLE losers AS
-      SELECT p.blob, p.line_no FROM parsed p JOIN repeated r USING (user_pseudonym, session_id)
+      SELECT p.blob, p.line_no FROM parsed p JOIN repeated r USING (user_link, session_id)
       WHERE NOT (r.winner.b = p.blob AND r.winner.l = p.line_no)
       UNION
       SELECT p.blob, p.line_no FROM parsed p JOIN existing e USING (user_pseudonym, session_id)`),
   );
   await engine.run(`CREATE OR REPLACE TEMP VIEW classified AS
-    SELECT p.*, (p.reason_code IS NULL AND l.blob IS NULL) AS to_silver
-    FROM parsed p LEFT JOIN losers l USING (blob, line_no)`);
+    SELECT p.*, (e.blob IS NOT NULL) AS erased,
+      (p.reason_code IS NULL AND l.blob IS NULL AND e.blob IS NULL) AS to_silver
+    FROM parsed p LEFT JOIN losers l USING (blob, line_no) LEFT JOIN erased_lines e USING (blob, line_no)`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW silver_rows AS
-    SELECT p.* FROM parsed p ANTI JOIN losers l USING (blob, line_no) WHERE p.reason_code IS NULL`);
+    SELECT p.* FROM parsed p ANTI JOIN losers l USING (blob, line_no) ANTI JOIN erased_lines e USING (blob, line_no)
+    WHERE p.reason_code IS NULL`);
 
   const silverOut = join(ctx.tmpDir, 'silver-out');
   ctx.progress('writing silver', 0, 1);
@@ -191,6 +205,7 @@ async function ingestBatch(
   );
   const silverDates = await timed(ctx, 'upload_silver', () => uploadSilver(ctx, silverOut, state));
   await rm(silverOut, { recursive: true, force: true });
+  await timed(ctx, 'activity', () => writeActivity(ctx, staged, state));
 
   const tallies = await timed(ctx, 'tally', () => tallyBlobs(ctx, staged));
   const rejectedByReason = await timed(ctx, 'quarantine', () => writeQuarantine(ctx, staged));
@@ -200,7 +215,7 @@ async function ingestBatch(
   await engine.run('DROP VIEW IF EXISTS classified');
   await engine.run('DROP VIEW IF EXISTS silver_rows');
   await engine.run('DROP VIEW IF EXISTS staged_lines');
-  for (const t of ['staged_lines', 'parsed', 'repeated', 'existing', 'losers'])
+  for (const t of ['staged_lines', 'parsed', 'repeated', 'existing', 'losers', 'erased_lines', 'blob_keys'])
     await engine.run(`DROP TABLE IF EXISTS ${t}`);
   return {
     blobs: tallies,
@@ -249,11 +264,18 @@ async function uploadSilver(ctx: RunContext, dir: string, state: RunState): Prom
 }
 
 async function tallyBlobs(ctx: RunContext, staged: readonly StagedBlob[]): Promise<BlobTally[]> {
-  const rows = await ctx.engine.all<{ blob: number; rejected: bigint; silver: bigint; duplicates: bigint }>(`
+  const rows = await ctx.engine.all<{
+    blob: number;
+    rejected: bigint;
+    silver: bigint;
+    duplicates: bigint;
+    erased: bigint;
+  }>(`
     SELECT blob,
-           count(*) FILTER (WHERE reason_code IS NOT NULL) AS rejected,
+           count(*) FILTER (WHERE reason_code IS NOT NULL AND NOT erased) AS rejected,
            count(*) FILTER (WHERE to_silver) AS silver,
-           count(*) FILTER (WHERE reason_code IS NULL AND NOT to_silver) AS duplicates
+           count(*) FILTER (WHERE reason_code IS NULL AND NOT to_silver AND NOT erased) AS duplicates,
+           count(*) FILTER (WHERE erased) AS erased
     FROM classified
     GROUP BY blob`);
   const byBlob = new Map(rows.map((r) => [r.blob, r]));
@@ -266,8 +288,9 @@ async function tallyBlobs(ctx: RunContext, staged: readonly StagedBlob[]): Promi
       silver: Number(r?.silver ?? 0n),
       rejected: s.rejections.length + Number(r?.rejected ?? 0n),
       duplicates: Number(r?.duplicates ?? 0n),
+      erased: Number(r?.erased ?? 0n),
     };
-    if (tally.records !== tally.silver + tally.rejected + tally.duplicates) {
+    if (tally.records !== tally.silver + tally.rejected + tally.duplicates + tally.erased) {
       throw new Error(`internal: ${s.blob.key} does not balance (${JSON.stringify(tally)})`);
     }
     return tally;
@@ -287,7 +310,8 @@ async function writeQuarantine(
     reason: string;
     line: string;
   }>(
-    `SELECT blob, line_no, reason_code, reason, raw AS line FROM parsed WHERE reason_code IS NOT NULL ORDER BY blob, line_no`,
+    `SELECT blob, line_no, reason_code, reason, raw AS line FROM parsed ANTI JOIN erased_lines USING (blob, line_no)
+     WHERE reason_code IS NOT NULL ORDER BY blob, line_no`,
   );
   const byBlob = new Map<number, Rejection[]>();
   for (const s of staged) if (s.rejections.length > 0) byBlob.set(s.index, [...s.rejections]);
@@ -305,4 +329,49 @@ async function writeQuarantine(
     await store.write(`${ctx.runId}/${blob.key}.ndjson`, body, { contentType: 'application/x-ndjson' });
   }
   return counts;
+}
+
+/**
+ * The ledger's share of this batch: one (day, user link) row per user active that day, under
+ * `private/activity/date=…/part-<run>[-i].parquet`, and the (user link, Bronze key) index that
+ * lets an erasure find the blobs holding a user. Both commit with the run report, like Silver.
+ */
+async function writeActivity(ctx: RunContext, staged: readonly StagedBlob[], state: RunState): Promise<void> {
+  const { engine } = ctx;
+  const out = join(ctx.tmpDir, 'activity-out');
+  await engine.run(`COPY (SELECT DISTINCT date AS day, user_link AS "user" FROM silver_rows)
+    TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), WRITE_PARTITION_COLUMNS true,
+      FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`);
+  const store = ctx.lake.objects('private');
+  const uploads: { file: string; key: string }[] = [];
+  for (const partition of (await readdir(out).catch(() => [] as string[])).filter((d) =>
+    d.startsWith('day='),
+  )) {
+    const day = partition.slice('day='.length);
+    for (const file of (await readdir(join(out, partition))).filter((f) => f.endsWith('.parquet')).sort()) {
+      const n = state.activityPerDate.get(day) ?? 0;
+      state.activityPerDate.set(day, n + 1);
+      uploads.push({ file: join(out, partition, file), key: activityFileKey(day, ctx.runId, n) });
+    }
+  }
+  await mapConcurrently(uploads, 8, (u) =>
+    store.uploadFile(u.file, u.key, { contentType: 'application/vnd.apache.parquet' }),
+  );
+  await rm(out, { recursive: true, force: true });
+
+  await engine.run(`CREATE OR REPLACE TEMP TABLE blob_keys (blob INTEGER, bronze VARCHAR)`);
+  if (staged.length > 0) {
+    await engine.run(
+      `INSERT INTO blob_keys VALUES ${staged.map((s) => `(${s.index}, ${sqlString(s.blob.key)})`).join(', ')}`,
+    );
+  }
+  const index = join(ctx.tmpDir, 'activity-index.parquet');
+  await engine.run(`COPY (SELECT DISTINCT p.user_link AS "user", k.bronze FROM parsed p JOIN blob_keys k USING (blob)
+      ANTI JOIN erased_lines e USING (blob, line_no)
+      WHERE p.user_link IS NOT NULL)
+    TO ${sqlString(index)} (FORMAT parquet, COMPRESSION zstd)`);
+  await store.uploadFile(index, blobIndexKey(ctx.runId, state.batch++), {
+    contentType: 'application/vnd.apache.parquet',
+  });
+  await rm(index, { force: true });
 }

@@ -3,6 +3,7 @@ import type { RunContext } from './context.js';
 import type { RunReport } from './report.js';
 import { CHECKPOINT_PARTITION, markProcessed } from './checkpoints.js';
 import { SESSIONS_PREFIX } from '../silver/paths.js';
+import { ACTIVITY_PREFIX, BLOB_INDEX_PREFIX } from '../activity/paths.js';
 
 /** Run ids whose report exists: their Silver and quarantine files are committed. */
 export async function committedRuns(ctx: RunContext): Promise<Set<string>> {
@@ -42,6 +43,16 @@ export async function recover(
     if (run !== undefined && !committed.has(run) && run !== ctx.runId) {
       await silver.delete(obj.key);
       removedFiles++;
+    }
+  }
+  const priv = ctx.lake.objects('private');
+  for (const prefix of [ACTIVITY_PREFIX, BLOB_INDEX_PREFIX]) {
+    for await (const obj of priv.list(prefix)) {
+      const run = runIdOfSilverFile(obj.key);
+      if (run !== undefined && !committed.has(run) && run !== ctx.runId) {
+        await priv.delete(obj.key);
+        removedFiles++;
+      }
     }
   }
   const quarantine = ctx.lake.objects('quarantine');

@@ -1,6 +1,7 @@
 import type { RejectionCode } from '../bronze/rejection.js';
+import type { FlushResult } from '../erasure/index.js';
 
-/** Per-blob tallies: `records = silver + rejected + duplicates`. */
+/** Per-blob tallies: `records = silver + rejected + duplicates + erased`. */
 export interface BlobTally {
   readonly key: string;
   readonly etag: string;
@@ -8,6 +9,8 @@ export interface BlobTally {
   readonly silver: number;
   readonly rejected: number;
   readonly duplicates: number;
+  /** Lines of users erased before they arrived: dropped, and the Bronze blob rewritten without them. */
+  readonly erased: number;
 }
 
 export interface ReleaseSummary {
@@ -34,11 +37,15 @@ export interface RunReport {
     readonly silver: number;
     readonly rejected: number;
     readonly duplicates: number;
-    /** `records_read === silver + rejected + duplicates`, checked, never assumed. */
+    /** Lines of already-erased users, dropped on arrival. */
+    readonly erased_dropped: number;
+    /** `records_read === silver + rejected + duplicates + erased_dropped`, checked, never assumed. */
     readonly balanced: boolean;
     /** Silver rows whose month had already been released (tallied, not re-released). */
     late: number;
   };
+  /** Erasure requests processed at the start of this run (counts only). */
+  readonly erasures: FlushResult;
   readonly rejected_by_reason: Partial<Record<RejectionCode, number>>;
   readonly ignored_blobs: readonly { key: string; etag: string; reason: string }[];
   readonly blobs: readonly BlobTally[];

@@ -14,6 +14,9 @@ import { ingest, pendingBlobs } from './ingest.js';
 import { recover } from './recovery.js';
 import type { RunReport } from './report.js';
 import { newRunId } from './run-id.js';
+import { erasedLinks, flushDeletes, purgeBronzeBlob } from '../erasure/index.js';
+import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
+import type { BlobTally } from './report.js';
 
 export interface RunOptions {
   readonly lake: Lake;
@@ -59,8 +62,14 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const timings = ctx.timings;
   try {
     await timed(ctx, 'recover', () => recover(ctx));
+    const ring = await loadKeyRing(options.lake);
+    const erasures = await timed(ctx, 'erasures', () =>
+      flushDeletes(options.lake, { engine, log: ctx.log, now, ring }),
+    );
     const { todo, ignored } = await timed(ctx, 'list', () => pendingBlobs(ctx));
     const ingested = await timed(ctx, 'bronze_to_silver', () => ingest(ctx, todo));
+    // Late lines of erased users were dropped on arrival; their blobs lose them in Bronze too.
+    ingested.blobs = await timed(ctx, 'erasures', () => purgeLateErased(ctx, ring, ingested.blobs));
     const sum = (f: (b: RunReport['blobs'][number]) => number): number =>
       ingested.blobs.reduce((acc, b) => acc + f(b), 0);
     const totals = {
@@ -68,6 +77,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       silver: sum((b) => b.silver),
       rejected: sum((b) => b.rejected),
       duplicates: sum((b) => b.duplicates),
+      erased_dropped: sum((b) => b.erased),
     };
     const report: RunReport = {
       schema: 'dp-pipeline/run-report@1',
@@ -78,9 +88,11 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       lake: options.lake.describe(),
       totals: {
         ...totals,
-        balanced: totals.records_read === totals.silver + totals.rejected + totals.duplicates,
+        balanced:
+          totals.records_read === totals.silver + totals.rejected + totals.duplicates + totals.erased_dropped,
         late: 0,
       },
+      erasures,
       rejected_by_reason: ingested.rejectedByReason,
       ignored_blobs: ignored.map((b) => ({
         key: b.key,
@@ -135,4 +147,24 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     engine.close();
     await rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Rewrites the blobs that held lines of erased users (already dropped from Silver) without
+ * those lines; the tally then carries the rewritten blob's ETag, so it is checkpointed as
+ * processed and not ingested again. A blob emptied entirely is deleted.
+ */
+async function purgeLateErased(ctx: RunContext, ring: KeyRing, blobs: BlobTally[]): Promise<BlobTally[]> {
+  if (!blobs.some((b) => b.erased > 0)) return blobs;
+  const links = await erasedLinks(ctx.lake);
+  const out: BlobTally[] = [];
+  for (const b of blobs) {
+    if (b.erased === 0) {
+      out.push(b);
+      continue;
+    }
+    const r = await purgeBronzeBlob(ctx.lake, b.key, ring, links);
+    out.push(r.info ? { ...b, etag: r.info.etag } : b);
+  }
+  return out;
 }

@@ -54,9 +54,12 @@ export class PseudonymKey {
   }
 }
 
-/** The SQL expression computing a pseudonym of VARCHAR column `col`, with `$ipad`/`$opad` parameters. */
-export function pseudonymSql(col: string): string {
-  return `left(sha256(unhex($opad) || unhex(sha256(unhex($ipad) || encode(${col})))), ${PSEUDONYM_HEX})`;
+/**
+ * The SQL expression computing a pseudonym of VARCHAR column `col`, with `$<pads>ipad` and
+ * `$<pads>opad` parameters (default `$ipad`/`$opad`).
+ */
+export function pseudonymSql(col: string, pads = ''): string {
+  return `left(sha256(unhex($${pads}opad) || unhex(sha256(unhex($${pads}ipad) || encode(${col})))), ${PSEUDONYM_HEX})`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { RejectionCode } from '../bronze/rejection.js';
+import type { KeyRing } from './key-ring.js';
 import { pseudonymSql } from './pseudonym.js';
 
 /**
@@ -160,10 +161,12 @@ const int = (col: string, type = 'BIGINT'): string => `CAST(${col} AS ${type})`;
 
 /**
  * One streaming pass over the staged lines (`staged_lines`, a view): each line is parsed once,
- * checked, and either typed and pseudonymized (`$ipad`, `$opad`) or given its rejection reason.
- * Only rejected lines keep their raw text. The result is the temp table `parsed`.
+ * checked, and either typed and pseudonymized (under the key version in force on its date) or
+ * given its rejection reason. Only rejected lines keep their raw text. Every line naming a user
+ * also gets `user_link`, the user's pseudonym under the first key version (the activity ledger's
+ * id, stable across rotations). The result is the temp table `parsed`.
  */
-export function parseSql(keyVersion: string): string {
+export function parseSql(keys: readonly KeySchedule[]): string {
   const list = checks();
   const failed = `CASE ${list.map((c, i) => `WHEN ${c[0]} THEN ${i}`).join('\n      ')} END`;
   const codes = `[${list.map((c) => `'${c[1]}'`).join(', ')}]`;
@@ -171,6 +174,18 @@ export function parseSql(keyVersion: string): string {
   const ok = 'failed IS NULL';
   const timeMs = `coalesce(${int('c_tos')} * 1000, ${int('c_top')})`;
   const silver = (expr: string): string => `CASE WHEN ${ok} THEN ${expr} END`;
+  const dateExpr = "CAST(strptime(date_text, '%Y%m%d') AS DATE)";
+  // The version in force on the row's date: the latest whose effective date is not after it.
+  const byVersion = (value: (k: KeySchedule, i: number) => string): string => {
+    const rotated = keys
+      .map((k, i) => ({ k, i }))
+      .filter(({ k }) => k.effective !== null)
+      .reverse()
+      .map(({ k, i }) => `WHEN ${dateExpr} >= DATE '${k.effective}' THEN ${value(k, i)}`);
+    const first = value(keys[0]!, 0);
+    return rotated.length === 0 ? first : `CASE ${rotated.join(' ')} ELSE ${first} END`;
+  };
+  const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
   return `
 CREATE OR REPLACE TEMP TABLE parsed AS
 WITH e AS (
@@ -185,15 +200,15 @@ WITH e AS (
   FROM e
 ), v AS (
   SELECT *, ${failed} AS failed FROM t
-)
-SELECT blob, line_no,
+), out AS (
+SELECT blob, line_no, u,
   ${codes}[failed + 1] AS reason_code,
   CASE WHEN NOT (${ok}) THEN ${reason} END AS reason,
   CASE WHEN NOT (${ok}) THEN line END AS raw,
-  ${silver("CAST(strptime(date_text, '%Y%m%d') AS DATE)")} AS date,
+  ${silver(dateExpr)} AS date,
   ${silver('visit_id')} AS session_id,
-  ${silver(pseudonymSql('u'))} AS user_pseudonym,
-  ${silver(`'${keyVersion.replace(/'/g, "''")}'`)} AS key_version,
+  ${silver(byVersion((_, i) => pseudonymSql('u', `k${i}_`)))} AS user_pseudonym,
+  ${silver(byVersion((k) => quote(k.version)))} AS key_version,
   ${silver(int('c_visit_number', 'INTEGER'))} AS visit_number,
   ${silver(`CAST(make_timestamp(${int('start_text')} * 1000000) AS TIMESTAMP)`)} AS visit_start_time,
   ${silver(`CASE WHEN continent IS NULL OR continent = '' THEN '${NOT_SET}' ELSE continent END`)} AS continent,
@@ -210,7 +225,36 @@ SELECT blob, line_no,
   ${silver(`coalesce(${int('c_transactions', 'INTEGER')}, 0)`)} AS transactions,
   ${silver(`coalesce(${int('c_revenue')}, 0)`)} AS revenue_micros,
   ${silver(`coalesce(${int('c_new', 'INTEGER')}, 0) = 1`)} AS new_visit
-FROM v`;
+FROM v
+)
+-- The activity link is the first version's pseudonym: already computed for rows under it.
+SELECT * EXCLUDE (u),
+  CASE WHEN u IS NOT NULL AND trim(u) <> '' AND length(u) <= 128 THEN
+    (CASE WHEN key_version = ${quote(keys[0]!.version)} THEN user_pseudonym ELSE ${pseudonymSql('u', 'k0_')} END)
+  END AS user_link
+FROM out`;
+}
+
+/** A key version and the first date it applies to (null: from the beginning), oldest first. */
+export interface KeySchedule {
+  readonly version: string;
+  readonly effective: string | null;
+}
+
+/** The HMAC pad parameters `parseSql` expects for `ring`: `$k<i>_ipad/opad`. */
+export function keyRingParams(ring: KeyRing): Record<string, string> {
+  const params: Record<string, string> = {};
+  ring.versions.forEach((v, i) => {
+    const pads = v.key.hmacPads();
+    params[`k${i}_ipad`] = pads.ipad;
+    params[`k${i}_opad`] = pads.opad;
+  });
+  return params;
+}
+
+/** The key schedule of `ring` for `parseSql`. */
+export function keySchedule(ring: KeyRing): KeySchedule[] {
+  return ring.versions.map((v) => ({ version: v.key.version, effective: v.effective }));
 }
 
 /** The Silver columns, in file order. */

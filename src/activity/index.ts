@@ -1,0 +1,12 @@
+/**
+ * DAU/MAU under deletions: the private activity ledger (exact distinct users per day and per
+ * window, erased users excluded, each user once across key rotations).
+ */
+export { openActivity, ledgerFiles, type ActivityCounts, type ActivityLedger } from './ledger.js';
+export {
+  ACTIVITY_PREFIX,
+  BLOB_INDEX_PREFIX,
+  activityFileKey,
+  blobIndexKey,
+  dayOfActivityKey,
+} from './paths.js';

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { ConflictError, UserError } from '../errors.js';
+import type { Lake } from '../storage/index.js';
+import { loadPseudonymKey, PseudonymKey, type Pseudonym, type RawUserId } from './pseudonym.js';
+
+const KEYS_PREFIX = 'keys/';
+const ROTATED_KEY = /^keys\/pseudonym-key-(v\d+)\.json$/;
+
+/** One key version and the first Silver date it pseudonymizes (null: since the beginning). */
+export interface KeyVersion {
+  readonly key: PseudonymKey;
+  readonly effective: string | null;
+}
+
+/** The pseudonyms of one raw id: under every key version, and the activity link. */
+export interface UserPseudonyms {
+  readonly link: Pseudonym;
+  readonly versions: Readonly<Record<string, Pseudonym>>;
+}
+
+/**
+ * Every pseudonymization key version, oldest first.
+ *
+ * Silver rows dated on or after a version's `effective` date carry that version's pseudonym, so
+ * Silver pseudonyms change at each rotation. The private activity ledger instead keys users by
+ * their **link** pseudonym, the one under the first version, computed at ingest (where the raw id
+ * is at hand) whatever version Silver uses, so a window spanning a rotation counts each user once.
+ * Links are kept only in `private/` (and in erasure records).
+ */
+export class KeyRing {
+  /** The key of link pseudonyms: the first version's, never rotated. */
+  readonly link: PseudonymKey;
+
+  constructor(readonly versions: readonly KeyVersion[]) {
+    if (versions.length === 0) throw new Error('internal: a key ring needs at least one version');
+    this.link = versions[0]!.key;
+  }
+
+  /** The version in force for Silver rows of `date` (YYYY-MM-DD). */
+  versionFor(date: string): KeyVersion {
+    let current = this.versions[0]!;
+    for (const v of this.versions) if (v.effective !== null && v.effective <= date) current = v;
+    return current;
+  }
+
+  get latest(): KeyVersion {
+    return this.versions.at(-1)!;
+  }
+
+  pseudonymsOf(raw: RawUserId): UserPseudonyms {
+    const versions: Record<string, Pseudonym> = {};
+    for (const v of this.versions) versions[v.key.version] = v.key.pseudonymize(raw);
+    return { link: this.link.pseudonymize(raw), versions };
+  }
+}
+
+/**
+ * The key ring of `lake`: version v1 from `loadPseudonymKey` (environment or the local default),
+ * then every rotated version under `private/keys/pseudonym-key-<version>.json`.
+ */
+export async function loadKeyRing(lake: Lake, env: NodeJS.ProcessEnv = process.env): Promise<KeyRing> {
+  const first = await loadPseudonymKey(lake, env);
+  const rotated: KeyVersion[] = [];
+  const store = lake.objects('private');
+  for await (const obj of store.list(KEYS_PREFIX)) {
+    if (!ROTATED_KEY.test(obj.key)) continue;
+    const parsed = JSON.parse((await store.read(obj.key)).toString('utf8')) as {
+      version: string;
+      key: string;
+      effective: string;
+    };
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(parsed.effective))
+      throw new Error(`internal: private/${obj.key} has no valid effective date`);
+    rotated.push({
+      key: PseudonymKey.fromBytes(parsed.version, Buffer.from(parsed.key, 'hex')),
+      effective: parsed.effective,
+    });
+  }
+  rotated.sort((a, b) => (a.effective! < b.effective! ? -1 : 1));
+  return new KeyRing([{ key: first, effective: null }, ...rotated]);
+}
+
+/**
+ * Adds a key version effective from `effective` (YYYY-MM-DD): Silver rows of that date and later
+ * get pseudonyms under the new key. Refused when Silver already holds rows of that date or later
+ * (they cannot be re-keyed without the raw ids) or when it is not after the latest rotation.
+ */
+export async function rotateKey(
+  lake: Lake,
+  effective: string,
+  options: { now?: Date; latestSilverDate?: string | undefined; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ version: string; effective: string }> {
+  const env = options.env ?? process.env;
+  if (env.DP_PSEUDONYM_KEY !== undefined && env.DP_PSEUDONYM_KEY !== '') {
+    throw new UserError(
+      'rotate-key manages keys stored in the lake (private/keys/); DP_PSEUDONYM_KEY is set, so rotate the key where it is kept instead',
+    );
+  }
+  const ring = await loadKeyRing(lake, env);
+  const last = ring.latest;
+  if (last.effective !== null && effective <= last.effective) {
+    throw new UserError(
+      `--effective ${effective}: must be after the latest rotation (${last.key.version}, effective ${last.effective})`,
+    );
+  }
+  if (options.latestSilverDate !== undefined && effective <= options.latestSilverDate) {
+    throw new UserError(
+      `--effective ${effective}: Silver already holds rows up to ${options.latestSilverDate}; choose a later date (rows in Silver cannot be re-keyed)`,
+    );
+  }
+  const version = `v${ring.versions.length + 1}`;
+  const body = JSON.stringify({
+    version,
+    key: randomBytes(32).toString('hex'),
+    effective,
+    created_at: (options.now ?? new Date()).toISOString(),
+  });
+  try {
+    await lake.objects('private').write(`${KEYS_PREFIX}pseudonym-key-${version}.json`, body, {
+      ifNoneMatch: '*',
+      contentType: 'application/json',
+    });
+  } catch (err) {
+    if (err instanceof ConflictError)
+      throw new UserError(`key version ${version} was just created by another process; run rotate-key again`);
+    throw err;
+  }
+  return { version, effective };
+}

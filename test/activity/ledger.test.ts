@@ -1,0 +1,87 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openActivity } from '../../src/activity/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { Engine } from '../../src/engine/duckdb.js';
+import { runPipeline } from '../../src/pipeline/run.js';
+import type { FsLake } from '../../src/storage/index.js';
+import { gaLine, tempLake } from '../helpers/lake.js';
+
+let lake: FsLake;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ lake, cleanup } = await tempLake()));
+afterEach(() => cleanup());
+
+/** Unix seconds of `day` (YYYY-MM-DD) plus `s`. */
+const at = (day: string, s: number): string => String(Date.parse(`${day}T00:00:00Z`) / 1000 + s);
+const ymd = (day: string): string => day.replace(/-/g, '');
+
+describe('activity ledger', () => {
+  it('counts distinct users per day and per window from Silver, once per user', async () => {
+    const lines = [
+      gaLine({ user: 'a', visit: at('2016-08-01', 10), date: ymd('2016-08-01') }),
+      gaLine({ user: 'a', visit: at('2016-08-01', 20), date: ymd('2016-08-01') }),
+      gaLine({ user: 'b', visit: at('2016-08-01', 30), date: ymd('2016-08-01') }),
+      gaLine({ user: 'a', visit: at('2016-08-03', 30), date: ymd('2016-08-03') }),
+    ];
+    await lake.objects('bronze').write('d1.ndjson', lines.join('\n') + '\n');
+    const config = await loadConfig();
+    await runPipeline({ lake, config, now: new Date('2016-08-04T00:00:00Z') });
+    await lake
+      .objects('bronze')
+      .write('d2.ndjson', gaLine({ user: 'c', visit: at('2016-08-03', 40), date: ymd('2016-08-03') }) + '\n');
+    await runPipeline({ lake, config, now: new Date('2016-08-04T00:00:00Z') });
+
+    const activity = await openActivity(lake);
+    try {
+      expect(await activity.dau('2016-08-01')).toBe(2);
+      expect(await activity.dau('2016-08-02')).toBe(0);
+      expect(await activity.dau('2016-08-03')).toBe(2);
+      expect(await activity.distinctUsers('2016-08-01', '2016-08-03')).toBe(3);
+      expect(await activity.distinctUsers('2016-08-02', '2016-08-03')).toBe(2);
+      expect(await activity.activeDaysByUser('2016-08-01', '2016-08-31')).toEqual([
+        ['2016-08-01'],
+        ['2016-08-01', '2016-08-03'],
+        ['2016-08-03'],
+      ]);
+      await expect(activity.dau('2016-8-1')).rejects.toThrow(/YYYY-MM-DD/);
+    } finally {
+      activity.close();
+    }
+  });
+});
+
+describe('activity ledger and crashed runs', () => {
+  it('ignores ledger files of a run that never committed, and the next run removes them', async () => {
+    await lake
+      .objects('bronze')
+      .write('d1.ndjson', gaLine({ user: 'a', visit: at('2016-08-01', 10) }) + '\n');
+    const config = await loadConfig();
+    await runPipeline({ lake, config, now: new Date('2016-08-04T00:00:00Z') });
+    // A crashed run's ledger file (a run id without a report) with another user on 08-02.
+    const crashed = 'activity/date=2016-08-02/part-20160801T000000Z-abcdef.parquet';
+    const dir = await mkdtemp(join(tmpdir(), 'dp-test-crash-'));
+    const engine = await Engine.open({ tempDirectory: join(dir, 'duckdb') });
+    await engine.run(
+      `COPY (SELECT DATE '2016-08-02' AS day, 'ffffffffffffffffffffffffffffffff' AS "user") TO '${join(dir, 'f.parquet')}' (FORMAT parquet)`,
+    );
+    engine.close();
+    await lake.objects('private').uploadFile(join(dir, 'f.parquet'), crashed);
+    await rm(dir, { recursive: true, force: true });
+    const activity = await openActivity(lake);
+    try {
+      expect(await activity.distinctUsers('2016-08-01', '2016-08-31')).toBe(1);
+      expect(await activity.dau('2016-08-02')).toBe(0);
+      // Once its run "commits", the same file counts: the filter above is what excluded it.
+      await lake.objects('private').write('runs/20160801T000000Z-abcdef.json', '{}');
+      expect(await activity.dau('2016-08-02')).toBe(1);
+      await lake.objects('private').delete('runs/20160801T000000Z-abcdef.json');
+      await runPipeline({ lake, config, now: new Date('2016-08-04T00:00:00Z') });
+      expect(await lake.objects('private').head(crashed)).toBeUndefined();
+    } finally {
+      activity.close();
+    }
+  });
+});
