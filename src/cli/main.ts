@@ -6,6 +6,7 @@ import { registerIngest } from './commands/ingest.js';
 import { registerErase } from './commands/erase.js';
 import { registerFlushDeletes } from './commands/flush-deletes.js';
 import { registerRotateKey } from './commands/rotate-key.js';
+import { registerRebuildActivity } from './commands/rebuild-activity.js';
 import { registerRun } from './commands/run.js';
 import { EXIT, exitCodeFor } from './exit.js';
 
@@ -23,6 +24,7 @@ function program(): Command {
   registerErase(cli);
   registerFlushDeletes(cli);
   registerRotateKey(cli);
+  registerRebuildActivity(cli);
   return cli;
 }
 
