@@ -10,3 +10,4 @@ export {
   blobIndexKey,
   dayOfActivityKey,
 } from './paths.js';
+export { rebuildActivity } from './rebuild.js';

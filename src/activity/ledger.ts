@@ -133,7 +133,8 @@ export async function ledgerFiles(lake: Lake, start: string, end: string): Promi
   return keys;
 }
 
-async function committedRunIds(lake: Lake): Promise<Set<string>> {
+/** Run ids whose report exists (their files are committed). */
+export async function committedRunIds(lake: Lake): Promise<Set<string>> {
   const runs = new Set<string>();
   for await (const obj of lake.objects('private').list('runs/')) {
     const id = obj.key.slice('runs/'.length).replace(/\.json$/, '');

@@ -7,6 +7,7 @@ import { registerIngest } from './commands/ingest.js';
 import { registerErase } from './commands/erase.js';
 import { registerFlushDeletes } from './commands/flush-deletes.js';
 import { registerRotateKey } from './commands/rotate-key.js';
+import { registerRebuildActivity } from './commands/rebuild-activity.js';
 import { registerRun } from './commands/run.js';
 import { registerScan } from './commands/scan.js';
 import { registerDau } from './commands/dau.js';
@@ -37,6 +38,7 @@ function program(): Command {
   registerBudget(cli);
   registerResetBudget(cli);
   registerServe(cli);
+  registerRebuildActivity(cli);
   return cli;
 }
 

@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openActivity } from '../../src/activity/index.js';
+import { openActivity, rebuildActivity } from '../../src/activity/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { Engine } from '../../src/engine/duckdb.js';
 import { runPipeline } from '../../src/pipeline/run.js';
+import { rotateKey } from '../../src/silver/key-ring.js';
 import type { FsLake } from '../../src/storage/index.js';
 import { gaLine, tempLake } from '../helpers/lake.js';
 
@@ -80,6 +81,48 @@ describe('activity ledger and crashed runs', () => {
       await lake.objects('private').delete('runs/20160801T000000Z-abcdef.json');
       await runPipeline({ lake, config, now: new Date('2016-08-04T00:00:00Z') });
       expect(await lake.objects('private').head(crashed)).toBeUndefined();
+    } finally {
+      activity.close();
+    }
+  });
+});
+
+describe('rebuildActivity', () => {
+  it('rebuilds the same counts from Silver, and refuses once Silver holds a later key version', async () => {
+    const lines = ['a', 'b', 'c'].flatMap((u, i) => [
+      gaLine({ user: u, visit: at('2016-08-01', 10 + i), date: ymd('2016-08-01') }),
+      gaLine({ user: u, visit: at('2016-08-0' + (2 + i), 10), date: ymd('2016-08-0' + (2 + i)) }),
+    ]);
+    await lake.objects('bronze').write('d1.ndjson', lines.join('\n') + '\n');
+    const config = await loadConfig();
+    const now = new Date('2016-08-05T00:00:00Z');
+    await runPipeline({ lake, config, now });
+    const activity = await openActivity(lake);
+    try {
+      const snapshot = async (): Promise<unknown[]> => [
+        await activity.dau('2016-08-01'),
+        await activity.dau('2016-08-03'),
+        await activity.distinctUsers('2016-08-02', '2016-08-04'),
+        await activity.activeDaysByUser('2016-08-01', '2016-08-31'),
+      ];
+      const before = await snapshot();
+      expect(before.slice(0, 3)).toEqual([3, 1, 3]);
+      for await (const obj of lake.objects('private').list('activity/'))
+        await lake.objects('private').delete(obj.key);
+      expect(await activity.dau('2016-08-01')).toBe(0);
+      expect(await rebuildActivity(lake)).toMatchObject({ silverFiles: 4, ledgerFiles: 4, removed: 0 });
+      expect(await snapshot()).toEqual(before);
+
+      await rotateKey(lake, '2016-08-06', { latestSilverDate: '2016-08-04', env: {} });
+      await lake
+        .objects('bronze')
+        .write(
+          'd2.ndjson',
+          gaLine({ user: 'a', visit: at('2016-08-06', 10), date: ymd('2016-08-06') }) + '\n',
+        );
+      await runPipeline({ lake, config, now });
+      await expect(rebuildActivity(lake)).rejects.toThrow(/key version\(s\) v2: .*reprocess Bronze/);
+      expect(await activity.distinctUsers('2016-08-01', '2016-08-31')).toBe(3);
     } finally {
       activity.close();
     }

@@ -6,9 +6,9 @@ const LINE_COLOR = '#1f5f99';
 const BAND_COLOR = '#9ecae9';
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** A release whose partitions are days (`YYYY-MM-DD`), e.g. a DAU/MAU series: drawn as a line. */
+/** A release whose partitions are two or more days (`YYYY-MM-DD`), e.g. a DAU/MAU series: drawn as a line. */
 export function isDateSeries(release: Release): boolean {
-  return release.partitions.length > 0 && release.partitions.every((p) => ISO_DATE.test(p.key));
+  return release.partitions.length > 1 && release.partitions.every((p) => ISO_DATE.test(p.key));
 }
 
 /**

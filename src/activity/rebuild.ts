@@ -1,0 +1,70 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine, sqlList, sqlString } from '../engine/duckdb.js';
+import { UserError } from '../errors.js';
+import { localCopies } from '../pipeline/local-files.js';
+import { runIdOfSilverFile } from '../pipeline/run-id.js';
+import { loadKeyRing } from '../silver/key-ring.js';
+import { SESSIONS_PREFIX } from '../silver/paths.js';
+import type { Lake } from '../storage/index.js';
+import { committedRunIds } from './ledger.js';
+import { ACTIVITY_PREFIX } from './paths.js';
+
+/**
+ * Rebuilds the activity ledger from Silver: one ledger file per committed Silver file, same
+ * name, holding its distinct (day, user) pairs, then removes every other ledger file. Exact
+ * because the ledger's link pseudonym is the first key version's, which is what Silver rows
+ * under that version carry. Rows under a later version hold no link (it needs the raw id): then
+ * nothing is changed and a `UserError` says to reprocess Bronze instead.
+ */
+export async function rebuildActivity(
+  lake: Lake,
+  options: { engine?: Engine } = {},
+): Promise<{ silverFiles: number; ledgerFiles: number; removed: number }> {
+  const ring = await loadKeyRing(lake);
+  const v1 = ring.versions[0]!.key.version;
+  const committed = await committedRunIds(lake);
+  const silver = lake.objects('silver');
+  const keys: string[] = [];
+  for await (const obj of silver.list(SESSIONS_PREFIX)) {
+    const run = runIdOfSilverFile(obj.key);
+    if (run !== undefined && committed.has(run)) keys.push(obj.key);
+  }
+  const tmp = await mkdtemp(join(tmpdir(), 'dp-activity-rebuild-'));
+  const engine = options.engine ?? (await Engine.open({ tempDirectory: join(tmp, 'duckdb') }));
+  try {
+    const paths = await localCopies(silver, keys, join(tmp, 'silver'));
+    if (paths.length > 0) {
+      const later = await engine.all<{ key_version: string }>(
+        `SELECT DISTINCT key_version FROM read_parquet(${sqlList(paths)}, hive_partitioning = false)
+         WHERE key_version <> ${sqlString(v1)} ORDER BY 1`,
+      );
+      if (later.length > 0) {
+        throw new UserError(
+          `Silver holds rows under key version(s) ${later.map((r) => r.key_version).join(', ')}: the ledger cannot be rebuilt from Silver for them; reprocess Bronze into a fresh lake instead`,
+        );
+      }
+    }
+    const priv = lake.objects('private');
+    const written = new Set<string>();
+    for (const [i, path] of paths.entries()) {
+      const key = ACTIVITY_PREFIX + keys[i]!.slice(SESSIONS_PREFIX.length);
+      const out = join(tmp, `ledger-${i}.parquet`);
+      await engine.run(`COPY (SELECT DISTINCT date AS day, user_pseudonym AS "user"
+          FROM read_parquet(${sqlString(path)}, hive_partitioning = false))
+        TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
+      await priv.uploadFile(out, key, { contentType: 'application/vnd.apache.parquet' });
+      await rm(out, { force: true });
+      written.add(key);
+    }
+    let removed = 0;
+    const stale: string[] = [];
+    for await (const obj of priv.list(ACTIVITY_PREFIX)) if (!written.has(obj.key)) stale.push(obj.key);
+    for (const key of stale) if (await priv.delete(key)) removed++;
+    return { silverFiles: keys.length, ledgerFiles: written.size, removed };
+  } finally {
+    if (!options.engine) engine.close();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
