@@ -2,16 +2,22 @@ import { sqlList, sqlString } from '../engine/duckdb.js';
 import type { AnalysisPlan } from './plan.js';
 
 /**
- * Compiles an analysis's contribution bounding and per-partition aggregation to DuckDB SQL.
+ * Compiles an analysis's contribution bounding and per-partition aggregation to DuckDB SQL: ONE
+ * bounding pass from which every statistic of the analysis reads.
  * Same plan as `boundContributions` in dp/ (the reference implementation a test holds this to):
  * per (user, partition) keep the Linf rows with the smallest md5(salt|user|partition|row), then
  * per user keep the L0 partitions with the smallest md5(salt|user|partition). Both choices are
- * hash aggregates (`min_by(x, key, n)`), not sorts. A user's kept
- * rows depend on that user's rows alone, which is all the sensitivity bound needs.
+ * hash aggregates (`min_by(x, key, n)`), not sorts. A user's kept rows depend on that user's
+ * rows alone, which is all the sensitivity bound needs.
  *
  * Each window is bounded separately, with its own fresh salt; one scan serves them all.
- * Result columns: `w` (window id), `pk` (VARCHAR), `count` (rows kept), `normalized_sum` (means only: the sum of
- * 2·q(x) − (loUnits + hiUnits) over kept rows, q the value rounded to the mechanism's grid).
+ * Result columns: `w` (window id), `pk` (VARCHAR), `count` (rows kept), `users` (distinct users
+ * with a kept row: privacy-id count and partition selection), and for value statistics
+ * `normalized_sum` and `normalized_sum_squares` (sums of x and x² over kept rows, where
+ * x = 2·q(v) − (loUnits + hiUnits) and q(v) is the value rounded to the analysis's grid), plus
+ * for quantiles `histogram`: a list of {x, n} (kept rows per normalized grid value).
+ * Public partitions: rows with other keys are dropped before bounding. Private partitions: every
+ * non-null key is kept; partition selection happens on the noisy side.
  */
 export function boundedAggregateSql(
   plan: AnalysisPlan,
@@ -33,17 +39,34 @@ export function boundedAggregateSql(
   const l0 = plan.bounds.maxPartitionsContributed;
   let valueSelect = '';
   let valueFilter = '';
-  let normExpr = '0';
-  if (plan.kind === 'mean') {
-    const m = plan.mechanism;
-    const g = m.granularity;
-    const clamped = `greatest(least(CAST(v AS DOUBLE), ${m.hi}), ${m.lo})`;
+  let normExpr = 'CAST(0 AS HUGEINT)';
+  if (plan.value !== undefined && plan.grid !== undefined) {
+    const g = plan.grid;
+    const clamped = `greatest(least(CAST(v AS DOUBLE), ${g.hi}), ${g.lo})`;
     // q(x) = round(clamp(x)/g) kept inside the grid bounds; floor(y + 0.5) is JavaScript's Math.round.
-    const q = `least(greatest(CAST(floor(${clamped} / ${g} + 0.5) AS HUGEINT), ${m.loUnits}), ${m.hiUnits})`;
-    valueSelect = `, ${plan.valueColumn} AS v`;
-    valueFilter = ` AND ${plan.valueColumn} IS NOT NULL`;
-    normExpr = `2 * ${q} - ${m.loUnits + m.hiUnits}`;
+    const q = `least(greatest(CAST(floor(${clamped} / ${g.granularity} + 0.5) AS HUGEINT), ${g.loUnits}), ${g.hiUnits})`;
+    valueSelect = `, ${plan.value.column} AS v`;
+    valueFilter = ` AND ${plan.value.column} IS NOT NULL`;
+    normExpr = `2 * ${q} - ${g.loUnits + g.hiUnits}`;
   }
+  const keyFilter =
+    plan.partitions.kind === 'public'
+      ? `${plan.partitionBy} IN (${plan.partitions.keys.map(sqlString).join(', ')})`
+      : `${plan.partitionBy} IS NOT NULL`;
+  const hist = plan.quantiles !== undefined;
+  // Per (user, partition) cell: rows n, Σx, Σx² and (quantiles) the list of x.
+  const cellHist = hist ? ', list(x) AS h' : '';
+  const trimmedHist = hist ? ', kept AS h' : '';
+  const perUserHist = hist ? ', h' : '';
+  const keptHist = hist ? ', k.h' : '';
+  const structHist = hist ? ", 'h': p.h" : '';
+  const histogram = hist
+    ? `,
+hx AS (SELECT w, pk, x, count(*) AS n FROM (SELECT w, pk, unnest(h) AS x FROM kept) GROUP BY w, pk, x),
+hl AS (SELECT w, pk, list({'x': x, 'n': n} ORDER BY x) AS histogram FROM hx GROUP BY w, pk)`
+    : '';
+  const histSelect = hist ? ', hl.histogram' : '';
+  const histJoin = hist ? ' LEFT JOIN hl USING (w, pk)' : '';
   // Only groups over a bound are ranked: a user with at most Linf rows in a partition (or at most
   // L0 partitions) keeps all of them, which is what uniform sampling does too.
   return `
@@ -52,10 +75,10 @@ src AS (
   SELECT w, user_pseudonym AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk, ${normExpr} AS x
   FROM (SELECT *${valueSelect} FROM read_parquet(${sqlList(files)}, hive_partitioning = false))
   JOIN windows ON date BETWEEN w_start AND w_end
-  WHERE ${plan.partitionBy} IN (${plan.publicPartitions.map(sqlString).join(', ')})${valueFilter}${bucketFilter}
+  WHERE ${keyFilter}${valueFilter}${bucketFilter}
 ),
 cells AS (
-  SELECT w, pid, pk, count(*) AS n, sum(x) AS s FROM src GROUP BY w, pid, pk
+  SELECT w, pid, pk, count(*) AS n, sum(x) AS s, sum(x * x) AS ss${cellHist} FROM src GROUP BY w, pid, pk
 ),
 trimmed AS (
   SELECT w, pid, pk, min_by(x, md5(salt || '|' || pid || '|' || pk || '|' || rid), ${linf}) AS kept
@@ -63,21 +86,25 @@ trimmed AS (
   GROUP BY w, pid, pk
 ),
 per_user AS (
-  SELECT w, pid, pk, n AS c, s FROM cells WHERE n <= ${linf}
+  SELECT w, pid, pk, n AS c, s, ss${perUserHist} FROM cells WHERE n <= ${linf}
   UNION ALL
-  SELECT w, pid, pk, len(kept) AS c, list_sum(kept) AS s FROM trimmed
+  SELECT w, pid, pk, len(kept) AS c, list_sum(kept) AS s, list_sum(list_transform(kept, e -> e * e)) AS ss${trimmedHist} FROM trimmed
 ),
 users AS (
   SELECT w, pid, count(*) AS np FROM per_user GROUP BY w, pid
 ),
 kept AS (
-  SELECT p.w, p.pk, p.c, p.s FROM per_user p SEMI JOIN (SELECT w, pid FROM users WHERE np <= ${l0}) USING (w, pid)
+  SELECT p.w, p.pk, p.c, p.s, p.ss${hist ? ', p.h' : ''} FROM per_user p SEMI JOIN (SELECT w, pid FROM users WHERE np <= ${l0}) USING (w, pid)
   UNION ALL
-  SELECT w, k.pk, k.c, k.s FROM (
-    SELECT p.w, unnest(min_by({'pk': p.pk, 'c': p.c, 's': p.s}, md5(salt || '|' || p.pid || '|' || p.pk), ${l0})) AS k
+  SELECT w, k.pk, k.c, k.s, k.ss${keptHist} FROM (
+    SELECT p.w, unnest(min_by({'pk': p.pk, 'c': p.c, 's': p.s, 'ss': p.ss${structHist}}, md5(salt || '|' || p.pid || '|' || p.pk), ${l0})) AS k
     FROM per_user p SEMI JOIN (SELECT w, pid FROM users WHERE np > ${l0}) USING (w, pid) JOIN windows USING (w)
     GROUP BY p.w, p.pid)
-)
-SELECT w, pk, CAST(sum(c) AS HUGEINT) AS count, CAST(coalesce(sum(s), 0) AS HUGEINT) AS normalized_sum
-FROM kept GROUP BY w, pk ORDER BY w, pk`;
+),
+agg AS (
+  SELECT w, pk, CAST(sum(c) AS HUGEINT) AS count, CAST(count(*) AS HUGEINT) AS users,
+    CAST(coalesce(sum(s), 0) AS HUGEINT) AS normalized_sum, CAST(coalesce(sum(ss), 0) AS HUGEINT) AS normalized_sum_squares
+  FROM kept GROUP BY w, pk
+)${histogram}
+SELECT agg.*${histSelect} FROM agg${histJoin} ORDER BY w, pk`;
 }

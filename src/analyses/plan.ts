@@ -1,63 +1,126 @@
-import type { AnalysisConfig, PipelineConfig } from '../config/index.js';
-import {
-  countMechanism,
-  meanMechanism,
-  type ContributionBounds,
-  type CountMechanism,
-  type MeanMechanism,
-} from '../dp/index.js';
+import type { AnalysisConfig, PipelineConfig, StatisticName } from '../config/index.js';
+import type { ContributionBounds } from '../dp/index.js';
+import { planStatistic, type StatisticPlan, type ValueGrid } from './statistics.js';
 
-interface PlanBase {
+/** Which partition keys are released. */
+export type PartitionPlan =
+  | { readonly kind: 'public'; readonly keys: readonly string[] }
+  | {
+      readonly kind: 'private';
+      readonly delta: number;
+      readonly strategy: 'truncated_geometric' | 'laplace_thresholding';
+    };
+
+/**
+ * One analysis, resolved up front: bounds, budget share and every statistic's mechanism are
+ * fixed before any data is read. Immutable; `explain` prints it.
+ */
+export interface AnalysisPlan {
   readonly name: string;
   readonly description: string;
   readonly partitionBy: string;
-  readonly publicPartitions: readonly string[];
+  readonly partitions: PartitionPlan;
   readonly bounds: ContributionBounds;
+  /** Per-user total rows across partitions, when declared. */
+  readonly maxContributions?: number;
+  /** The value column and its clamp bounds (value statistics only). */
+  readonly value?: {
+    readonly column: string;
+    readonly lo: number;
+    readonly hi: number;
+    readonly unit: string;
+  };
+  /** The integer grid shared by the value statistics. */
+  readonly grid?: ValueGrid;
+  /** Ranks released by the `quantiles` statistic. */
+  readonly quantiles?: readonly number[];
+  readonly noise: 'laplace' | 'gaussian';
+  /** The analysis's whole budget per window (all statistics and partition selection). */
   readonly epsilon: number;
+  readonly delta: number;
+  /** The first statistic: its outputs fill each partition's `value`/`ci95`. */
+  readonly kind: StatisticName;
+  readonly statistics: readonly StatisticPlan[];
   readonly window: 'month';
 }
 
-export interface CountPlan extends PlanBase {
-  readonly kind: 'count';
-  readonly mechanism: CountMechanism;
+/** An analysis's (ε, δ) per window, after weights are resolved against the monthly caps. */
+export interface AnalysisBudget {
+  readonly epsilon: number;
+  readonly delta: number;
 }
 
-export interface MeanPlan extends PlanBase {
-  readonly kind: 'mean';
-  readonly valueColumn: string;
-  readonly unit: string;
-  readonly mechanism: MeanMechanism;
+/**
+ * Resolves every analysis's budget: an explicit `epsilon`/`delta` as given; `weight`s split what
+ * the explicit ones leave of the monthly caps, in proportion to their weights.
+ */
+export function resolveBudgets(config: PipelineConfig): Map<string, AnalysisBudget> {
+  const explicitEps = config.analyses.reduce((acc, a) => acc + (a.epsilon ?? 0), 0);
+  const explicitDelta = config.analyses.reduce(
+    (acc, a) => acc + (a.epsilon !== undefined ? (a.delta ?? 0) : 0),
+    0,
+  );
+  const weights = config.analyses.reduce((acc, a) => acc + (a.weight ?? 0), 0);
+  const leftEps = Math.max(0, config.budget.monthly_epsilon_cap - explicitEps);
+  const leftDelta = Math.max(0, config.budget.monthly_delta_cap - explicitDelta);
+  const out = new Map<string, AnalysisBudget>();
+  for (const a of config.analyses) {
+    if (a.weight !== undefined) {
+      out.set(a.name, { epsilon: (leftEps * a.weight) / weights, delta: (leftDelta * a.weight) / weights });
+    } else {
+      out.set(a.name, { epsilon: a.epsilon!, delta: a.delta ?? 0 });
+    }
+  }
+  return out;
 }
 
-/** One analysis, resolved up front: bounds, mechanism and budget are fixed before any data is read. */
-export type AnalysisPlan = CountPlan | MeanPlan;
-
-export function planAnalysis(a: AnalysisConfig): AnalysisPlan {
+export function planAnalysis(a: AnalysisConfig, budget?: AnalysisBudget): AnalysisPlan {
+  const { epsilon, delta } = budget ?? { epsilon: a.epsilon!, delta: a.delta ?? 0 };
   const bounds: ContributionBounds = {
     maxPartitionsContributed: a.max_partitions_contributed,
     maxContributionsPerPartition: a.max_contributions_per_partition,
   };
-  const base = {
+  const value =
+    a.value !== undefined && a.bounds !== undefined && a.unit !== undefined
+      ? { column: a.value, lo: a.bounds[0], hi: a.bounds[1], unit: a.unit }
+      : undefined;
+  // Several statistics of one analysis share its budget equally (basic composition).
+  const share = a.statistics.length;
+  const statistics = a.statistics.map((statistic) =>
+    planStatistic({
+      statistic,
+      noise: a.noise,
+      epsilon: epsilon / share,
+      delta: delta / share,
+      bounds,
+      value,
+      quantiles: a.quantiles,
+    }),
+  );
+  const partitions: PartitionPlan =
+    a.public_partitions !== undefined
+      ? { kind: 'public', keys: [...a.public_partitions] }
+      : { kind: 'private', delta: a.partition_selection!.delta, strategy: a.partition_selection!.strategy };
+  return Object.freeze({
     name: a.name,
     description: a.description,
     partitionBy: a.partition_by,
-    publicPartitions: [...a.public_partitions],
+    partitions,
     bounds,
-    epsilon: a.epsilon,
+    ...(a.max_contributions !== undefined ? { maxContributions: a.max_contributions } : {}),
+    ...(value ? { value } : {}),
+    ...(statistics.find((s) => s.grid) ? { grid: statistics.find((s) => s.grid)!.grid } : {}),
+    ...(a.quantiles ? { quantiles: [...a.quantiles] } : {}),
+    noise: a.noise,
+    epsilon,
+    delta,
+    kind: a.statistics[0]!,
+    statistics,
     window: a.window,
-  };
-  if (a.statistic === 'count') {
-    return Object.freeze({ ...base, kind: 'count', mechanism: countMechanism(a.epsilon, bounds) });
-  }
-  return Object.freeze({
-    ...base,
-    kind: 'mean',
-    valueColumn: a.value,
-    unit: a.unit,
-    mechanism: meanMechanism(a.epsilon, bounds, a.bounds[0], a.bounds[1]),
   });
 }
 
 export function planAll(config: PipelineConfig): AnalysisPlan[] {
-  return config.analyses.map(planAnalysis);
+  const budgets = resolveBudgets(config);
+  return config.analyses.map((a) => planAnalysis(a, budgets.get(a.name)));
 }

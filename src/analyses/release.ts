@@ -1,14 +1,16 @@
 import { sqlList, type Engine } from '../engine/duckdb.js';
+import { describeGuarantee, newSamplingSalt, type RandomSource } from '../dp/index.js';
 import {
-  describeGuarantee,
-  newSamplingSalt,
-  releaseCount,
-  releaseMean,
-  type RandomSource,
-} from '../dp/index.js';
-import { RELEASE_SCHEMA, type Release, type ReleasePartition, type ReleasePrivacy } from '../gold/release.js';
+  RELEASE_SCHEMA,
+  type Release,
+  type ReleasePartition,
+  type ReleasePrivacy,
+  type ReleaseValue,
+  type StatisticPrivacy,
+} from '../gold/release.js';
 import { boundedAggregateSql } from './bounded-sql.js';
 import type { AnalysisPlan } from './plan.js';
+import { EMPTY_AGGREGATE, type BoundedAggregate } from './statistics.js';
 
 /** Silver rows per bounding query: keeps the engine's working set bounded on large windows. */
 const ROWS_PER_BUCKET = 1_000_000;
@@ -20,17 +22,66 @@ export interface Window {
   readonly end: string;
 }
 
-/** Bounded per-partition aggregates: the only thing noise is added to. Never leaves this module. */
-interface BoundedAggregate {
-  readonly count: bigint;
-  readonly normalizedSum: bigint;
+interface AggregateRow {
+  w: string;
+  pk: string;
+  count: bigint;
+  users: bigint;
+  normalized_sum: bigint;
+  normalized_sum_squares: bigint;
+  histogram?: { x: bigint; n: bigint }[] | null;
+}
+
+/**
+ * Bounded per-partition aggregates of every window, from one bounding pass per user bucket.
+ * Exported for tests and measurements that compare DP outputs with the exact bounded values;
+ * nothing here may reach Gold.
+ */
+export async function boundedAggregates(
+  engine: Engine,
+  plan: AnalysisPlan,
+  files: readonly string[],
+  windows: readonly Window[],
+  rng: RandomSource,
+): Promise<Map<string, Map<string, BoundedAggregate>>> {
+  const aggregates = new Map<string, Map<string, BoundedAggregate>>();
+  for (const w of windows) aggregates.set(w.id, new Map());
+  if (files.length === 0 || windows.length === 0) return aggregates;
+  const salted = windows.map((w) => ({ ...w, salt: newSamplingSalt(rng) }));
+  const [meta] = await engine.all<{ n: bigint | null }>(
+    `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlList(files)})`,
+  );
+  const count = Math.max(1, Math.ceil(Number(meta?.n ?? 0) / ROWS_PER_BUCKET));
+  for (let index = 0; index < count; index++) {
+    const rows = await engine.all<AggregateRow>(boundedAggregateSql(plan, files, salted, { index, count }));
+    for (const r of rows) {
+      const byKey = aggregates.get(r.w)!;
+      const prev = byKey.get(r.pk) ?? EMPTY_AGGREGATE;
+      let histogram = prev.histogram;
+      if (r.histogram) {
+        const merged = new Map(prev.histogram ?? []);
+        for (const { x, n } of r.histogram) {
+          merged.set(BigInt(x), (merged.get(BigInt(x)) ?? 0n) + BigInt(n));
+        }
+        histogram = merged;
+      }
+      byKey.set(r.pk, {
+        count: prev.count + BigInt(r.count),
+        users: prev.users + BigInt(r.users),
+        normalizedSum: prev.normalizedSum + BigInt(r.normalized_sum),
+        normalizedSumSquares: prev.normalizedSumSquares + BigInt(r.normalized_sum_squares),
+        ...(histogram ? { histogram } : {}),
+      });
+    }
+  }
+  return aggregates;
 }
 
 /**
  * Computes DP releases of one analysis for several windows: bounded aggregates in DuckDB (one
  * scan, each window bounded separately with a fresh secret salt), then noise from the secure
- * samplers for every public partition (an empty partition is released as 0 + noise, never
- * dropped).
+ * samplers for every statistic of every released partition. Public partitions are all released
+ * (an empty one as 0 + noise, never dropped).
  */
 export async function computeReleases(
   engine: Engine,
@@ -40,44 +91,27 @@ export async function computeReleases(
   rng: RandomSource,
   meta: { runId: string; createdAt: string },
 ): Promise<Map<string, Release>> {
-  const aggregates = new Map<string, Map<string, BoundedAggregate>>();
-  for (const w of windows) aggregates.set(w.id, new Map());
-  if (files.length > 0 && windows.length > 0) {
-    const salted = windows.map((w) => ({ ...w, salt: newSamplingSalt(rng) }));
-    const [meta] = await engine.all<{ n: bigint | null }>(
-      `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlList(files)})`,
-    );
-    const count = Math.max(1, Math.ceil(Number(meta?.n ?? 0) / ROWS_PER_BUCKET));
-    for (let index = 0; index < count; index++) {
-      const rows = await engine.all<{ w: string; pk: string; count: bigint; normalized_sum: bigint }>(
-        boundedAggregateSql(plan, files, salted, { index, count }),
-      );
-      for (const r of rows) {
-        const byKey = aggregates.get(r.w)!;
-        const prev = byKey.get(r.pk) ?? { count: 0n, normalizedSum: 0n };
-        byKey.set(r.pk, {
-          count: prev.count + BigInt(r.count),
-          normalizedSum: prev.normalizedSum + BigInt(r.normalized_sum),
-        });
-      }
-    }
-  }
-  const zero: BoundedAggregate = { count: 0n, normalizedSum: 0n };
+  const aggregates = await boundedAggregates(engine, plan, files, windows, rng);
   const releases = new Map<string, Release>();
   for (const window of windows) {
     const byKey = aggregates.get(window.id)!;
-    const partitions: ReleasePartition[] = plan.publicPartitions.map((key) => {
-      const agg = byKey.get(key) ?? zero;
-      const noisy =
-        plan.kind === 'count'
-          ? releaseCount(plan.mechanism, agg.count, rng)
-          : releaseMean(plan.mechanism, { count: agg.count, normalizedSum: agg.normalizedSum }, rng);
-      return { key, value: noisy.value, ci95: [noisy.ci95[0], noisy.ci95[1]] as const };
+    const partitions: ReleasePartition[] = releasedKeys(plan).map((key) => {
+      const agg = byKey.get(key) ?? EMPTY_AGGREGATE;
+      const outputs: Record<string, ReleaseValue> = {};
+      for (const s of plan.statistics) {
+        for (const [name, out] of Object.entries(s.release(agg, rng))) {
+          outputs[name] = { value: out.value, ci95: [out.ci95[0], out.ci95[1]] };
+        }
+      }
+      const first = outputs[plan.statistics[0]!.outputs[0]!]!;
+      return { key, value: first.value, ci95: first.ci95, statistics: outputs };
     });
     releases.set(window.id, {
       schema: RELEASE_SCHEMA,
       analysis: plan.name,
       statistic: plan.kind,
+      statistics: plan.statistics.map((s) => s.statistic),
+      outputs: plan.statistics.flatMap((s) => s.outputs),
       privacy_unit: 'user',
       partition_by: plan.partitionBy,
       window: { start: window.start, end: window.end },
@@ -93,32 +127,36 @@ export async function computeReleases(
   return releases;
 }
 
+function releasedKeys(plan: AnalysisPlan): readonly string[] {
+  if (plan.partitions.kind === 'public') return plan.partitions.keys;
+  throw new Error(`${plan.name}: private partition selection is not available in this build`);
+}
+
 function privacyOf(plan: AnalysisPlan): ReleasePrivacy {
-  const common = {
-    epsilon: plan.epsilon,
-    delta: 0,
-    mechanism: 'discrete_laplace' as const,
-    max_partitions_contributed: plan.bounds.maxPartitionsContributed,
-    max_contributions_per_partition: plan.bounds.maxContributionsPerPartition,
-  };
-  if (plan.kind === 'count') {
-    return {
-      ...common,
-      noise_scale: plan.mechanism.scaleNumber,
-      interval_method:
-        'exact: value ± h, the smallest h with P(|noise| > h) ≤ 5% under the discrete Laplace distribution (covers the bounded count with probability ≥ 95%)',
+  const first = plan.statistics[0]!;
+  const statistics: Record<string, StatisticPrivacy> = {};
+  for (const s of plan.statistics) {
+    statistics[s.statistic] = {
+      mechanism: s.mechanism,
+      epsilon: s.epsilon,
+      delta: s.delta,
+      ...s.parameters,
+      interval_method: s.intervalMethod,
     };
   }
-  const m = plan.mechanism;
-  const ratio = (r: { num: bigint; den: bigint }): number => Number(r.num) / Number(r.den);
+  const p = first.parameters;
+  const noiseScale = p.noise_scale ?? p.count_noise_scale;
   return {
-    ...common,
-    noise_scale: ratio(m.countScale),
-    sum_noise_scale: (ratio(m.sumScale) * m.granularity) / 2,
-    granularity: m.granularity,
-    bounds: [m.lo, m.hi],
-    unit: plan.unit,
-    interval_method:
-      'exact, conservative: extremes of the mean over 97.5% intervals of both the noisy count and the noisy sum (joint coverage ≥ 95%), clamped to the bounds',
+    epsilon: plan.epsilon,
+    delta: plan.delta,
+    mechanism: first.mechanism,
+    noise_scale: typeof noiseScale === 'number' ? noiseScale : 0,
+    max_partitions_contributed: plan.bounds.maxPartitionsContributed,
+    max_contributions_per_partition: plan.bounds.maxContributionsPerPartition,
+    ...(typeof p.sum_noise_scale === 'number' ? { sum_noise_scale: p.sum_noise_scale } : {}),
+    ...(typeof p.granularity === 'number' ? { granularity: p.granularity } : {}),
+    ...(plan.value ? { bounds: [plan.value.lo, plan.value.hi] as const, unit: plan.value.unit } : {}),
+    interval_method: first.intervalMethod,
+    statistics,
   };
 }

@@ -4,17 +4,18 @@
  */
 export const DEFAULT_CONFIG_INPUT = {
   version: 1,
-  budget: { monthly_epsilon_cap: 4 },
+  budget: { monthly_epsilon_cap: 4, monthly_delta_cap: 1e-5, accounting: 'naive' },
   lateness_days: 2,
   max_line_bytes: 1024 * 1024,
   analyses: [
     {
       name: 'sessions_per_continent',
       description: 'Sessions',
-      statistic: 'count',
+      statistics: ['count'],
       partition_by: 'continent',
       public_partitions: ['Africa', 'Americas', 'Asia', 'Europe', 'Oceania', '(not set)'],
       epsilon: 1,
+      noise: 'laplace',
       max_partitions_contributed: 1,
       max_contributions_per_partition: 1,
       window: 'month',
@@ -22,13 +23,14 @@ export const DEFAULT_CONFIG_INPUT = {
     {
       name: 'avg_session_duration_per_device',
       description: 'Average session duration',
-      statistic: 'mean',
+      statistics: ['mean'],
       partition_by: 'device_category',
       public_partitions: ['desktop', 'mobile', 'tablet'],
       value: 'time_on_site_ms',
       bounds: [0, 600000],
       unit: 'ms',
       epsilon: 1,
+      noise: 'laplace',
       max_partitions_contributed: 1,
       max_contributions_per_partition: 1,
       window: 'month',

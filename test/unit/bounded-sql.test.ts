@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundedAggregateSql } from '../../src/analyses/bounded-sql.js';
 import { planAnalysis } from '../../src/analyses/plan.js';
 import { parseConfig, DEFAULT_CONFIG_INPUT } from '../../src/config/index.js';
-import { boundContributions, normalizedValue, seededRandom, type Contribution } from '../../src/dp/index.js';
+import {
+  boundContributions,
+  meanMechanism,
+  normalizedValue,
+  seededRandom,
+  type Contribution,
+} from '../../src/dp/index.js';
 import { Engine, sqlString } from '../../src/engine/duckdb.js';
 import { tempLake } from '../helpers/lake.js';
 
@@ -72,13 +78,20 @@ describe('bounding + aggregation in SQL equals the reference implementation in d
         max_contributions_per_partition: linf,
       };
       const plan = planAnalysis(meanConfig);
-      if (plan.kind !== 'mean') throw new Error('expected a mean plan');
+      if (plan.value === undefined) throw new Error('expected a value plan');
+      const mechanism = meanMechanism(1, plan.bounds, plan.value.lo, plan.value.hi);
       const rows = randomRows(`bounded-sql-${l0}-${linf}`, 300);
       const file = join(dir, `silver-${l0}-${linf}.parquet`);
       await writeSilver(rows, file);
       const salt = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
-      const sql = await engine.all<{ pk: string; count: bigint; normalized_sum: bigint }>(
+      const sql = await engine.all<{
+        pk: string;
+        count: bigint;
+        users: bigint;
+        normalized_sum: bigint;
+        normalized_sum_squares: bigint;
+      }>(
         boundedAggregateSql(plan, [file], [{ id: '2016-08', start: '2016-08-01', end: '2016-08-31', salt }]),
       );
 
@@ -86,17 +99,28 @@ describe('bounding + aggregation in SQL equals the reference implementation in d
         .filter((r) => r.v !== null)
         .map((r) => ({ privacyId: r.pid, partitionKey: r.pk, rowId: r.rid, value: r.v! }));
       const kept = boundContributions(input, plan.bounds, salt);
-      const expected = new Map<string, { count: bigint; normalized_sum: bigint }>();
+      const expected = new Map<string, { count: bigint; users: Set<string>; sum: bigint; squares: bigint }>();
       for (const c of kept) {
-        const e = expected.get(c.partitionKey) ?? { count: 0n, normalized_sum: 0n };
+        const e = expected.get(c.partitionKey) ?? { count: 0n, users: new Set(), sum: 0n, squares: 0n };
+        const x = normalizedValue(mechanism, c.value);
         e.count += 1n;
-        e.normalized_sum += normalizedValue(plan.mechanism, c.value);
+        e.users.add(c.privacyId);
+        e.sum += x;
+        e.squares += x * x;
         expected.set(c.partitionKey, e);
       }
-      expect(sql.map((r) => [r.pk, BigInt(r.count), BigInt(r.normalized_sum)])).toEqual(
+      expect(
+        sql.map((r) => [
+          r.pk,
+          BigInt(r.count),
+          BigInt(r.users),
+          BigInt(r.normalized_sum),
+          BigInt(r.normalized_sum_squares),
+        ]),
+      ).toEqual(
         [...expected.entries()]
           .sort(([a], [b]) => a.localeCompare(b))
-          .map(([k, v]) => [k, v.count, v.normalized_sum]),
+          .map(([k, v]) => [k, v.count, BigInt(v.users.size), v.sum, v.squares]),
       );
       // Bounding did drop rows here, so the comparison is not trivially "everything kept".
       expect(kept.length).toBeLessThan(input.length);
