@@ -33,3 +33,25 @@ export {
   releaseMean,
 } from './mean-mechanism.js';
 export { boundContributions, type Contribution, newSamplingSalt } from './bound-contributions.js';
+export {
+  discreteGaussianHalfWidth,
+  discreteGaussianSigma2ForRho,
+  sampleDiscreteGaussian,
+} from './discrete-gaussian.js';
+export {
+  type AccountantEntry,
+  NaiveAccountant,
+  pureEpsilonToRho,
+  rhoForEpsilonDelta,
+  rhoToDelta,
+  rhoToEpsilon,
+  simpleRhoToEpsilon,
+  splitBudget,
+  ZcdpAccountant,
+} from './accounting.js';
+export {
+  type PartitionSelectionMechanism,
+  partitionSelection,
+  type PartitionSelectionStrategy,
+  selectPartition,
+} from './partition-selection.js';
