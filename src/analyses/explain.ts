@@ -24,7 +24,7 @@ export function explainConfig(config: PipelineConfig, source: string): string {
       );
     } else {
       lines.push(
-        `   partitions: chosen privately (${p.partitions.strategy}, δ = ${p.partitions.delta}); keys not released are not zeros`,
+        `   partitions: chosen privately (${p.partitions.strategy} partition selection on distinct users, ε = ${fmt(p.partitions.epsilon)}, δ = ${p.partitions.delta}); keys not released are not zeros`,
       );
     }
     lines.push(
@@ -33,7 +33,7 @@ export function explainConfig(config: PipelineConfig, source: string): string {
     if (p.value)
       lines.push(`   values of ${p.value.column} clamped to [${p.value.lo}, ${p.value.hi}] ${p.value.unit}`);
     lines.push(
-      `   budget: ε = ${fmt(p.epsilon)}, δ = ${p.delta} per window, split equally over ${p.statistics.length} statistic(s)`,
+      `   budget: ε = ${fmt(p.epsilon)}, δ = ${p.delta} per window, split equally over ${p.statistics.length} statistic(s)${p.partitions.kind === 'private' ? ' and partition selection' : ''}`,
     );
     for (const s of p.statistics) {
       s.explain.forEach((line, j) => lines.push(`   ${j === 0 ? '-' : ' '} ${line}`));

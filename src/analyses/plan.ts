@@ -1,5 +1,11 @@
 import type { AnalysisConfig, PipelineConfig, StatisticName } from '../config/index.js';
-import type { ContributionBounds } from '../dp/index.js';
+import {
+  partitionSelection,
+  splitBudget,
+  type ContributionBounds,
+  type PartitionSelectionMechanism,
+  type PartitionSelectionStrategy,
+} from '../dp/index.js';
 import { planStatistic, type StatisticPlan, type ValueGrid } from './statistics.js';
 
 /** Which partition keys are released. */
@@ -7,9 +13,22 @@ export type PartitionPlan =
   | { readonly kind: 'public'; readonly keys: readonly string[] }
   | {
       readonly kind: 'private';
+      readonly epsilon: number;
       readonly delta: number;
-      readonly strategy: 'truncated_geometric' | 'laplace_thresholding';
+      readonly strategy: PartitionSelectionStrategy;
+      readonly mechanism: PartitionSelectionMechanism;
     };
+
+/**
+ * What one release of an analysis spends: its (ε, δ) on its own, and split for zCDP accounting
+ * into the ρ of its noise and the (ε, δ) of partition selection (not zCDP). Structurally the
+ * ledger's `PrivacyCost`.
+ */
+export interface ReleaseCost {
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly zcdp: { readonly rho: number; readonly epsilon: number; readonly delta: number };
+}
 
 /**
  * One analysis, resolved up front: bounds, budget share and every statistic's mechanism are
@@ -38,6 +57,7 @@ export interface AnalysisPlan {
   /** The analysis's whole budget per window (all statistics and partition selection). */
   readonly epsilon: number;
   readonly delta: number;
+  readonly cost: ReleaseCost;
   /** The first statistic: its outputs fill each partition's `value`/`ci95`. */
   readonly kind: StatisticName;
   readonly statistics: readonly StatisticPlan[];
@@ -61,12 +81,18 @@ export function resolveBudgets(config: PipelineConfig): Map<string, AnalysisBudg
     0,
   );
   const weights = config.analyses.reduce((acc, a) => acc + (a.weight ?? 0), 0);
+  // Only Gaussian noise uses δ; weighted Laplace analyses take none of the δ cap.
+  const deltaWeights = config.analyses.reduce(
+    (acc, a) => acc + (a.noise === 'gaussian' ? (a.weight ?? 0) : 0),
+    0,
+  );
   const leftEps = Math.max(0, config.budget.monthly_epsilon_cap - explicitEps);
   const leftDelta = Math.max(0, config.budget.monthly_delta_cap - explicitDelta);
   const out = new Map<string, AnalysisBudget>();
   for (const a of config.analyses) {
     if (a.weight !== undefined) {
-      out.set(a.name, { epsilon: (leftEps * a.weight) / weights, delta: (leftDelta * a.weight) / weights });
+      const deltaShare = a.noise === 'gaussian' ? (leftDelta * a.weight) / deltaWeights : 0;
+      out.set(a.name, { epsilon: (leftEps * a.weight) / weights, delta: deltaShare });
     } else {
       out.set(a.name, { epsilon: a.epsilon!, delta: a.delta ?? 0 });
     }
@@ -84,23 +110,50 @@ export function planAnalysis(a: AnalysisConfig, budget?: AnalysisBudget): Analys
     a.value !== undefined && a.bounds !== undefined && a.unit !== undefined
       ? { column: a.value, lo: a.bounds[0], hi: a.bounds[1], unit: a.unit }
       : undefined;
-  // Several statistics of one analysis share its budget equally (basic composition).
-  const share = a.statistics.length;
+  // Several statistics of one analysis (and private partition selection, as one more part) share
+  // its ε equally (PipelineDP's default equal weights); the statistics share its δ, and partition
+  // selection spends the δ it declares on top.
+  const select = a.partition_selection;
+  const parts: Record<string, number> = {};
+  for (const s of a.statistics) parts[s] = 1;
+  if (select) parts.partition_selection = 1;
+  const eps = splitBudget(epsilon, parts);
+  const statDelta =
+    a.statistics.length > 0 ? splitBudget(delta, Object.fromEntries(a.statistics.map((s) => [s, 1]))) : {};
   const statistics = a.statistics.map((statistic) =>
     planStatistic({
       statistic,
       noise: a.noise,
-      epsilon: epsilon / share,
-      delta: delta / share,
+      epsilon: eps[statistic]!,
+      delta: statDelta[statistic] ?? 0,
       bounds,
       value,
       quantiles: a.quantiles,
     }),
   );
   const partitions: PartitionPlan =
-    a.public_partitions !== undefined
-      ? { kind: 'public', keys: [...a.public_partitions] }
-      : { kind: 'private', delta: a.partition_selection!.delta, strategy: a.partition_selection!.strategy };
+    select === undefined
+      ? { kind: 'public', keys: [...a.public_partitions!] }
+      : {
+          kind: 'private',
+          epsilon: eps.partition_selection!,
+          delta: select.delta,
+          strategy: select.strategy,
+          mechanism: partitionSelection({
+            epsilon: eps.partition_selection!,
+            delta: select.delta,
+            maxPartitionsContributed: a.max_partitions_contributed,
+            strategy: select.strategy,
+          }),
+        };
+  const selEps = partitions.kind === 'private' ? partitions.epsilon : 0;
+  const selDelta = partitions.kind === 'private' ? partitions.delta : 0;
+  const statisticsDelta = statistics.reduce((acc, s) => acc + s.delta, 0);
+  const cost: ReleaseCost = {
+    epsilon,
+    delta: statisticsDelta + selDelta,
+    zcdp: { rho: statistics.reduce((acc, s) => acc + s.rho, 0), epsilon: selEps, delta: selDelta },
+  };
   return Object.freeze({
     name: a.name,
     description: a.description,
@@ -113,7 +166,8 @@ export function planAnalysis(a: AnalysisConfig, budget?: AnalysisBudget): Analys
     ...(a.quantiles ? { quantiles: [...a.quantiles] } : {}),
     noise: a.noise,
     epsilon,
-    delta,
+    delta: statisticsDelta + selDelta,
+    cost,
     kind: a.statistics[0]!,
     statistics,
     window: a.window,

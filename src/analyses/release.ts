@@ -1,5 +1,5 @@
 import { sqlList, type Engine } from '../engine/duckdb.js';
-import { describeGuarantee, newSamplingSalt, type RandomSource } from '../dp/index.js';
+import { describeGuarantee, newSamplingSalt, selectPartition, type RandomSource } from '../dp/index.js';
 import {
   RELEASE_SCHEMA,
   type Release,
@@ -95,7 +95,7 @@ export async function computeReleases(
   const releases = new Map<string, Release>();
   for (const window of windows) {
     const byKey = aggregates.get(window.id)!;
-    const partitions: ReleasePartition[] = releasedKeys(plan).map((key) => {
+    const partitions: ReleasePartition[] = releasedKeys(plan, byKey, rng).map((key) => {
       const agg = byKey.get(key) ?? EMPTY_AGGREGATE;
       const outputs: Record<string, ReleaseValue> = {};
       for (const s of plan.statistics) {
@@ -127,9 +127,21 @@ export async function computeReleases(
   return releases;
 }
 
-function releasedKeys(plan: AnalysisPlan): readonly string[] {
-  if (plan.partitions.kind === 'public') return plan.partitions.keys;
-  throw new Error(`${plan.name}: private partition selection is not available in this build`);
+/**
+ * Public partitions: all of them. Private: each key seen in the bounded data is kept or dropped by
+ * DP partition selection on its number of distinct (bounded) users; a dropped key is not a zero.
+ */
+function releasedKeys(
+  plan: AnalysisPlan,
+  byKey: ReadonlyMap<string, BoundedAggregate>,
+  rng: RandomSource,
+): readonly string[] {
+  const p = plan.partitions;
+  if (p.kind === 'public') return p.keys;
+  return [...byKey.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .filter(([, agg]) => selectPartition(p.mechanism, agg.users, rng))
+    .map(([key]) => key);
 }
 
 function privacyOf(plan: AnalysisPlan): ReleasePrivacy {
@@ -158,5 +170,15 @@ function privacyOf(plan: AnalysisPlan): ReleasePrivacy {
     ...(plan.value ? { bounds: [plan.value.lo, plan.value.hi] as const, unit: plan.value.unit } : {}),
     interval_method: first.intervalMethod,
     statistics,
+    ...(plan.partitions.kind === 'private'
+      ? {
+          partition_selection: {
+            strategy: plan.partitions.strategy,
+            epsilon: plan.partitions.epsilon,
+            delta: plan.partitions.delta,
+            note: 'Keys were chosen privately: only keys with enough distinct users are likely to appear. A key absent from partitions is not a zero; it was not selected.',
+          },
+        }
+      : {}),
   };
 }

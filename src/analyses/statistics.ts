@@ -2,6 +2,7 @@ import type { StatisticName } from '../config/index.js';
 import {
   countMechanism,
   meanMechanism,
+  pureEpsilonToRho,
   releaseCount,
   releaseMean,
   type ContributionBounds,
@@ -59,6 +60,8 @@ export interface StatisticPlan {
   readonly mechanism: 'discrete_laplace' | 'discrete_gaussian';
   readonly epsilon: number;
   readonly delta: number;
+  /** Its zCDP cost: Σ ρ of its mechanisms (pure ε-DP ones as ε²/2). */
+  readonly rho: number;
   /** Public parameters for the release's `privacy.statistics` entry (noise scales, grid, …). */
   readonly parameters: Readonly<Record<string, number | string | readonly number[]>>;
   /** Predicted 95% error of each output, in the value's unit (half-width of the interval). */
@@ -103,6 +106,7 @@ function laplaceCount(req: StatisticRequest): StatisticPlan {
     mechanism: 'discrete_laplace',
     epsilon: req.epsilon,
     delta: 0,
+    rho: pureEpsilonToRho(req.epsilon),
     parameters: { noise_scale: m.scaleNumber, l1_sensitivity: m.l1Sensitivity },
     predictedError95: { count: m.halfWidth95 },
     intervalMethod:
@@ -125,6 +129,7 @@ function laplaceMean(req: StatisticRequest): StatisticPlan {
     mechanism: 'discrete_laplace',
     epsilon: req.epsilon,
     delta: 0,
+    rho: pureEpsilonToRho(m.countEpsilon) + pureEpsilonToRho(m.sumEpsilon),
     grid: { lo: m.lo, hi: m.hi, granularity: m.granularity, loUnits: m.loUnits, hiUnits: m.hiUnits },
     parameters: {
       count_noise_scale: ratio(m.countScale),

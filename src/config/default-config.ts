@@ -1,6 +1,8 @@
 /**
- * The built-in config: the two seed analyses. Each visitor contributes at most one session
- * per month to each (L0 = Linf = 1), and each spends ε = 1 per monthly release.
+ * The built-in config: the two seed analyses, sessions per country (keys chosen by private
+ * partition selection) and pageviews per device (mean and quantiles from one bounding pass).
+ * Each visitor contributes at most one session per month to each (L0 = Linf = 1), and each
+ * analysis spends ε = 1 per monthly release, within the monthly cap of ε = 4.
  */
 export const DEFAULT_CONFIG_INPUT = {
   version: 1,
@@ -29,6 +31,18 @@ export const DEFAULT_CONFIG_INPUT = {
       value: 'time_on_site_ms',
       bounds: [0, 600000],
       unit: 'ms',
+      epsilon: 1,
+      noise: 'laplace',
+      max_partitions_contributed: 1,
+      max_contributions_per_partition: 1,
+      window: 'month',
+    },
+    {
+      name: 'sessions_per_country',
+      description: 'Sessions',
+      statistics: ['count'],
+      partition_by: 'country',
+      partition_selection: { delta: 1e-6, strategy: 'truncated_geometric' },
       epsilon: 1,
       noise: 'laplace',
       max_partitions_contributed: 1,

@@ -33,7 +33,7 @@ export const AVAILABLE: {
     laplace: new Set<StatisticName>(['count', 'mean']),
     gaussian: new Set<StatisticName>(),
   },
-  partitionSelection: false,
+  partitionSelection: true,
   perUserTotal: false,
 };
 
@@ -76,7 +76,7 @@ const analysisInput = z
     partition_selection: z
       .object({
         delta: probability.describe('δ spent on choosing which keys to release.'),
-        strategy: z.enum(['truncated_geometric', 'laplace_thresholding']).default('truncated_geometric'),
+        strategy: z.enum(['truncated_geometric', 'laplace_threshold']).default('truncated_geometric'),
       })
       .strict()
       .optional()
@@ -221,6 +221,13 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.budget.accounting === 'zcdp' && c.budget.monthly_delta_cap === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['budget', 'monthly_delta_cap'],
+        message: 'zcdp accounting states its guarantee as (ε, δ): set monthly_delta_cap > 0 (e.g. 1e-6)',
+      });
+    }
     const explicit = c.analyses.reduce((acc, a) => acc + (a.epsilon ?? 0), 0);
     const weighted = c.analyses.some((a) => a.weight !== undefined);
     if (weighted && c.budget.accounting === 'naive' && explicit >= c.budget.monthly_epsilon_cap) {

@@ -1,1 +1,1 @@
-export { BudgetLedger, type BudgetState } from './budget.js';
+export { BudgetLedger, type BudgetPolicy, type BudgetState, type PrivacyCost } from './budget.js';

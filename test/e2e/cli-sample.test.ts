@@ -18,18 +18,19 @@ describe('dp-pipeline run on the shipped sample', () => {
     first = runCli(['run', '--lake', dir, '--with-sample']);
   });
 
-  it('processes every record, balances, and releases both analyses for 2016-08', async () => {
+  it('processes every record, balances, and releases every default analysis for 2016-08', async () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/records read\s+74,759/);
     expect(first.stdout).toMatch(/balanced\s+yes/);
-    expect(first.stdout).toMatch(/releases\s+2 written/);
+    expect(first.stdout).toMatch(/releases\s+3 written/);
     const index = JSON.parse(await goldFile('index.json')) as {
       releases: { analysis: string; json: string }[];
     };
     expect(index.releases.map((r) => r.analysis).sort()).toEqual([
       'avg_session_duration_per_device',
       'sessions_per_continent',
+      'sessions_per_country',
     ]);
     const count = JSON.parse(await goldFile('releases/sessions_per_continent/2016-08.json'));
     expect(count).toMatchObject({
@@ -97,7 +98,7 @@ describe('dp-pipeline run on the shipped sample', () => {
     const again = runCli(['run', '--lake', dir, '--with-sample']);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/\(0 new Bronze blobs\)/);
-    expect(again.stdout).toMatch(/releases\s+0 written, 2 already released/);
+    expect(again.stdout).toMatch(/releases\s+0 written, 3 already released/);
     expect(again.stdout).toMatch(/ε spent\s+0/);
     expect(await goldFile('releases/sessions_per_continent/2016-08.json')).toBe(before);
   });
@@ -106,7 +107,7 @@ describe('dp-pipeline run on the shipped sample', () => {
     const r = runCli(['explain']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('sessions_per_continent');
-    expect(r.stdout).toMatch(/Budget: each month's releases spend ε = 2 of a monthly cap of ε = 4/);
+    expect(r.stdout).toMatch(/Budget: each month's releases spend ε = 3 of a monthly cap of ε = 4/);
   });
 });
 
@@ -151,14 +152,14 @@ describe('dp-pipeline errors', () => {
       const r = runCli(['run', '--lake', d, '--with-sample', '--config', file]);
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(
-        /privacy budget exhausted for analyses in 2016-08: spent ε=0 of cap 1\.5; the requested release\(s\) need ε=2 more/,
+        /privacy budget exhausted for analyses in 2016-08: spent ε=0 of cap 1\.5; the requested release\(s\) need ε=3 more/,
       );
       const gold = await readFile(join(d, 'gold', 'index.json'), 'utf8').catch(() => null);
       expect(gold).toBeNull();
       // Silver was still committed: a second run with enough budget releases without re-reading Bronze.
       const ok = runCli(['run', '--lake', d]);
       expect(ok.code).toBe(0);
-      expect(ok.stdout).toMatch(/releases\s+2 written/);
+      expect(ok.stdout).toMatch(/releases\s+3 written/);
     } finally {
       await c();
     }
