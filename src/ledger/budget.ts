@@ -137,8 +137,8 @@ export class BudgetLedger {
   /** Composes `costs` with the configured accountant. */
   private stateOf(period: string, costs: readonly PrivacyCost[]): BudgetState {
     const { epsilonCap, deltaCap, accounting } = this.policy;
-    let epsilon = 0;
-    let delta = 0;
+    let epsilon: number;
+    let delta: number;
     let rho = 0;
     if (accounting === 'naive') {
       const acc = new NaiveAccountant();
