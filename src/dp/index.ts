@@ -23,6 +23,7 @@ export { sampleBernoulliExp, sampleBernoulliRational } from './bernoulli.js';
 export { sampleDiscreteLaplace } from './discrete-laplace.js';
 export { discreteLaplaceHalfWidth, discreteLaplaceScale } from './laplace-calibration.js';
 export { chooseGranularity } from './granularity.js';
+export { normalizedSquare, type ValueGrid, valueGrid } from './value-grid.js';
 export { type ContributionBounds, countL1Sensitivity, describeGuarantee } from './contribution-bounds.js';
 export { type CountMechanism, countMechanism, releaseCount } from './count-mechanism.js';
 export {

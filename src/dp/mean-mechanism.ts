@@ -1,10 +1,16 @@
 import { checkBounds, type ContributionBounds } from './contribution-bounds.js';
-import { checkEpsilon, checkFinite, DpParameterError } from './errors.js';
-import { sampleDiscreteLaplace } from './discrete-laplace.js';
-import { chooseGranularity } from './granularity.js';
-import { discreteLaplaceHalfWidth, discreteLaplaceScale } from './laplace-calibration.js';
+import { type NoiseOptions, reportedScale } from './count-mechanism.js';
+import { DpParameterError } from './errors.js';
+import { calibrateParts, type Noise, noiseHalfWidth, sampleNoise } from './noise.js';
 import type { RandomSource } from './random-source.js';
-import { rational, rationalFromNumber, rationalToNumber, type Rational } from './rational.js';
+import type { Rational } from './rational.js';
+import { type ValueGrid, valueGrid } from './value-grid.js';
+
+export { normalizedValue, quantize } from './value-grid.js';
+
+/** The interval method of MEAN, VARIANCE and derived SUM releases. */
+export const UNION_BOUND_INTERVAL =
+  "union bound: each noisy part within its exact 97.5% (VARIANCE: 98.33%) noise interval, the statistic's extremes over that box; covers the truth with probability >= 95%";
 
 /**
  * A per-partition MEAN of values clamped to [lo, hi], as PipelineDP's MeanCombiner: a noisy count
@@ -16,25 +22,25 @@ import { rational, rationalFromNumber, rationalToNumber, type Rational } from '.
  * contribution's normalized value is 2·q(x) − (loUnits + hiUnits), an integer in
  * [−(hiUnits − loUnits), hiUnits − loUnits] ("half-units": one half-unit is g/2).
  */
-export interface MeanMechanism {
+export interface MeanMechanism extends ValueGrid {
   readonly kind: 'mean';
   readonly epsilon: number;
+  /** 0 with Laplace noise. */
+  readonly delta: number;
+  /** ρ-zCDP spent in total: the Gaussian ρ, or ε²/2 for Laplace noise. */
+  readonly rho: number;
   readonly bounds: ContributionBounds;
-  readonly lo: number;
-  readonly hi: number;
-  /** Grid step g, a power of two: {@link chooseGranularity}(lo, hi). */
-  readonly granularity: number;
-  /** ceil(lo/g): the lowest grid point in [lo, hi], in units of g. */
-  readonly loUnits: bigint;
-  /** floor(hi/g): the highest grid point in [lo, hi], in units of g. */
-  readonly hiUnits: bigint;
-  /** ε for the count: epsilon / 2. */
+  /** Nominal share of ε for the count: epsilon / 2 (Laplace; with Gaussian noise the parts split ρ equally). */
   readonly countEpsilon: number;
-  /** ε for the normalized sum: epsilon / 2. */
+  /** Nominal share of ε for the normalized sum: epsilon / 2. */
   readonly sumEpsilon: number;
-  /** Discrete Laplace scale of the count: L0·Linf / countEpsilon. */
+  /** The count's exact noise. */
+  readonly countNoise: Noise;
+  /** The normalized sum's exact noise, in half-units. */
+  readonly sumNoise: Noise;
+  /** Laplace: the count's discrete Laplace scale L0·Linf / countEpsilon. Gaussian: its σ, for reports. */
   readonly countScale: Rational;
-  /** Discrete Laplace scale of the normalized sum, in half-units: L0·Linf·(hiUnits − loUnits) / sumEpsilon. */
+  /** Laplace: the normalized sum's scale in half-units, L0·Linf·(hiUnits − loUnits) / sumEpsilon. Gaussian: its σ. */
   readonly sumScale: Rational;
   /** Smallest h with P(|count noise| > h) <= 2.5%. */
   readonly countHalfWidth: number;
@@ -62,93 +68,41 @@ export function meanMechanism(
   bounds: ContributionBounds,
   lo: number,
   hi: number,
+  options: NoiseOptions = {},
 ): MeanMechanism {
-  checkEpsilon(epsilon);
   const b = checkBounds(bounds);
-  checkFinite(lo, 'lo');
-  checkFinite(hi, 'hi');
-  if (!(lo < hi)) throw new DpParameterError(`lo must be < hi, got lo = ${lo}, hi = ${hi}`);
-  const granularity = chooseGranularity(lo, hi);
-  const g = rationalFromNumber(granularity);
-  const loR = rationalFromNumber(lo);
-  const hiR = rationalFromNumber(hi);
-  // lo/g and hi/g exactly: (num/den)/(gnum/gden) = num·gden / (den·gnum).
-  const loUnits = ceilDiv(loR.num * g.den, loR.den * g.num);
-  const hiUnits = floorDiv(hiR.num * g.den, hiR.den * g.num);
-
-  const countEpsilon = epsilon / 2;
-  const sumEpsilon = epsilon / 2;
-  checkEpsilon(countEpsilon, 'epsilon / 2');
-  const l0linf = BigInt(b.maxPartitionsContributed) * BigInt(b.maxContributionsPerPartition);
-  const countScale = scaleFor(l0linf, countEpsilon);
-  const sumScale = scaleFor(l0linf * (hiUnits - loUnits), sumEpsilon);
+  const grid = valueGrid(lo, hi);
+  const l0 = BigInt(b.maxPartitionsContributed);
+  const linf = BigInt(b.maxContributionsPerPartition);
+  const range = grid.hiUnits - grid.loUnits;
+  const { budget, noises } = calibrateParts({ epsilon, delta: options.delta, noise: options.noise }, [
+    { name: 'count', l1Sensitivity: l0 * linf, l2SensitivitySquared: l0 * linf * linf },
+    { name: 'sum', l1Sensitivity: l0 * linf * range, l2SensitivitySquared: l0 * (linf * range) ** 2n },
+  ]);
+  const countNoise = noises['count']!;
+  const sumNoise = noises['sum']!;
   return Object.freeze({
     kind: 'mean',
     epsilon,
+    delta: budget.delta,
+    rho: budget.rho,
     bounds: b,
-    lo,
-    hi,
-    granularity,
-    loUnits,
-    hiUnits,
-    countEpsilon,
-    sumEpsilon,
-    countScale,
-    sumScale,
-    countHalfWidth: discreteLaplaceHalfWidth(rationalToNumber(countScale), 0.025),
-    sumHalfWidth: discreteLaplaceHalfWidth(rationalToNumber(sumScale), 0.025),
+    ...grid,
+    countEpsilon: epsilon / 2,
+    sumEpsilon: epsilon / 2,
+    countNoise,
+    sumNoise,
+    countScale: reportedScale(countNoise),
+    sumScale: reportedScale(sumNoise),
+    countHalfWidth: noiseHalfWidth(countNoise, 0.975),
+    sumHalfWidth: noiseHalfWidth(sumNoise, 0.975),
   });
-}
-
-/** Exact Δ₁/ε for an integer sensitivity (may exceed 2^53, so not via {@link discreteLaplaceScale}). */
-function scaleFor(l1Sensitivity: bigint, epsilon: number): Rational {
-  if (l1Sensitivity <= BigInt(Number.MAX_SAFE_INTEGER))
-    return discreteLaplaceScale(Number(l1Sensitivity), epsilon);
-  const e = rationalFromNumber(epsilon);
-  return rational(l1Sensitivity * e.den, e.num);
-}
-
-/**
- * The grid point of a value, in units of g: round(clamp(x, lo, hi)/g), half-way cases up, kept in
- * [loUnits, hiUnits]. Computed as ⌊clamp(x)/g + 1/2⌋ in doubles, the very operations the SQL engine
- * performs, so both agree bit for bit (x/g is exact: g is a power of two).
- *
- * @example
- * ```ts
- * const m = meanMechanism(1, { maxPartitionsContributed: 1, maxContributionsPerPartition: 1 }, 0, 600_000);
- * quantize(m, 12.3);      // 25n (12.5 = 25 · 0.5 is the nearest grid point)
- * quantize(m, 1_000_000); // 1_200_000n (clamped to hi)
- * ```
- */
-export function quantize(m: MeanMechanism, x: number): bigint {
-  if (typeof x !== 'number' || Number.isNaN(x)) {
-    throw new DpParameterError(`value to quantize must be a number, got ${String(x)}`);
-  }
-  const clamped = Math.max(m.lo, Math.min(m.hi, x));
-  const q = BigInt(Math.floor(clamped / m.granularity + 0.5));
-  return q < m.loUnits ? m.loUnits : q > m.hiUnits ? m.hiUnits : q;
-}
-
-/**
- * A contribution's normalized value in half-units: 2·q(x) − (loUnits + hiUnits), an integer with
- * absolute value at most hiUnits − loUnits. Per-partition sums of these are what
- * {@link releaseMean} adds noise to.
- *
- * @example
- * ```ts
- * const m = meanMechanism(1, { maxPartitionsContributed: 1, maxContributionsPerPartition: 1 }, 0, 600_000);
- * normalizedValue(m, 0);       // -1_200_000n
- * normalizedValue(m, 300_000); // 0n
- * ```
- */
-export function normalizedValue(m: MeanMechanism, x: number): bigint {
-  return 2n * quantize(m, x) - (m.loUnits + m.hiUnits);
 }
 
 /**
  * Releases one partition's mean from its bounded aggregate (row count and sum of
- * {@link normalizedValue}s). noisyCount = count + DL(countScale) and
- * noisySum = normalizedSum + DL(sumScale) are exact integers; everything after is post-processing:
+ * {@link normalizedValue}s). noisyCount = count + countNoise and
+ * noisySum = normalizedSum + sumNoise are exact integers; everything after is post-processing:
  * mean = g·((loUnits + hiUnits) + noisySum / max(1, noisyCount)) / 2, clamped to [lo, hi]
  * (PipelineDP MeanMechanism; the clamp as in Google's BoundedMean).
  *
@@ -169,7 +123,7 @@ export function releaseMean(
   m: MeanMechanism,
   agg: { count: bigint; normalizedSum: bigint },
   rng: RandomSource,
-): { value: number; ci95: [number, number] } {
+): { value: number; ci95: [number, number]; intervalMethod: string } {
   const { count: trueCount, normalizedSum } = agg;
   if (typeof trueCount !== 'bigint' || trueCount < 0n) {
     throw new DpParameterError(`count must be a bigint >= 0, got ${String(trueCount)}`);
@@ -181,8 +135,8 @@ export function releaseMean(
       `normalizedSum must be a bigint within ±count·(hiUnits − loUnits) = ±${maxAbs}, got ${String(normalizedSum)}`,
     );
   }
-  const noisyCount = trueCount + sampleDiscreteLaplace(m.countScale, rng);
-  const noisySum = normalizedSum + sampleDiscreteLaplace(m.sumScale, rng);
+  const noisyCount = trueCount + sampleNoise(m.countNoise, rng);
+  const noisySum = normalizedSum + sampleNoise(m.sumNoise, rng);
   const mid2 = Number(m.loUnits + m.hiUnits);
   const meanOf = (sum: number, count: number): number => {
     const mean = (m.granularity * (mid2 + sum / Math.max(1, count))) / 2;
@@ -196,14 +150,9 @@ export function releaseMean(
   for (const c of [count - m.countHalfWidth, count + m.countHalfWidth]) {
     for (const s of [sum - m.sumHalfWidth, sum + m.sumHalfWidth]) corners.push(meanOf(s, c));
   }
-  return { value: meanOf(sum, count), ci95: [Math.min(...corners), Math.max(...corners)] };
-}
-
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
-}
-
-function ceilDiv(a: bigint, b: bigint): bigint {
-  return -floorDiv(-a, b);
+  return {
+    value: meanOf(sum, count),
+    ci95: [Math.min(...corners), Math.max(...corners)],
+    intervalMethod: UNION_BOUND_INTERVAL,
+  };
 }
