@@ -1,5 +1,6 @@
 import type { PipelineConfig } from '../config/index.js';
 import { describeGuarantee } from '../dp/index.js';
+import { composeCosts } from '../ledger/index.js';
 import { planAll } from './plan.js';
 
 const fmt = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.toPrecision(4));
@@ -41,10 +42,19 @@ export function explainConfig(config: PipelineConfig, source: string): string {
     lines.push(`   guarantee: ${describeGuarantee(p.epsilon, p.bounds)}`);
     lines.push('');
   });
-  const perMonth = plans.reduce((acc, p) => acc + p.epsilon, 0);
-  const deltaPerMonth = plans.reduce((acc, p) => acc + p.delta, 0);
+  const policy = {
+    epsilonCap: config.budget.monthly_epsilon_cap,
+    deltaCap: config.budget.monthly_delta_cap,
+    accounting: config.budget.accounting,
+  };
+  const composed = composeCosts(
+    policy,
+    plans.map((p) => p.cost),
+  );
+  const perMonth = composed.epsilon;
+  const deltaPerMonth = composed.delta;
   lines.push(
-    `Budget: each month's releases spend ε = ${fmt(perMonth)} of a monthly cap of ε = ${config.budget.monthly_epsilon_cap}, and δ = ${deltaPerMonth} of ${config.budget.monthly_delta_cap} (${config.budget.accounting} composition).`,
+    `Budget: each month's releases spend ε = ${fmt(perMonth)} of a monthly cap of ε = ${config.budget.monthly_epsilon_cap}, and δ = ${deltaPerMonth} of ${config.budget.monthly_delta_cap} (${config.budget.accounting} composition${config.budget.accounting === 'zcdp' ? `, ρ = ${fmt(composed.rho)}` : ''}).`,
   );
   if (
     perMonth > config.budget.monthly_epsilon_cap + 1e-9 ||

@@ -2,7 +2,6 @@ import type { StatisticName } from '../config/index.js';
 import {
   countMechanism,
   meanMechanism,
-  pureEpsilonToRho,
   releaseCount,
   releaseMean,
   type ContributionBounds,
@@ -93,43 +92,58 @@ const ratio = (r: { num: bigint; den: bigint }): number => Number(r.num) / Numbe
  * are accepted (the config schema rejects the others first, with a clear message).
  */
 export function planStatistic(req: StatisticRequest): StatisticPlan {
-  if (req.noise === 'laplace' && req.statistic === 'count') return laplaceCount(req);
-  if (req.noise === 'laplace' && req.statistic === 'mean') return laplaceMean(req);
+  if (req.statistic === 'count') return count(req);
+  if (req.statistic === 'mean') return mean(req);
   throw new Error(`${req.statistic} with ${req.noise} noise is not available in this build`);
 }
 
-function laplaceCount(req: StatisticRequest): StatisticPlan {
-  const m = countMechanism(req.epsilon, req.bounds);
+type NoiseOptions = NonNullable<Parameters<typeof countMechanism>[2]>;
+
+const noiseOptions = (req: StatisticRequest): NoiseOptions =>
+  req.noise === 'gaussian' ? { noise: 'gaussian', delta: req.delta } : { noise: 'laplace' };
+
+const mechanismName = (req: StatisticRequest): StatisticPlan['mechanism'] =>
+  req.noise === 'gaussian' ? 'discrete_gaussian' : 'discrete_laplace';
+
+const noiseWords = (req: StatisticRequest): string =>
+  req.noise === 'gaussian' ? 'discrete Gaussian' : 'discrete Laplace';
+
+function count(req: StatisticRequest): StatisticPlan {
+  const m = countMechanism(req.epsilon, req.bounds, noiseOptions(req));
+  const scaleWord = req.noise === 'gaussian' ? 'σ' : 'scale';
   return frozen({
     statistic: 'count',
     outputs: ['count'],
-    mechanism: 'discrete_laplace',
+    mechanism: mechanismName(req),
     epsilon: req.epsilon,
-    delta: 0,
-    rho: pureEpsilonToRho(req.epsilon),
-    parameters: { noise_scale: m.scaleNumber, l1_sensitivity: m.l1Sensitivity },
+    delta: m.delta,
+    rho: m.rho,
+    parameters: {
+      noise_scale: m.scaleNumber,
+      l1_sensitivity: m.l1Sensitivity,
+      ...(req.noise === 'gaussian' ? { rho: m.rho } : {}),
+    },
     predictedError95: { count: m.halfWidth95 },
-    intervalMethod:
-      'exact: value ± h, the smallest h with P(|noise| > h) ≤ 5% under the discrete Laplace distribution (covers the bounded count with probability ≥ 95%)',
+    intervalMethod: `exact: value ± h, the smallest h with P(|noise| > h) ≤ 5% under the ${noiseWords(req)} distribution (covers the bounded count with probability ≥ 95%)`,
     explain: [
-      `COUNT: discrete Laplace, sensitivity ${m.l1Sensitivity}, scale ${fmt(m.scaleNumber)}, ε = ${fmt(req.epsilon)}, δ = 0; 95% error ±${m.halfWidth95}`,
+      `COUNT: ${noiseWords(req)}, ${scaleWord} ${fmt(m.scaleNumber)} (L1 sensitivity ${m.l1Sensitivity}), ε = ${fmt(req.epsilon)}, δ = ${m.delta}, ρ = ${fmt(m.rho)}; predicted 95% error ±${m.halfWidth95}`,
     ],
     release: (agg, rng) => ({ count: releaseCount(m, agg.count, rng) }),
   });
 }
 
-function laplaceMean(req: StatisticRequest): StatisticPlan {
+function mean(req: StatisticRequest): StatisticPlan {
   const v = req.value!;
-  const m = meanMechanism(req.epsilon, req.bounds, v.lo, v.hi);
+  const m = meanMechanism(req.epsilon, req.bounds, v.lo, v.hi, noiseOptions(req));
   const sumScale = (ratio(m.sumScale) * m.granularity) / 2;
   const sumHalf = (m.sumHalfWidth * m.granularity) / 2;
   return frozen({
     statistic: 'mean',
     outputs: ['mean'],
-    mechanism: 'discrete_laplace',
+    mechanism: mechanismName(req),
     epsilon: req.epsilon,
-    delta: 0,
-    rho: pureEpsilonToRho(m.countEpsilon) + pureEpsilonToRho(m.sumEpsilon),
+    delta: m.delta,
+    rho: m.rho,
     grid: { lo: m.lo, hi: m.hi, granularity: m.granularity, loUnits: m.loUnits, hiUnits: m.hiUnits },
     parameters: {
       count_noise_scale: ratio(m.countScale),
@@ -137,6 +151,7 @@ function laplaceMean(req: StatisticRequest): StatisticPlan {
       granularity: m.granularity,
       bounds: [m.lo, m.hi],
       unit: v.unit,
+      ...(req.noise === 'gaussian' ? { rho: m.rho } : {}),
     },
     predictedError95: {
       mean: `±(${fmt(sumHalf)} ${v.unit} + ${m.countHalfWidth}·|mean − midpoint|) / count`,
@@ -144,7 +159,7 @@ function laplaceMean(req: StatisticRequest): StatisticPlan {
     intervalMethod:
       'exact, conservative: extremes of the mean over 97.5% intervals of both the noisy count and the noisy sum (joint coverage ≥ 95%), clamped to the bounds',
     explain: [
-      `MEAN: values clamped to [${m.lo}, ${m.hi}] ${v.unit}, grid ${m.granularity} ${v.unit}; discrete Laplace on the count (ε = ${fmt(m.countEpsilon)}, scale ${fmt(ratio(m.countScale))}) and on the normalized sum (ε = ${fmt(m.sumEpsilon)}, scale ${fmt(sumScale)} ${v.unit})`,
+      `MEAN: values clamped to [${m.lo}, ${m.hi}] ${v.unit}, grid ${m.granularity} ${v.unit}; ${noiseWords(req)} on the count (scale ${fmt(ratio(m.countScale))}) and on the normalized sum (scale ${fmt(sumScale)} ${v.unit}), half the budget each: ε = ${fmt(req.epsilon)}, δ = ${m.delta}, ρ = ${fmt(m.rho)}`,
       `accuracy: count ±${m.countHalfWidth}, sum ±${fmt(sumHalf)} ${v.unit} at 97.5% each; the mean's interval combines both`,
     ],
     release: (agg, rng) => ({ mean: releaseMean(m, agg, rng) }),

@@ -31,7 +31,7 @@ export const AVAILABLE: {
 } = {
   statistics: {
     laplace: new Set<StatisticName>(['count', 'mean']),
-    gaussian: new Set<StatisticName>(),
+    gaussian: new Set<StatisticName>(['count', 'mean']),
   },
   partitionSelection: true,
   perUserTotal: false,

@@ -134,45 +134,16 @@ export class BudgetLedger {
     );
   }
 
-  /** Composes `costs` with the configured accountant. */
   private stateOf(period: string, costs: readonly PrivacyCost[]): BudgetState {
-    const { epsilonCap, deltaCap, accounting } = this.policy;
-    let epsilon: number;
-    let delta: number;
-    let rho = 0;
-    if (accounting === 'naive') {
-      const acc = new NaiveAccountant();
-      for (const c of costs) if (c.epsilon > 0) acc.spend({ epsilon: c.epsilon, delta: c.delta ?? 0 });
-      ({ epsilon, delta } = acc.total());
-    } else {
-      const acc = new ZcdpAccountant();
-      const approx = new NaiveAccountant();
-      for (const c of costs) {
-        const z =
-          c.zcdp ??
-          ((c.delta ?? 0) === 0
-            ? { rho: pureEpsilonToRho(c.epsilon), epsilon: 0, delta: 0 }
-            : { rho: 0, epsilon: c.epsilon, delta: c.delta ?? 0 });
-        if (z.rho > 0) acc.spend({ rho: z.rho });
-        if (z.epsilon > 0) approx.spend({ epsilon: z.epsilon, delta: z.delta });
-      }
-      rho = acc.total().rho;
-      const a = approx.total();
-      // The ρ part gets the δ the (ε, δ) parts leave of the cap (basic composition of the two).
-      const deltaForRho = deltaCap - a.delta;
-      const rhoEpsilon = rho === 0 ? 0 : deltaForRho > 0 ? acc.epsilon(deltaForRho) : Infinity;
-      epsilon = rhoEpsilon + a.epsilon;
-      // With a ρ part, the guarantee is stated at the δ cap (all of it is used by the conversion).
-      delta = rho === 0 ? a.delta : Math.max(a.delta, deltaCap);
-    }
+    const { epsilon, delta, rho } = composeCosts(this.policy, costs);
     return {
       metric: this.metric,
       period,
-      accounting,
-      epsilonCap,
+      accounting: this.policy.accounting,
+      epsilonCap: this.policy.epsilonCap,
       epsilonSpent: round(epsilon),
-      epsilonRemaining: Math.max(0, round(epsilonCap - epsilon)),
-      deltaCap,
+      epsilonRemaining: Math.max(0, round(this.policy.epsilonCap - epsilon)),
+      deltaCap: this.policy.deltaCap,
       deltaSpent: delta,
       rhoSpent: rho,
       releaseCount: costs.length,
@@ -190,6 +161,40 @@ export class BudgetLedger {
       { period: before.period, epsilonSpent: before.epsilonSpent, epsilonCap: this.policy.epsilonCap },
     );
   }
+}
+
+/**
+ * What a set of releases spends together under `policy`: naive (ε and δ add up) or zCDP (the ρ
+ * parts add up and are converted to (ε, δ) with the tight CKS 2020 bound at the δ the (ε, δ)
+ * parts leave of the cap; the (ε, δ) parts are added on top by basic composition).
+ */
+export function composeCosts(
+  policy: BudgetPolicy,
+  costs: readonly PrivacyCost[],
+): { epsilon: number; delta: number; rho: number } {
+  if (policy.accounting === 'naive') {
+    const acc = new NaiveAccountant();
+    for (const c of costs) if (c.epsilon > 0) acc.spend({ epsilon: c.epsilon, delta: c.delta ?? 0 });
+    return { ...acc.total(), rho: 0 };
+  }
+  const acc = new ZcdpAccountant();
+  const approx = new NaiveAccountant();
+  for (const c of costs) {
+    const z =
+      c.zcdp ??
+      ((c.delta ?? 0) === 0
+        ? { rho: pureEpsilonToRho(c.epsilon), epsilon: 0, delta: 0 }
+        : { rho: 0, epsilon: c.epsilon, delta: c.delta ?? 0 });
+    if (z.rho > 0) acc.spend({ rho: z.rho });
+    if (z.epsilon > 0) approx.spend({ epsilon: z.epsilon, delta: z.delta });
+  }
+  const rho = acc.total().rho;
+  const a = approx.total();
+  if (rho === 0) return { epsilon: a.epsilon, delta: a.delta, rho };
+  const deltaForRho = policy.deltaCap - a.delta;
+  const rhoEpsilon = deltaForRho > 0 ? acc.epsilon(deltaForRho) : Infinity;
+  // With a ρ part the guarantee is stated at the δ cap (the conversion uses all that is left).
+  return { epsilon: rhoEpsilon + a.epsilon, delta: Math.max(a.delta, policy.deltaCap), rho };
 }
 
 function asCost(cost: number | PrivacyCost): PrivacyCost {
