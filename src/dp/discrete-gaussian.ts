@@ -74,9 +74,15 @@ export function discreteGaussianHalfWidth(sigma2: Rational, confidence = 0.95): 
   const sigma = Math.sqrt(s2);
   if (sigma > EXACT_SUM_MAX_SIGMA) {
     const mass = (k: number): number => normalTwoSidedMass((k + 0.5) / sigma);
-    let k = Math.max(0, Math.floor(sigma * 1.959963984540054) - 2);
-    while (mass(k) < confidence + 1e-9) k += 1;
-    return BigInt(k);
+    // Smallest k with mass(k) >= confidence + 1e-9, by bisection (mass is increasing in k).
+    let lo = 0;
+    let hi = Math.ceil(40 * sigma) + 10;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (mass(mid) >= confidence + 1e-9) hi = mid;
+      else lo = mid + 1;
+    }
+    return BigInt(lo);
   }
   const m = Math.ceil(40 * sigma) + 10;
   const weights = new Float64Array(m + 1);

@@ -25,7 +25,7 @@ export { discreteLaplaceHalfWidth, discreteLaplaceScale } from './laplace-calibr
 export { chooseGranularity } from './granularity.js';
 export { normalizedSquare, type ValueGrid, valueGrid } from './value-grid.js';
 export { type ContributionBounds, countL1Sensitivity, describeGuarantee } from './contribution-bounds.js';
-export { type CountMechanism, countMechanism, releaseCount } from './count-mechanism.js';
+export { type CountMechanism, countMechanism, type NoiseOptions, releaseCount } from './count-mechanism.js';
 export {
   type MeanMechanism,
   meanMechanism,
@@ -56,3 +56,31 @@ export {
   type PartitionSelectionStrategy,
   selectPartition,
 } from './partition-selection.js';
+export {
+  type MechanismBudget,
+  type Noise,
+  type NoiseKind,
+  noiseExpectedAbs,
+  noiseHalfWidth,
+  noiseStddev,
+  type StatisticParams,
+  type ValueStatisticParams,
+} from './noise.js';
+export { releaseSum, type SumMechanism, sumMechanism } from './sum-mechanism.js';
+export {
+  type PrivacyIdCountMechanism,
+  privacyIdCountMechanism,
+  releasePrivacyIdCount,
+} from './privacy-id-count-mechanism.js';
+export { releaseVariance, type VarianceMechanism, varianceMechanism } from './variance-mechanism.js';
+export {
+  accumulatePartition,
+  type CalibratedPart,
+  type MultiStatAggregate,
+  type MultiStatMechanism,
+  multiStatMechanism,
+  type PartName,
+  releaseMultiStat,
+  type Statistic,
+  type StatisticRelease,
+} from './multi-stat-mechanism.js';

@@ -1,3 +1,4 @@
+import type { ContributionBounds } from './contribution-bounds.js';
 import { checkDelta, rhoForEpsilonDelta, splitBudget } from './accounting.js';
 import { discreteGaussianHalfWidth, sampleDiscreteGaussian, sigma2ForRhoExact } from './discrete-gaussian.js';
 import { sampleDiscreteLaplace } from './discrete-laplace.js';
@@ -196,4 +197,15 @@ export function resolveBudget(budget: MechanismBudget): ResolvedBudget {
     delta: budget.delta,
     rho: rhoForEpsilonDelta(budget.epsilon, budget.delta),
   });
+}
+
+/** The parameters every statistic takes: its budget and noise kind, and the contribution bounds. */
+export interface StatisticParams extends MechanismBudget {
+  readonly bounds: ContributionBounds;
+}
+
+/** Parameters of a statistic over values clamped to [lo, hi]. */
+export interface ValueStatisticParams extends StatisticParams {
+  readonly lo: number;
+  readonly hi: number;
 }
