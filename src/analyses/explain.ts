@@ -16,7 +16,10 @@ export function explainConfig(config: PipelineConfig, source: string): string {
   lines.push(`released once each, ${config.lateness_days} day(s) after the month closes.`);
   lines.push('');
   plans.forEach((p, i) => {
-    const what = p.statistics.map((s) => s.statistic.toUpperCase()).join(' + ');
+    const what = p.statistics
+      .flatMap((s) => s.statistics)
+      .map((s) => s.toUpperCase())
+      .join(' + ');
     const of = p.value ? p.value.column : 'sessions';
     lines.push(`${i + 1}. ${p.name} — ${what} of ${of} by ${p.partitionBy}`);
     if (p.partitions.kind === 'public') {

@@ -6,7 +6,7 @@ import {
   type PartitionSelectionMechanism,
   type PartitionSelectionStrategy,
 } from '../dp/index.js';
-import { planStatistic, type StatisticPlan, type ValueGrid } from './statistics.js';
+import { planQuantiles, planStatistics, type StatisticPlan, type ValueGrid } from './statistics.js';
 
 /** Which partition keys are released. */
 export type PartitionPlan =
@@ -110,27 +110,44 @@ export function planAnalysis(a: AnalysisConfig, budget?: AnalysisBudget): Analys
     a.value !== undefined && a.bounds !== undefined && a.unit !== undefined
       ? { column: a.value, lo: a.bounds[0], hi: a.bounds[1], unit: a.unit }
       : undefined;
-  // Several statistics of one analysis (and private partition selection, as one more part) share
-  // its ε equally (PipelineDP's default equal weights); the statistics share its δ, and partition
-  // selection spends the δ it declares on top.
+  // The statistics one multi-statistic mechanism releases form one group weighted by how many
+  // they are; quantiles (one mechanism for all ranks) and private partition selection weigh 1
+  // each (PipelineDP's default equal weights). The groups split ε; the statistics groups split
+  // δ, and partition selection spends the δ it declares on top.
   const select = a.partition_selection;
-  const parts: Record<string, number> = {};
-  for (const s of a.statistics) parts[s] = 1;
-  if (select) parts.partition_selection = 1;
-  const eps = splitBudget(epsilon, parts);
-  const statDelta =
-    a.statistics.length > 0 ? splitBudget(delta, Object.fromEntries(a.statistics.map((s) => [s, 1]))) : {};
-  const statistics = a.statistics.map((statistic) =>
-    planStatistic({
-      statistic,
-      noise: a.noise,
-      epsilon: eps[statistic]!,
-      delta: statDelta[statistic] ?? 0,
-      bounds,
-      value,
-      quantiles: a.quantiles,
-    }),
-  );
+  const multi = a.statistics.filter((s) => s !== 'quantiles');
+  const weights: Record<string, number> = {};
+  if (multi.length > 0) weights.multi = multi.length;
+  if (a.statistics.includes('quantiles')) weights.quantiles = 1;
+  const statDelta = splitBudget(delta, weights);
+  if (select) weights.partition_selection = 1;
+  const eps = splitBudget(epsilon, weights);
+  const statistics: StatisticPlan[] = [];
+  if (multi.length > 0) {
+    statistics.push(
+      planStatistics({
+        statistics: multi,
+        noise: a.noise,
+        epsilon: eps.multi!,
+        delta: statDelta.multi ?? 0,
+        bounds,
+        value,
+      }),
+    );
+  }
+  if (weights.quantiles !== undefined) {
+    statistics.push(
+      planQuantiles({
+        statistics: ['quantiles'],
+        noise: a.noise,
+        epsilon: eps.quantiles!,
+        delta: statDelta.quantiles ?? 0,
+        bounds,
+        value,
+        quantiles: a.quantiles,
+      }),
+    );
+  }
   const partitions: PartitionPlan =
     select === undefined
       ? { kind: 'public', keys: [...a.public_partitions!] }

@@ -110,7 +110,7 @@ export async function computeReleases(
       schema: RELEASE_SCHEMA,
       analysis: plan.name,
       statistic: plan.kind,
-      statistics: plan.statistics.map((s) => s.statistic),
+      statistics: plan.statistics.flatMap((s) => s.statistics),
       outputs: plan.statistics.flatMap((s) => s.outputs),
       privacy_unit: 'user',
       partition_by: plan.partitionBy,
@@ -148,16 +148,18 @@ function privacyOf(plan: AnalysisPlan): ReleasePrivacy {
   const first = plan.statistics[0]!;
   const statistics: Record<string, StatisticPrivacy> = {};
   for (const s of plan.statistics) {
-    statistics[s.statistic] = {
-      mechanism: s.mechanism,
-      epsilon: s.epsilon,
-      delta: s.delta,
-      ...s.parameters,
-      interval_method: s.intervalMethod,
-    };
+    for (const out of s.outputs) {
+      statistics[out] = {
+        mechanism: s.mechanism,
+        epsilon: s.epsilon,
+        delta: s.delta,
+        ...s.parameters,
+        interval_method: s.intervalMethods[out] ?? Object.values(s.intervalMethods)[0]!,
+      };
+    }
   }
   const p = first.parameters;
-  const noiseScale = p.noise_scale ?? p.count_noise_scale;
+  const noiseScale = p.noise_scale;
   return {
     epsilon: plan.epsilon,
     delta: plan.delta,
@@ -168,7 +170,7 @@ function privacyOf(plan: AnalysisPlan): ReleasePrivacy {
     ...(typeof p.sum_noise_scale === 'number' ? { sum_noise_scale: p.sum_noise_scale } : {}),
     ...(typeof p.granularity === 'number' ? { granularity: p.granularity } : {}),
     ...(plan.value ? { bounds: [plan.value.lo, plan.value.hi] as const, unit: plan.value.unit } : {}),
-    interval_method: first.intervalMethod,
+    interval_method: first.intervalMethods[first.outputs[0]!]!,
     statistics,
     ...(plan.partitions.kind === 'private'
       ? {

@@ -1,11 +1,14 @@
 import type { StatisticName } from '../config/index.js';
 import {
-  countMechanism,
-  meanMechanism,
-  releaseCount,
-  releaseMean,
+  multiStatMechanism,
+  releaseMultiStat,
+  type CalibratedPart,
   type ContributionBounds,
+  type MultiStatAggregate,
+  type Noise,
+  type PartName,
   type RandomSource,
+  type Statistic,
 } from '../dp/index.js';
 
 /**
@@ -53,28 +56,30 @@ export interface ValueGrid {
  * mechanism, and how it turns a bounded aggregate into noisy outputs.
  */
 export interface StatisticPlan {
-  readonly statistic: StatisticName;
-  /** Output names, in order: `['count']`, `['mean']`, `['p50', 'p90']`, … */
+  /** The statistics this mechanism releases (several share one mechanism and its noisy parts). */
+  readonly statistics: readonly StatisticName[];
+  /** Output names, in order: `['count']`, `['count', 'mean']`, `['p50', 'p90']`, … */
   readonly outputs: readonly string[];
   readonly mechanism: 'discrete_laplace' | 'discrete_gaussian';
   readonly epsilon: number;
   readonly delta: number;
-  /** Its zCDP cost: Σ ρ of its mechanisms (pure ε-DP ones as ε²/2). */
+  /** Its zCDP cost: Σ ρ of its noisy parts (pure ε-DP ones as ε²/2). */
   readonly rho: number;
-  /** Public parameters for the release's `privacy.statistics` entry (noise scales, grid, …). */
+  /** Public parameters for the release's `privacy.statistics` entries (noise scales, grid, …). */
   readonly parameters: Readonly<Record<string, number | string | readonly number[]>>;
-  /** Predicted 95% error of each output, in the value's unit (half-width of the interval). */
+  /** Predicted 95% error of each output (half-width of its interval), a number or a formula. */
   readonly predictedError95: Readonly<Record<string, number | string>>;
-  readonly intervalMethod: string;
+  /** How each output's `ci95` was derived. */
+  readonly intervalMethods: Readonly<Record<string, string>>;
   /** Lines for `explain`. */
   readonly explain: readonly string[];
-  /** The value grid this statistic reads from the aggregate, if any. */
+  /** The value grid this plan reads from the aggregate, if any. */
   readonly grid?: ValueGrid;
   release(agg: BoundedAggregate, rng: RandomSource): Readonly<Record<string, StatisticOutput>>;
 }
 
 export interface StatisticRequest {
-  readonly statistic: StatisticName;
+  readonly statistics: readonly StatisticName[];
   readonly noise: 'laplace' | 'gaussian';
   readonly epsilon: number;
   readonly delta: number;
@@ -85,83 +90,146 @@ export interface StatisticRequest {
 
 const frozen = (p: StatisticPlan): StatisticPlan => Object.freeze(p);
 const fmt = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.toPrecision(4));
-const ratio = (r: { num: bigint; den: bigint }): number => Number(r.num) / Number(r.den);
+
+/** The statistics one multi-statistic mechanism of the DP engine can release together. */
+export const MULTI_STATISTICS: ReadonlySet<StatisticName> = new Set([
+  'count',
+  'privacy_id_count',
+  'sum',
+  'mean',
+  'variance',
+]);
+
+const PART_WORDS: Record<PartName, string> = {
+  count: 'row count',
+  privacy_id_count: 'distinct users',
+  sum: 'sum (grid units)',
+  normalized_sum: 'normalized sum (half-units)',
+  normalized_sum_of_squares: 'normalized sum of squares',
+};
+
+/** A noise's scale for reports: the discrete Laplace scale, or the discrete Gaussian σ. */
+function scaleOf(noise: Noise): number {
+  return noise.kind === 'laplace'
+    ? Number(noise.scale.num) / Number(noise.scale.den)
+    : Math.sqrt(Number(noise.sigma2.num) / Number(noise.sigma2.den));
+}
 
 /**
- * Calibrates one statistic with the DP engine's mechanisms. Only combinations the engine provides
- * are accepted (the config schema rejects the others first, with a clear message).
+ * Calibrates the count/sum/mean/variance/privacy-id-count statistics of one analysis as ONE
+ * multi-statistic mechanism of the DP engine: they read the same bounded aggregate and split the
+ * budget over the noisy integer parts they need (shared parts paid once).
  */
-export function planStatistic(req: StatisticRequest): StatisticPlan {
-  if (req.statistic === 'count') return count(req);
-  if (req.statistic === 'mean') return mean(req);
-  throw new Error(`${req.statistic} with ${req.noise} noise is not available in this build`);
-}
-
-type NoiseOptions = NonNullable<Parameters<typeof countMechanism>[2]>;
-
-const noiseOptions = (req: StatisticRequest): NoiseOptions =>
-  req.noise === 'gaussian' ? { noise: 'gaussian', delta: req.delta } : { noise: 'laplace' };
-
-const mechanismName = (req: StatisticRequest): StatisticPlan['mechanism'] =>
-  req.noise === 'gaussian' ? 'discrete_gaussian' : 'discrete_laplace';
-
-const noiseWords = (req: StatisticRequest): string =>
-  req.noise === 'gaussian' ? 'discrete Gaussian' : 'discrete Laplace';
-
-function count(req: StatisticRequest): StatisticPlan {
-  const m = countMechanism(req.epsilon, req.bounds, noiseOptions(req));
+export function planStatistics(req: StatisticRequest): StatisticPlan {
+  const stats = req.statistics as Statistic[];
+  for (const s of stats) {
+    if (!MULTI_STATISTICS.has(s)) throw new Error(`${s} is not available in this build`);
+  }
+  const v = req.value;
+  const m = multiStatMechanism(
+    {
+      epsilon: req.epsilon,
+      noise: req.noise,
+      ...(req.noise === 'gaussian' ? { delta: req.delta } : {}),
+      bounds: req.bounds,
+      ...(v ? { lo: v.lo, hi: v.hi } : {}),
+    },
+    stats,
+  );
+  const g = m.grid;
+  const words = req.noise === 'gaussian' ? 'discrete Gaussian' : 'discrete Laplace';
   const scaleWord = req.noise === 'gaussian' ? 'σ' : 'scale';
+  const parameters: Record<string, number | string | readonly number[]> = {};
+  const partLines: string[] = [];
+  // Scales in the value's unit: grid units × g, half-units × g/2.
+  const unitFactor: Record<PartName, number> = {
+    count: 1,
+    privacy_id_count: 1,
+    sum: g?.granularity ?? 1,
+    normalized_sum: (g?.granularity ?? 1) / 2,
+    normalized_sum_of_squares: 1,
+  };
+  for (const [name, part] of Object.entries(m.parts) as [PartName, CalibratedPart][]) {
+    const scale = scaleOf(part.noise);
+    parameters[`${name}_noise_scale`] = scale;
+    const inUnit =
+      name === 'sum' || name === 'normalized_sum' ? ` = ${fmt(scale * unitFactor[name])} ${v?.unit}` : '';
+    partLines.push(
+      `${PART_WORDS[name]}: ${scaleWord} ${fmt(scale)}${inUnit}, 95% ±${fmt(part.halfWidths[0] * unitFactor[name])}`,
+    );
+  }
+  // release@1 names of the first noisy parts, kept for existing readers.
+  const countPart = m.parts.count ?? m.parts.privacy_id_count ?? m.parts.sum;
+  if (countPart) parameters.noise_scale = scaleOf(countPart.noise);
+  if (m.parts.normalized_sum)
+    parameters.sum_noise_scale = scaleOf(m.parts.normalized_sum.noise) * unitFactor.normalized_sum;
+  if (g) {
+    parameters.granularity = g.granularity;
+    parameters.bounds = [g.lo, g.hi];
+    parameters.unit = v!.unit;
+  }
+  if (req.noise === 'gaussian') parameters.rho = m.rho;
+  const predicted: Record<string, number | string> = {};
+  const methods: Record<string, string> = {};
+  for (const s of stats) {
+    methods[s] =
+      s === 'count' || s === 'privacy_id_count' || (s === 'sum' && m.parts.sum) ? EXACT_METHOD : UNION_METHOD;
+    if (s === 'count') predicted.count = m.parts.count!.halfWidths[0];
+    else if (s === 'privacy_id_count') predicted.privacy_id_count = m.parts.privacy_id_count!.halfWidths[0];
+    else if (s === 'sum' && m.parts.sum) predicted.sum = m.parts.sum.halfWidths[0] * g!.granularity;
+    else if (s === 'mean') {
+      const sh = m.parts.normalized_sum!.halfWidths[1] * unitFactor.normalized_sum;
+      predicted.mean = `±(${fmt(sh)} + ${m.parts.count!.halfWidths[1]}·|mean − ${fmt((g!.lo + g!.hi) / 2)}|) / n ${v!.unit}, n the partition's row count`;
+    } else predicted[s] = 'union bound over its noisy parts; shrinks as 1/n';
+  }
   return frozen({
-    statistic: 'count',
-    outputs: ['count'],
-    mechanism: mechanismName(req),
-    epsilon: req.epsilon,
+    statistics: stats,
+    outputs: stats,
+    mechanism: req.noise === 'gaussian' ? 'discrete_gaussian' : 'discrete_laplace',
+    epsilon: m.epsilon,
     delta: m.delta,
     rho: m.rho,
-    parameters: {
-      noise_scale: m.scaleNumber,
-      l1_sensitivity: m.l1Sensitivity,
-      ...(req.noise === 'gaussian' ? { rho: m.rho } : {}),
-    },
-    predictedError95: { count: m.halfWidth95 },
-    intervalMethod: `exact: value ± h, the smallest h with P(|noise| > h) ≤ 5% under the ${noiseWords(req)} distribution (covers the bounded count with probability ≥ 95%)`,
+    parameters,
+    predictedError95: predicted,
+    intervalMethods: methods,
     explain: [
-      `COUNT: ${noiseWords(req)}, ${scaleWord} ${fmt(m.scaleNumber)} (L1 sensitivity ${m.l1Sensitivity}), ε = ${fmt(req.epsilon)}, δ = ${m.delta}, ρ = ${fmt(m.rho)}; predicted 95% error ±${m.halfWidth95}`,
+      `${stats.map((s) => s.toUpperCase()).join(' + ')}: ${words} on ${Object.keys(m.parts).length} noisy part(s), budget split equally: ε = ${fmt(m.epsilon)}, δ = ${m.delta}, ρ = ${fmt(m.rho)}`,
+      ...partLines.map((l) => `  ${l}`),
+      ...Object.entries(predicted).map(
+        ([k, p]) => `  predicted 95% error of ${k}: ${typeof p === 'number' ? `±${fmt(p)}` : p}`,
+      ),
     ],
-    release: (agg, rng) => ({ count: releaseCount(m, agg.count, rng) }),
+    ...(g
+      ? { grid: { lo: g.lo, hi: g.hi, granularity: g.granularity, loUnits: g.loUnits, hiUnits: g.hiUnits } }
+      : {}),
+    release: (agg, rng) => {
+      const out = releaseMultiStat(m, multiAggregate(agg, g), rng);
+      const result: Record<string, StatisticOutput> = {};
+      for (const s of stats) result[s] = { value: out[s]!.value, ci95: out[s]!.ci95 };
+      return result;
+    },
   });
 }
 
-function mean(req: StatisticRequest): StatisticPlan {
-  const v = req.value!;
-  const m = meanMechanism(req.epsilon, req.bounds, v.lo, v.hi, noiseOptions(req));
-  const sumScale = (ratio(m.sumScale) * m.granularity) / 2;
-  const sumHalf = (m.sumHalfWidth * m.granularity) / 2;
-  return frozen({
-    statistic: 'mean',
-    outputs: ['mean'],
-    mechanism: mechanismName(req),
-    epsilon: req.epsilon,
-    delta: m.delta,
-    rho: m.rho,
-    grid: { lo: m.lo, hi: m.hi, granularity: m.granularity, loUnits: m.loUnits, hiUnits: m.hiUnits },
-    parameters: {
-      count_noise_scale: ratio(m.countScale),
-      sum_noise_scale: sumScale,
-      granularity: m.granularity,
-      bounds: [m.lo, m.hi],
-      unit: v.unit,
-      ...(req.noise === 'gaussian' ? { rho: m.rho } : {}),
-    },
-    predictedError95: {
-      mean: `±(${fmt(sumHalf)} ${v.unit} + ${m.countHalfWidth}·|mean − midpoint|) / count`,
-    },
-    intervalMethod:
-      'exact, conservative: extremes of the mean over 97.5% intervals of both the noisy count and the noisy sum (joint coverage ≥ 95%), clamped to the bounds',
-    explain: [
-      `MEAN: values clamped to [${m.lo}, ${m.hi}] ${v.unit}, grid ${m.granularity} ${v.unit}; ${noiseWords(req)} on the count (scale ${fmt(ratio(m.countScale))}) and on the normalized sum (scale ${fmt(sumScale)} ${v.unit}), half the budget each: ε = ${fmt(req.epsilon)}, δ = ${m.delta}, ρ = ${fmt(m.rho)}`,
-      `accuracy: count ±${m.countHalfWidth}, sum ±${fmt(sumHalf)} ${v.unit} at 97.5% each; the mean's interval combines both`,
-    ],
-    release: (agg, rng) => ({ mean: releaseMean(m, agg, rng) }),
-  });
+const EXACT_METHOD =
+  'exact: value ± h, the smallest h with P(|noise| > h) ≤ 5% under the exact noise distribution (covers the bounded value with probability ≥ 95%)';
+const UNION_METHOD =
+  "union bound: each noisy part within its exact 97.5% (variance: 98.33%) noise interval, the statistic's extremes over that box, clamped to the bounds; covers the bounded value with probability ≥ 95%";
+
+/** The engine's aggregate from ours: Σq = (Σx + n·(lo+hi))/2 and Σ(2x² − R²) = 2·Σx² − n·R². */
+function multiAggregate(agg: BoundedAggregate, g: ValueGrid | undefined): MultiStatAggregate {
+  if (!g) return { count: agg.count, privacyIdCount: agg.users };
+  const r = g.hiUnits - g.loUnits;
+  return {
+    count: agg.count,
+    privacyIdCount: agg.users,
+    sum: (agg.normalizedSum + agg.count * (g.loUnits + g.hiUnits)) / 2n,
+    normalizedSum: agg.normalizedSum,
+    normalizedSumOfSquares: 2n * agg.normalizedSumSquares - agg.count * r * r,
+  };
+}
+
+/** Quantiles: waiting for the DP engine's quantile mechanism (the config schema rejects them until then). */
+export function planQuantiles(req: StatisticRequest): StatisticPlan {
+  throw new Error(`quantiles ${JSON.stringify(req.quantiles)} are not available in this build`);
 }

@@ -30,8 +30,8 @@ export const AVAILABLE: {
   readonly perUserTotal: boolean;
 } = {
   statistics: {
-    laplace: new Set<StatisticName>(['count', 'mean']),
-    gaussian: new Set<StatisticName>(['count', 'mean']),
+    laplace: new Set<StatisticName>(['count', 'sum', 'mean', 'variance', 'privacy_id_count']),
+    gaussian: new Set<StatisticName>(['count', 'sum', 'mean', 'variance', 'privacy_id_count']),
   },
   partitionSelection: true,
   perUserTotal: false,
