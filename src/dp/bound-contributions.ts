@@ -21,7 +21,10 @@ export interface Contribution<V> {
  * 1. rows ranked by md5hex(`${salt}|${privacyId}|${partitionKey}|${rowId}`) ascending; the first
  *    Linf of each (id, partition) are kept;
  * 2. that id's partitions ranked by md5hex(`${salt}|${privacyId}|${partitionKey}`) ascending; the
- *    first L0 are kept.
+ *    first L0 are kept;
+ * 3. if a per-user total `maxContributions` is set (PipelineDP `max_contributions`), the user's
+ *    rows kept so far are ranked by md5hex(`${salt}|total|${privacyId}|${partitionKey}|${rowId}`)
+ *    and the first `maxContributions` are kept: a uniform random subset.
  *
  * Hex digests compare as strings (lowercase, fixed length), i.e. as numbers. The guarantee only
  * needs a user's kept rows to depend on that user's rows alone (and the salt); the salt must be a
@@ -39,7 +42,11 @@ export function boundContributions<V>(
   bounds: ContributionBounds,
   salt: string,
 ): Contribution<V>[] {
-  const { maxPartitionsContributed: l0, maxContributionsPerPartition: linf } = checkBounds(bounds);
+  const {
+    maxPartitionsContributed: l0,
+    maxContributionsPerPartition: linf,
+    maxContributions: total,
+  } = checkBounds(bounds);
   if (typeof salt !== 'string') throw new DpParameterError(`salt must be a string, got ${String(salt)}`);
 
   const input = [...rows];
@@ -59,9 +66,23 @@ export function boundContributions<V>(
       .map((partitionKey) => ({ partitionKey, hash: md5hex(`${salt}|${privacyId}|${partitionKey}`) }))
       .sort(byHash)
       .slice(0, l0);
+    const userRows: number[] = [];
     for (const { partitionKey } of ranked) {
       const kept = [...partitions.get(partitionKey)!].sort(byHashThenIndex).slice(0, linf);
-      for (const r of kept) keep.add(r.index);
+      for (const r of kept) userRows.push(r.index);
+    }
+    if (total !== undefined && userRows.length > total) {
+      // 3. per-user total: a uniform subset of `total` of the rows kept so far, by a second keyed hash.
+      const ranked3 = userRows
+        .map((index) => {
+          const row = input[index]!;
+          return { index, hash: md5hex(`${salt}|total|${privacyId}|${row.partitionKey}|${row.rowId}`) };
+        })
+        .sort(byHashThenIndex)
+        .slice(0, total);
+      for (const r of ranked3) keep.add(r.index);
+    } else {
+      for (const index of userRows) keep.add(index);
     }
   }
   return input.filter((_, index) => keep.has(index));

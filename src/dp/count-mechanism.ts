@@ -1,4 +1,9 @@
-import { checkBounds, countL1Sensitivity, type ContributionBounds } from './contribution-bounds.js';
+import {
+  checkBounds,
+  countL1Sensitivity,
+  type ContributionBounds,
+  rowSensitivity,
+} from './contribution-bounds.js';
 import { DpParameterError } from './errors.js';
 import { calibrateParts, type Noise, noiseHalfWidth, type NoiseKind, sampleNoise } from './noise.js';
 import type { RandomSource } from './random-source.js';
@@ -64,14 +69,10 @@ export function countMechanism(
 ): CountMechanism {
   const b = checkBounds(bounds);
   const l1Sensitivity = countL1Sensitivity(b);
-  const linf = BigInt(b.maxContributionsPerPartition);
+  // L2: √L0·Linf, so Δ₂² = L0·Linf² (PipelineDP compute_l2_sensitivity), less with a per-user total.
+  const rows = rowSensitivity(b);
   const { budget, noises } = calibrateParts({ epsilon, delta: options.delta, noise: options.noise }, [
-    // L2: √L0·Linf, so Δ₂² = L0·Linf² (PipelineDP compute_l2_sensitivity).
-    {
-      name: 'count',
-      l1Sensitivity: BigInt(l1Sensitivity),
-      l2SensitivitySquared: BigInt(b.maxPartitionsContributed) * linf * linf,
-    },
+    { name: 'count', l1Sensitivity: rows.l1, l2SensitivitySquared: rows.l2Squared },
   ]);
   const noise = noises['count']!;
   const scale = reportedScale(noise);

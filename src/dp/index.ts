@@ -24,7 +24,13 @@ export { sampleDiscreteLaplace } from './discrete-laplace.js';
 export { discreteLaplaceHalfWidth, discreteLaplaceScale } from './laplace-calibration.js';
 export { chooseGranularity } from './granularity.js';
 export { normalizedSquare, type ValueGrid, valueGrid } from './value-grid.js';
-export { type ContributionBounds, countL1Sensitivity, describeGuarantee } from './contribution-bounds.js';
+export {
+  type ContributionBounds,
+  countL1Sensitivity,
+  describeGuarantee,
+  rowSensitivity,
+  userPartitionSensitivity,
+} from './contribution-bounds.js';
 export { type CountMechanism, countMechanism, type NoiseOptions, releaseCount } from './count-mechanism.js';
 export {
   type MeanMechanism,

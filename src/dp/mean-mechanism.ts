@@ -1,4 +1,4 @@
-import { checkBounds, type ContributionBounds } from './contribution-bounds.js';
+import { checkBounds, type ContributionBounds, rowSensitivity } from './contribution-bounds.js';
 import { type NoiseOptions, reportedScale } from './count-mechanism.js';
 import { DpParameterError } from './errors.js';
 import { calibrateParts, type Noise, noiseHalfWidth, sampleNoise } from './noise.js';
@@ -72,12 +72,11 @@ export function meanMechanism(
 ): MeanMechanism {
   const b = checkBounds(bounds);
   const grid = valueGrid(lo, hi);
-  const l0 = BigInt(b.maxPartitionsContributed);
-  const linf = BigInt(b.maxContributionsPerPartition);
+  const rows = rowSensitivity(b);
   const range = grid.hiUnits - grid.loUnits;
   const { budget, noises } = calibrateParts({ epsilon, delta: options.delta, noise: options.noise }, [
-    { name: 'count', l1Sensitivity: l0 * linf, l2SensitivitySquared: l0 * linf * linf },
-    { name: 'sum', l1Sensitivity: l0 * linf * range, l2SensitivitySquared: l0 * (linf * range) ** 2n },
+    { name: 'count', l1Sensitivity: rows.l1, l2SensitivitySquared: rows.l2Squared },
+    { name: 'sum', l1Sensitivity: rows.l1 * range, l2SensitivitySquared: rows.l2Squared * range * range },
   ]);
   const countNoise = noises['count']!;
   const sumNoise = noises['sum']!;

@@ -1,4 +1,9 @@
-import { checkBounds, type ContributionBounds } from './contribution-bounds.js';
+import {
+  checkBounds,
+  type ContributionBounds,
+  rowSensitivity,
+  userPartitionSensitivity,
+} from './contribution-bounds.js';
 import { EXACT_INTERVAL } from './count-mechanism.js';
 import { DpParameterError } from './errors.js';
 import { estimateMean, estimateSumFromMean, estimateVariance, type NoisyPart } from './estimators.js';
@@ -88,9 +93,10 @@ const PART_AGGREGATE: Record<PartName, keyof MultiStatAggregate> = {
  * split; Gaussian: the ρ with rhoToEpsilon(ρ, δ) <= ε is split (zCDP composition). So the whole
  * analysis is (ε, δ)-DP per release window.
  *
- * Sensitivities (R = hiUnits − loUnits, M = max(|loUnits|, |hiUnits|)): count L0·Linf;
- * privacy_id_count L0; sum L0·Linf·M; normalized_sum L0·Linf·R; normalized_sum_of_squares
- * L0·Linf·R²; each Δ₂² = L0·(per-partition bound)².
+ * Sensitivities (R = hiUnits − loUnits, M = max(|loUnits|, |hiUnits|), rows = L0·Linf or less
+ * with a per-user total, see `rowSensitivity`): count rows; privacy_id_count L0; sum rows·M;
+ * normalized_sum rows·R; normalized_sum_of_squares rows·R² (R² bounds |2v² − R²|); Δ₂² likewise
+ * from the squared-L2 row count.
  *
  * @example
  * ```ts
@@ -133,26 +139,25 @@ export function multiStatMechanism(
     grid = valueGrid(params.lo, params.hi);
   }
   const names = partsFor(stats);
-  const l0 = BigInt(b.maxPartitionsContributed);
-  const linf = BigInt(b.maxContributionsPerPartition);
+  const rows = rowSensitivity(b);
+  const users = userPartitionSensitivity(b);
   const r = grid ? grid.hiUnits - grid.loUnits : 0n;
   const abs = (x: bigint): bigint => (x < 0n ? -x : x);
   const m = grid ? (abs(grid.loUnits) > abs(grid.hiUnits) ? abs(grid.loUnits) : abs(grid.hiUnits)) : 0n;
-  const perPartition: Record<PartName, bigint> = {
-    count: linf,
+  // How much one row moves each part (privacy_id_count: one user, once per partition).
+  const perRow: Record<PartName, bigint> = {
+    count: 1n,
     privacy_id_count: 1n,
-    sum: linf * m,
-    normalized_sum: linf * r,
-    normalized_sum_of_squares: linf * r * r,
+    sum: m,
+    normalized_sum: r,
+    normalized_sum_of_squares: r * r,
   };
   const sensitivities: PartSensitivity[] = names.map((name) => {
     const weight = options.weights?.[name] ?? 1;
-    return {
-      name,
-      l1Sensitivity: l0 * perPartition[name],
-      l2SensitivitySquared: l0 * perPartition[name] * perPartition[name],
-      weight,
-    };
+    if (name === 'privacy_id_count')
+      return { name, l1Sensitivity: users, l2SensitivitySquared: users, weight };
+    const x = perRow[name];
+    return { name, l1Sensitivity: rows.l1 * x, l2SensitivitySquared: rows.l2Squared * x * x, weight };
   });
   const { budget, noises } = calibrateParts(params, sensitivities);
   const parts: Partial<Record<PartName, CalibratedPart>> = {};

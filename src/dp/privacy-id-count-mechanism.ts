@@ -1,4 +1,4 @@
-import { checkBounds, type ContributionBounds } from './contribution-bounds.js';
+import { checkBounds, type ContributionBounds, userPartitionSensitivity } from './contribution-bounds.js';
 import { EXACT_INTERVAL, reportedScale } from './count-mechanism.js';
 import { DpParameterError } from './errors.js';
 import { calibrateParts, type Noise, noiseHalfWidth, sampleNoise, type StatisticParams } from './noise.js';
@@ -31,7 +31,7 @@ export interface PrivacyIdCountMechanism {
  */
 export function privacyIdCountMechanism(params: StatisticParams): PrivacyIdCountMechanism {
   const b = checkBounds(params.bounds);
-  const l0 = BigInt(b.maxPartitionsContributed);
+  const l0 = userPartitionSensitivity(b);
   const { budget, noises } = calibrateParts(params, [
     { name: 'privacy_id_count', l1Sensitivity: l0, l2SensitivitySquared: l0 },
   ]);
@@ -42,7 +42,7 @@ export function privacyIdCountMechanism(params: StatisticParams): PrivacyIdCount
     delta: budget.delta,
     rho: budget.rho,
     bounds: b,
-    l1Sensitivity: b.maxPartitionsContributed,
+    l1Sensitivity: Number(l0),
     noise,
     scale: reportedScale(noise),
     halfWidth95: noiseHalfWidth(noise, 0.95),

@@ -1,4 +1,4 @@
-import { checkBounds, type ContributionBounds } from './contribution-bounds.js';
+import { checkBounds, type ContributionBounds, rowSensitivity } from './contribution-bounds.js';
 import { EXACT_INTERVAL, reportedScale } from './count-mechanism.js';
 import { DpParameterError } from './errors.js';
 import {
@@ -48,10 +48,10 @@ export function sumMechanism(params: ValueStatisticParams): SumMechanism {
   const grid = valueGrid(params.lo, params.hi);
   const abs = (x: bigint): bigint => (x < 0n ? -x : x);
   const maxAbs = abs(grid.loUnits) > abs(grid.hiUnits) ? abs(grid.loUnits) : abs(grid.hiUnits);
-  const perPartition = BigInt(b.maxContributionsPerPartition) * maxAbs;
-  const l0 = BigInt(b.maxPartitionsContributed);
+  const rows = rowSensitivity(b);
+  const l1Sensitivity = rows.l1 * maxAbs;
   const { budget, noises } = calibrateParts(params, [
-    { name: 'sum', l1Sensitivity: l0 * perPartition, l2SensitivitySquared: l0 * perPartition * perPartition },
+    { name: 'sum', l1Sensitivity, l2SensitivitySquared: rows.l2Squared * maxAbs * maxAbs },
   ]);
   const noise = noises['sum']!;
   return Object.freeze({
@@ -61,7 +61,7 @@ export function sumMechanism(params: ValueStatisticParams): SumMechanism {
     rho: budget.rho,
     bounds: b,
     ...grid,
-    l1Sensitivity: l0 * perPartition,
+    l1Sensitivity,
     noise,
     scale: reportedScale(noise),
     halfWidth95: noiseHalfWidth(noise, 0.95) * grid.granularity,

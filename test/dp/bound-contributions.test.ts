@@ -7,6 +7,7 @@ import {
   type Contribution,
   type ContributionBounds,
   type RandomSource,
+  rowSensitivity,
 } from '../../src/dp/index.js';
 import { createHash } from 'node:crypto';
 import { chiSquareGoodnessOfFit } from './stats.js';
@@ -97,6 +98,84 @@ describe('boundContributions', () => {
     }
     // The datasets do exceed the bounds, so the checks above are not vacuous.
     expect(dropped).toBeGreaterThan(1000);
+  });
+
+  it('also holds a per-user total (maxContributions) with L0/Linf, on 300 random datasets (deterministic seed)', () => {
+    const rng = seededRandom('bounding-property-total');
+    let cappedUsers = 0;
+    for (let t = 0; t < 300; t++) {
+      const rows = randomDataset(rng, '');
+      const bounds: ContributionBounds = {
+        maxPartitionsContributed: 1 + pick(rng, 4),
+        maxContributionsPerPartition: 1 + pick(rng, 4),
+        maxContributions: 1 + pick(rng, 8),
+      };
+      const {
+        maxPartitionsContributed: l0,
+        maxContributionsPerPartition: linf,
+        maxContributions: total,
+      } = bounds;
+      const salt = newSamplingSalt(rng);
+      const kept = boundContributions(rows, bounds, salt);
+      const input = new Set(rows);
+      expect(kept.every((r) => input.has(r))).toBe(true);
+      const before = shape(rows);
+      const after = shape(kept);
+      // Without the total, the same salt keeps a superset: the total only removes rows.
+      const withoutTotal = shape(
+        boundContributions(rows, { maxPartitionsContributed: l0, maxContributionsPerPartition: linf }, salt),
+      );
+      for (const [user] of before) {
+        const keptPartitions = after.get(user) ?? new Map<string, string[]>();
+        const all = [...keptPartitions.values()].flat();
+        expect(keptPartitions.size).toBeLessThanOrEqual(l0);
+        for (const ids of keptPartitions.values()) expect(ids.length).toBeLessThanOrEqual(linf);
+        expect(all.length).toBeLessThanOrEqual(total!);
+        const loose = [...(withoutTotal.get(user)?.values() ?? [])].flat();
+        expect(loose).toEqual(expect.arrayContaining(all));
+        expect(all.length).toBe(Math.min(total!, loose.length));
+        if (loose.length > total!) cappedUsers += 1;
+      }
+    }
+    expect(cappedUsers).toBeGreaterThan(100);
+  });
+
+  it('rowSensitivity: L1 = min(L0·Linf, total), squared L2 from filling partitions with Linf rows', () => {
+    expect(rowSensitivity({ maxPartitionsContributed: 3, maxContributionsPerPartition: 4 })).toEqual({
+      l1: 12n,
+      l2Squared: 48n,
+    });
+    expect(
+      rowSensitivity({ maxPartitionsContributed: 3, maxContributionsPerPartition: 4, maxContributions: 6 }),
+    ).toEqual({
+      l1: 6n,
+      l2Squared: 20n,
+    });
+    expect(
+      rowSensitivity({ maxPartitionsContributed: 3, maxContributionsPerPartition: 4, maxContributions: 50 }),
+    ).toEqual({
+      l1: 12n,
+      l2Squared: 48n,
+    });
+    // Brute force over all allocations for small bounds.
+    for (let l0 = 1; l0 <= 3; l0++)
+      for (let linf = 1; linf <= 3; linf++)
+        for (let total = 1; total <= 10; total++) {
+          let best = 0;
+          const rec = (k: number, left: number, acc: number): void => {
+            best = Math.max(best, acc);
+            if (k === l0) return;
+            for (let c = 1; c <= Math.min(linf, left); c++) rec(k + 1, left - c, acc + c * c);
+          };
+          rec(0, total, 0);
+          const r = rowSensitivity({
+            maxPartitionsContributed: l0,
+            maxContributionsPerPartition: linf,
+            maxContributions: total,
+          });
+          expect(r.l2Squared).toBe(BigInt(best));
+          expect(r.l1).toBe(BigInt(Math.min(l0 * linf, total)));
+        }
   });
 
   it('ranks rows and partitions by md5(salt|id|partition|row) and md5(salt|id|partition), smallest first', () => {
