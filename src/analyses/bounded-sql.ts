@@ -67,18 +67,48 @@ hl AS (SELECT w, pk, list({'x': x, 'n': n} ORDER BY x) AS histogram FROM hx GROU
     : '';
   const histSelect = hist ? ', hl.histogram' : '';
   const histJoin = hist ? ' LEFT JOIN hl USING (w, pk)' : '';
-  // Only groups over a bound are ranked: a user with at most Linf rows in a partition (or at most
-  // L0 partitions) keeps all of them, which is what uniform sampling does too.
-  return `
+  const srcCte = `
 WITH windows(w, w_start, w_end, salt) AS (VALUES ${windowRows}),
 src AS (
   SELECT w, user_pseudonym AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk, ${normExpr} AS x
   FROM (SELECT *${valueSelect} FROM read_parquet(${sqlList(files)}, hive_partitioning = false))
   JOIN windows ON date BETWEEN w_start AND w_end
   WHERE ${keyFilter}${valueFilter}${bucketFilter}
-),
-cells AS (
-  SELECT w, pid, pk, count(*) AS n, sum(x) AS s, sum(x * x) AS ss${cellHist} FROM src GROUP BY w, pid, pk
+),`;
+  const total = plan.bounds.maxContributions;
+  const keptCte =
+    total !== undefined && total < l0 * linf
+      ? totalBoundedKept(l0, linf, total, hist)
+      : fastKept(l0, linf, { cellHist, trimmedHist, perUserHist, keptHist, structHist, hist });
+  return `${srcCte}
+${keptCte}
+agg AS (
+  SELECT w, pk, CAST(sum(c) AS HUGEINT) AS count, CAST(count(*) AS HUGEINT) AS users,
+    CAST(coalesce(sum(s), 0) AS HUGEINT) AS normalized_sum, CAST(coalesce(sum(ss), 0) AS HUGEINT) AS normalized_sum_squares
+  FROM kept GROUP BY w, pk
+)${histogram}
+SELECT agg.*${histSelect} FROM agg${histJoin} ORDER BY w, pk`;
+}
+
+/**
+ * L0/Linf bounding with hash aggregates. Only groups over a bound are ranked: a user with at most
+ * Linf rows in a partition (or at most L0 partitions) keeps all of them, which is what uniform
+ * sampling does too. Yields `kept(w, pk, c, s, ss[, h])`, one row per kept (user, partition).
+ */
+function fastKept(
+  l0: number,
+  linf: number,
+  h: {
+    cellHist: string;
+    trimmedHist: string;
+    perUserHist: string;
+    keptHist: string;
+    structHist: string;
+    hist: boolean;
+  },
+): string {
+  return `cells AS (
+  SELECT w, pid, pk, count(*) AS n, sum(x) AS s, sum(x * x) AS ss${h.cellHist} FROM src GROUP BY w, pid, pk
 ),
 trimmed AS (
   SELECT w, pid, pk, min_by(x, md5(salt || '|' || pid || '|' || pk || '|' || rid), ${linf}) AS kept
@@ -86,25 +116,43 @@ trimmed AS (
   GROUP BY w, pid, pk
 ),
 per_user AS (
-  SELECT w, pid, pk, n AS c, s, ss${perUserHist} FROM cells WHERE n <= ${linf}
+  SELECT w, pid, pk, n AS c, s, ss${h.perUserHist} FROM cells WHERE n <= ${linf}
   UNION ALL
-  SELECT w, pid, pk, len(kept) AS c, list_sum(kept) AS s, list_sum(list_transform(kept, e -> e * e)) AS ss${trimmedHist} FROM trimmed
+  SELECT w, pid, pk, len(kept) AS c, list_sum(kept) AS s, list_sum(list_transform(kept, e -> e * e)) AS ss${h.trimmedHist} FROM trimmed
 ),
 users AS (
   SELECT w, pid, count(*) AS np FROM per_user GROUP BY w, pid
 ),
 kept AS (
-  SELECT p.w, p.pk, p.c, p.s, p.ss${hist ? ', p.h' : ''} FROM per_user p SEMI JOIN (SELECT w, pid FROM users WHERE np <= ${l0}) USING (w, pid)
+  SELECT p.w, p.pk, p.c, p.s, p.ss${h.hist ? ', p.h' : ''} FROM per_user p SEMI JOIN (SELECT w, pid FROM users WHERE np <= ${l0}) USING (w, pid)
   UNION ALL
-  SELECT w, k.pk, k.c, k.s, k.ss${keptHist} FROM (
-    SELECT p.w, unnest(min_by({'pk': p.pk, 'c': p.c, 's': p.s, 'ss': p.ss${structHist}}, md5(salt || '|' || p.pid || '|' || p.pk), ${l0})) AS k
+  SELECT w, k.pk, k.c, k.s, k.ss${h.keptHist} FROM (
+    SELECT p.w, unnest(min_by({'pk': p.pk, 'c': p.c, 's': p.s, 'ss': p.ss${h.structHist}}, md5(salt || '|' || p.pid || '|' || p.pk), ${l0})) AS k
     FROM per_user p SEMI JOIN (SELECT w, pid FROM users WHERE np > ${l0}) USING (w, pid) JOIN windows USING (w)
     GROUP BY p.w, p.pid)
+),`;
+}
+
+/**
+ * L0/Linf and then a per-user total, row by row (window functions; used only when a total bound
+ * is declared): Linf rows per (user, partition) by md5(salt|user|partition|row), L0 partitions per
+ * user by md5(salt|user|partition), then `total` of the user's remaining rows by
+ * md5(salt|total|user|partition|row), as `boundContributions` in dp/.
+ */
+function totalBoundedKept(l0: number, linf: number, total: number, hist: boolean): string {
+  return `linf_rows AS (
+  SELECT src.*, salt FROM src JOIN windows USING (w)
+  QUALIFY row_number() OVER (PARTITION BY w, pid, pk ORDER BY md5(salt || '|' || pid || '|' || pk || '|' || rid)) <= ${linf}
 ),
-agg AS (
-  SELECT w, pk, CAST(sum(c) AS HUGEINT) AS count, CAST(count(*) AS HUGEINT) AS users,
-    CAST(coalesce(sum(s), 0) AS HUGEINT) AS normalized_sum, CAST(coalesce(sum(ss), 0) AS HUGEINT) AS normalized_sum_squares
-  FROM kept GROUP BY w, pk
-)${histogram}
-SELECT agg.*${histSelect} FROM agg${histJoin} ORDER BY w, pk`;
+l0_cells AS (
+  SELECT w, pid, pk FROM (SELECT DISTINCT w, pid, pk, salt FROM linf_rows)
+  QUALIFY row_number() OVER (PARTITION BY w, pid ORDER BY md5(salt || '|' || pid || '|' || pk)) <= ${l0}
+),
+total_rows AS (
+  SELECT r.* FROM linf_rows r SEMI JOIN l0_cells USING (w, pid, pk)
+  QUALIFY row_number() OVER (PARTITION BY w, pid ORDER BY md5(salt || '|total|' || pid || '|' || pk || '|' || rid)) <= ${total}
+),
+kept AS (
+  SELECT w, pk, count(*) AS c, sum(x) AS s, sum(x * x) AS ss${hist ? ', list(x) AS h' : ''} FROM total_rows GROUP BY w, pid, pk
+),`;
 }

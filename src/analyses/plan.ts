@@ -105,6 +105,7 @@ export function planAnalysis(a: AnalysisConfig, budget?: AnalysisBudget): Analys
   const bounds: ContributionBounds = {
     maxPartitionsContributed: a.max_partitions_contributed,
     maxContributionsPerPartition: a.max_contributions_per_partition,
+    ...(a.max_contributions !== undefined ? { maxContributions: a.max_contributions } : {}),
   };
   const value =
     a.value !== undefined && a.bounds !== undefined && a.unit !== undefined

@@ -34,7 +34,7 @@ export const AVAILABLE: {
     gaussian: new Set<StatisticName>(['count', 'sum', 'mean', 'variance', 'privacy_id_count']),
   },
   partitionSelection: true,
-  perUserTotal: false,
+  perUserTotal: true,
 };
 
 const name = z

@@ -64,24 +64,27 @@ async function writeSilver(rows: Row[], file: string): Promise<void> {
 }
 
 describe('bounding + aggregation in SQL equals the reference implementation in dp/', () => {
-  for (const [l0, linf] of [
-    [1, 1],
-    [2, 1],
-    [1, 3],
-    [2, 3],
+  for (const [l0, linf, total] of [
+    [1, 1, undefined],
+    [2, 1, undefined],
+    [1, 3, undefined],
+    [2, 3, undefined],
+    [2, 3, 4],
+    [3, 2, 1],
   ] as const) {
-    it(`matches for L0=${l0}, Linf=${linf} (mean over a value with nulls)`, async () => {
+    it(`matches for L0=${l0}, Linf=${linf}, total=${total ?? 'none'} (mean over a value with nulls)`, async () => {
       const config = parseConfig(DEFAULT_CONFIG_INPUT);
       const meanConfig = {
         ...config.analyses[1]!,
         max_partitions_contributed: l0,
         max_contributions_per_partition: linf,
+        ...(total !== undefined ? { max_contributions: total } : {}),
       };
       const plan = planAnalysis(meanConfig);
       if (plan.value === undefined) throw new Error('expected a value plan');
       const mechanism = meanMechanism(1, plan.bounds, plan.value.lo, plan.value.hi);
-      const rows = randomRows(`bounded-sql-${l0}-${linf}`, 300);
-      const file = join(dir, `silver-${l0}-${linf}.parquet`);
+      const rows = randomRows(`bounded-sql-${l0}-${linf}-${total}`, 300);
+      const file = join(dir, `silver-${l0}-${linf}-${total}.parquet`);
       await writeSilver(rows, file);
       const salt = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
