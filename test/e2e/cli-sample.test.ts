@@ -1,6 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BudgetLedger } from '../../src/ledger/index.js';
+import { FsLake } from '../../src/storage/index.js';
 import { runCli } from '../helpers/cli.js';
 import { tempLake } from '../helpers/lake.js';
 
@@ -108,6 +110,20 @@ describe('dp-pipeline run on the shipped sample', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('sessions_per_continent');
     expect(r.stdout).toMatch(/Budget: each month's releases spend ε = 3 of a monthly cap of ε = 4/);
+  });
+
+  it('explain --utility suggests bounds from Silver and charges its ε to the "utility" budget', async () => {
+    const r = runCli(['explain', '--utility', '--utility-epsilon', '0.3', '--lake', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Utility analysis of 2016-08 .*ε = 0\.3 charged to budget metric "utility"/);
+    expect(r.stdout).toMatch(/L0 +configured 1, keeps all partitions of ≈\d+\.\d% of users; suggested \d+/);
+    expect(r.stdout).toMatch(/time_on_site_ms upper bound configured 600000 ms/);
+    const ledger = new BudgetLedger(new FsLake(dir).tables('budget'), 'utility', 4);
+    expect(await ledger.state('2016-08')).toMatchObject({ epsilonSpent: 0.3, releaseCount: 1 });
+    // The analyses' own budget is untouched by it.
+    const analyses = new BudgetLedger(new FsLake(dir).tables('budget'), 'analyses', 4);
+    expect((await analyses.state('2016-08')).epsilonSpent).toBe(3);
   });
 });
 
