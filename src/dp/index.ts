@@ -90,3 +90,11 @@ export {
   type Statistic,
   type StatisticRelease,
 } from './multi-stat-mechanism.js';
+export {
+  QUANTILE_INTERVAL,
+  quantileLeaf,
+  type QuantileMechanism,
+  quantileMechanism,
+  type QuantileRelease,
+  releaseQuantiles,
+} from './quantile-mechanism.js';
