@@ -15,7 +15,7 @@ import type { AnalysisPlan } from './plan.js';
  * with a kept row: privacy-id count and partition selection), and for value statistics
  * `normalized_sum` and `normalized_sum_squares` (sums of x and x² over kept rows, where
  * x = 2·q(v) − (loUnits + hiUnits) and q(v) is the value rounded to the analysis's grid), plus
- * for quantiles `histogram`: a list of {x, n} (kept rows per normalized grid value).
+ * for quantiles `histogram`: a list of {x, n} (kept rows per quantile-tree leaf x).
  * Public partitions: rows with other keys are dropped before bounding. Private partitions: every
  * non-null key is kept; partition selection happens on the noisy side.
  */
@@ -40,37 +40,46 @@ export function boundedAggregateSql(
   let valueSelect = '';
   let valueFilter = '';
   let normExpr = 'CAST(0 AS HUGEINT)';
+  let leafExpr = '';
+  if (plan.value !== undefined) {
+    valueSelect = `, ${plan.value.column} AS v`;
+    valueFilter = ` AND ${plan.value.column} IS NOT NULL`;
+  }
   if (plan.value !== undefined && plan.grid !== undefined) {
     const g = plan.grid;
     const clamped = `greatest(least(CAST(v AS DOUBLE), ${g.hi}), ${g.lo})`;
     // q(x) = round(clamp(x)/g) kept inside the grid bounds; floor(y + 0.5) is JavaScript's Math.round.
     const q = `least(greatest(CAST(floor(${clamped} / ${g.granularity} + 0.5) AS HUGEINT), ${g.loUnits}), ${g.hiUnits})`;
-    valueSelect = `, ${plan.value.column} AS v`;
-    valueFilter = ` AND ${plan.value.column} IS NOT NULL`;
     normExpr = `2 * ${q} - ${g.loUnits + g.hiUnits}`;
+  }
+  const leaves = plan.quantileLeaves;
+  if (plan.value !== undefined && leaves !== undefined) {
+    // The quantile tree's leaf, computed as dp's quantileLeaf does (same double operations).
+    const clamped = `greatest(least(CAST(v AS DOUBLE), ${leaves.hi}), ${leaves.lo})`;
+    leafExpr = `, least(greatest(CAST(floor(((${clamped} - ${leaves.lo}) / (${leaves.hi} - ${leaves.lo})) * ${leaves.count}) AS BIGINT), 0), ${leaves.count - 1}) AS leaf`;
   }
   const keyFilter =
     plan.partitions.kind === 'public'
       ? `${plan.partitionBy} IN (${plan.partitions.keys.map(sqlString).join(', ')})`
       : `${plan.partitionBy} IS NOT NULL`;
-  const hist = plan.quantiles !== undefined;
-  // Per (user, partition) cell: rows n, Σx, Σx² and (quantiles) the list of x.
-  const cellHist = hist ? ', list(x) AS h' : '';
-  const trimmedHist = hist ? ', kept AS h' : '';
+  const hist = leafExpr !== '';
+  // Per (user, partition) cell: rows n, Σx, Σx² and (quantiles) the list of leaves.
+  const cellHist = hist ? ', list(leaf) AS h' : '';
+  const trimmedHist = hist ? ', list_transform(kept, e -> e.l) AS h' : '';
   const perUserHist = hist ? ', h' : '';
   const keptHist = hist ? ', k.h' : '';
   const structHist = hist ? ", 'h': p.h" : '';
   const histogram = hist
     ? `,
-hx AS (SELECT w, pk, x, count(*) AS n FROM (SELECT w, pk, unnest(h) AS x FROM kept) GROUP BY w, pk, x),
-hl AS (SELECT w, pk, list({'x': x, 'n': n} ORDER BY x) AS histogram FROM hx GROUP BY w, pk)`
+hx AS (SELECT w, pk, leaf, count(*) AS n FROM (SELECT w, pk, unnest(h) AS leaf FROM kept) GROUP BY w, pk, leaf),
+hl AS (SELECT w, pk, list({'x': leaf, 'n': n} ORDER BY leaf) AS histogram FROM hx GROUP BY w, pk)`
     : '';
   const histSelect = hist ? ', hl.histogram' : '';
   const histJoin = hist ? ' LEFT JOIN hl USING (w, pk)' : '';
   const srcCte = `
 WITH windows(w, w_start, w_end, salt) AS (VALUES ${windowRows}),
 src AS (
-  SELECT w, user_pseudonym AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk, ${normExpr} AS x
+  SELECT w, user_pseudonym AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk, ${normExpr} AS x${leafExpr}
   FROM (SELECT *${valueSelect} FROM read_parquet(${sqlList(files)}, hive_partitioning = false))
   JOIN windows ON date BETWEEN w_start AND w_end
   WHERE ${keyFilter}${valueFilter}${bucketFilter}
@@ -111,14 +120,14 @@ function fastKept(
   SELECT w, pid, pk, count(*) AS n, sum(x) AS s, sum(x * x) AS ss${h.cellHist} FROM src GROUP BY w, pid, pk
 ),
 trimmed AS (
-  SELECT w, pid, pk, min_by(x, md5(salt || '|' || pid || '|' || pk || '|' || rid), ${linf}) AS kept
+  SELECT w, pid, pk, min_by(${h.hist ? "{'x': x, 'l': leaf}" : 'x'}, md5(salt || '|' || pid || '|' || pk || '|' || rid), ${linf}) AS kept
   FROM src SEMI JOIN (SELECT w, pid, pk FROM cells WHERE n > ${linf}) USING (w, pid, pk) JOIN windows USING (w)
   GROUP BY w, pid, pk
 ),
 per_user AS (
   SELECT w, pid, pk, n AS c, s, ss${h.perUserHist} FROM cells WHERE n <= ${linf}
   UNION ALL
-  SELECT w, pid, pk, len(kept) AS c, list_sum(kept) AS s, list_sum(list_transform(kept, e -> e * e)) AS ss${h.trimmedHist} FROM trimmed
+  SELECT w, pid, pk, len(kept) AS c, ${h.hist ? 'list_sum(list_transform(kept, e -> e.x)) AS s, list_sum(list_transform(kept, e -> e.x * e.x)) AS ss' : 'list_sum(kept) AS s, list_sum(list_transform(kept, e -> e * e)) AS ss'}${h.trimmedHist} FROM trimmed
 ),
 users AS (
   SELECT w, pid, count(*) AS np FROM per_user GROUP BY w, pid
@@ -153,6 +162,6 @@ total_rows AS (
   QUALIFY row_number() OVER (PARTITION BY w, pid ORDER BY md5(salt || '|total|' || pid || '|' || pk || '|' || rid)) <= ${total}
 ),
 kept AS (
-  SELECT w, pk, count(*) AS c, sum(x) AS s, sum(x * x) AS ss${hist ? ', list(x) AS h' : ''} FROM total_rows GROUP BY w, pid, pk
+  SELECT w, pk, count(*) AS c, sum(x) AS s, sum(x * x) AS ss${hist ? ', list(leaf) AS h' : ''} FROM total_rows GROUP BY w, pid, pk
 ),`;
 }

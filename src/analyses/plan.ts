@@ -6,7 +6,13 @@ import {
   type PartitionSelectionMechanism,
   type PartitionSelectionStrategy,
 } from '../dp/index.js';
-import { planQuantiles, planStatistics, type StatisticPlan, type ValueGrid } from './statistics.js';
+import {
+  planQuantiles,
+  planStatistics,
+  type QuantileLeaves,
+  type StatisticPlan,
+  type ValueGrid,
+} from './statistics.js';
 
 /** Which partition keys are released. */
 export type PartitionPlan =
@@ -53,6 +59,8 @@ export interface AnalysisPlan {
   readonly grid?: ValueGrid;
   /** Ranks released by the `quantiles` statistic. */
   readonly quantiles?: readonly number[];
+  /** The quantile tree's leaves, whose per-partition row counts the bounding SQL yields. */
+  readonly quantileLeaves?: QuantileLeaves;
   readonly noise: 'laplace' | 'gaussian';
   /** The analysis's whole budget per window (all statistics and partition selection). */
   readonly epsilon: number;
@@ -182,6 +190,7 @@ export function planAnalysis(a: AnalysisConfig, budget?: AnalysisBudget): Analys
     ...(value ? { value } : {}),
     ...(statistics.find((s) => s.grid) ? { grid: statistics.find((s) => s.grid)!.grid } : {}),
     ...(a.quantiles ? { quantiles: [...a.quantiles] } : {}),
+    ...(statistics.find((s) => s.leaves) ? { quantileLeaves: statistics.find((s) => s.leaves)!.leaves } : {}),
     noise: a.noise,
     epsilon,
     delta: statisticsDelta + selDelta,

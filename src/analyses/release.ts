@@ -29,7 +29,18 @@ interface AggregateRow {
   users: bigint;
   normalized_sum: bigint;
   normalized_sum_squares: bigint;
-  histogram?: { x: bigint; n: bigint }[] | null;
+  /** A DuckDB LIST of STRUCT {x, n}, as the node API returns it. */
+  histogram?: unknown;
+}
+
+/** The (leaf, rows) pairs of a `histogram` column value (a DuckDB LIST of STRUCT {x, n}). */
+export function histogramEntries(value: unknown): { x: bigint; n: bigint }[] {
+  if (value === null || value === undefined) return [];
+  const items = (value as { items?: { entries?: { x: unknown; n: unknown } }[] }).items ?? [];
+  return items.map((item) => ({
+    x: BigInt(item.entries!.x as bigint),
+    n: BigInt(item.entries!.n as bigint),
+  }));
 }
 
 /**
@@ -60,7 +71,7 @@ export async function boundedAggregates(
       let histogram = prev.histogram;
       if (r.histogram) {
         const merged = new Map(prev.histogram ?? []);
-        for (const { x, n } of r.histogram) {
+        for (const { x, n } of histogramEntries(r.histogram)) {
           merged.set(BigInt(x), (merged.get(BigInt(x)) ?? 0n) + BigInt(n));
         }
         histogram = merged;

@@ -1,7 +1,10 @@
 import type { StatisticName } from '../config/index.js';
 import {
   multiStatMechanism,
+  QUANTILE_INTERVAL,
+  quantileMechanism,
   releaseMultiStat,
+  releaseQuantiles,
   type CalibratedPart,
   type ContributionBounds,
   type MultiStatAggregate,
@@ -25,7 +28,7 @@ export interface BoundedAggregate {
   readonly normalizedSum: bigint;
   /** Σ (2·q(x) − (loUnits + hiUnits))² over kept rows. */
   readonly normalizedSumSquares: bigint;
-  /** Kept rows per grid value q(x) (quantiles only). */
+  /** Kept rows per quantile leaf (quantiles only). */
   readonly histogram?: ReadonlyMap<bigint, bigint>;
 }
 
@@ -35,6 +38,13 @@ export const EMPTY_AGGREGATE: BoundedAggregate = {
   normalizedSum: 0n,
   normalizedSumSquares: 0n,
 };
+
+/** Equal-width leaves of [lo, hi]: a value's leaf is ⌊(clamp(x) − lo)/(hi − lo) · count⌋ in [0, count − 1]. */
+export interface QuantileLeaves {
+  readonly lo: number;
+  readonly hi: number;
+  readonly count: number;
+}
 
 /** One released number of a partition, e.g. the count, the mean or the p90. */
 export interface StatisticOutput {
@@ -75,6 +85,8 @@ export interface StatisticPlan {
   readonly explain: readonly string[];
   /** The value grid this plan reads from the aggregate, if any. */
   readonly grid?: ValueGrid;
+  /** Quantiles: the equal-width leaves over [lo, hi] whose row counts the aggregate's histogram holds. */
+  readonly leaves?: QuantileLeaves;
   release(agg: BoundedAggregate, rng: RandomSource): Readonly<Record<string, StatisticOutput>>;
 }
 
@@ -229,7 +241,67 @@ function multiAggregate(agg: BoundedAggregate, g: ValueGrid | undefined): MultiS
   };
 }
 
-/** Quantiles: waiting for the DP engine's quantile mechanism (the config schema rejects them until then). */
+/** Output name of a quantile rank: 0.5 → `p50`, 0.9 → `p90`, 0.025 → `p2.5`. */
+export function quantileName(q: number): string {
+  return `p${Number((q * 100).toPrecision(6))}`;
+}
+
+/**
+ * Quantiles of the analysis's value with the DP engine's quantile tree: one noisy tree per
+ * partition serves every rank. Reads the per-partition leaf histogram of the bounded rows.
+ */
 export function planQuantiles(req: StatisticRequest): StatisticPlan {
-  throw new Error(`quantiles ${JSON.stringify(req.quantiles)} are not available in this build`);
+  const v = req.value!;
+  const ranks = req.quantiles!;
+  const m = quantileMechanism({
+    epsilon: req.epsilon,
+    noise: req.noise,
+    ...(req.noise === 'gaussian' ? { delta: req.delta } : {}),
+    bounds: req.bounds,
+    lo: v.lo,
+    hi: v.hi,
+    quantiles: ranks,
+  });
+  const names = ranks.map(quantileName);
+  const scale = scaleOf(m.noise);
+  const words = req.noise === 'gaussian' ? 'discrete Gaussian' : 'discrete Laplace';
+  const methods = Object.fromEntries(names.map((n) => [n, QUANTILE_INTERVAL]));
+  return frozen({
+    statistics: ['quantiles'],
+    outputs: names,
+    mechanism: req.noise === 'gaussian' ? 'discrete_gaussian' : 'discrete_laplace',
+    epsilon: m.epsilon,
+    delta: m.delta,
+    rho: m.rho,
+    parameters: {
+      quantiles: ranks,
+      tree_branching: m.branching,
+      tree_height: m.height,
+      leaf_width: m.leafWidth,
+      node_noise_scale: scale,
+      bounds: [m.lo, m.hi],
+      unit: v.unit,
+      ...(req.noise === 'gaussian' ? { rho: m.rho } : {}),
+    },
+    predictedError95: Object.fromEntries(
+      names.map((n) => [
+        n,
+        'depends on the data near the quantile; see the bootstrap interval of each release',
+      ]),
+    ),
+    intervalMethods: methods,
+    explain: [
+      `QUANTILES ${names.join(', ')}: quantile tree over [${m.lo}, ${m.hi}] ${v.unit} (branching ${m.branching}, height ${m.height}, leaves of ${fmt(m.leafWidth)} ${v.unit}), ${words} noise ${req.noise === 'gaussian' ? 'σ' : 'scale'} ${fmt(scale)} per node, one tree for all ranks: ε = ${fmt(m.epsilon)}, δ = ${m.delta}, ρ = ${fmt(m.rho)}`,
+    ],
+    leaves: { lo: m.lo, hi: m.hi, count: m.leaves },
+    release: (agg, rng) => {
+      const hist = new Map<number, bigint>();
+      for (const [leaf, n] of agg.histogram ?? []) hist.set(Number(leaf), n);
+      const out: Record<string, StatisticOutput> = {};
+      releaseQuantiles(m, hist, rng).forEach((r, i) => {
+        out[names[i]!] = { value: r.value, ci95: r.ci95 };
+      });
+      return out;
+    },
+  });
 }

@@ -30,8 +30,8 @@ export const AVAILABLE: {
   readonly perUserTotal: boolean;
 } = {
   statistics: {
-    laplace: new Set<StatisticName>(['count', 'sum', 'mean', 'variance', 'privacy_id_count']),
-    gaussian: new Set<StatisticName>(['count', 'sum', 'mean', 'variance', 'privacy_id_count']),
+    laplace: new Set<StatisticName>(STATISTICS),
+    gaussian: new Set<StatisticName>(STATISTICS),
   },
   partitionSelection: true,
   perUserTotal: true,

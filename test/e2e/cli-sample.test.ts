@@ -25,12 +25,13 @@ describe('dp-pipeline run on the shipped sample', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/records read\s+74,759/);
     expect(first.stdout).toMatch(/balanced\s+yes/);
-    expect(first.stdout).toMatch(/releases\s+3 written/);
+    expect(first.stdout).toMatch(/releases\s+4 written/);
     const index = JSON.parse(await goldFile('index.json')) as {
       releases: { analysis: string; json: string }[];
     };
     expect(index.releases.map((r) => r.analysis).sort()).toEqual([
       'avg_session_duration_per_device',
+      'pageviews_per_device',
       'sessions_per_continent',
       'sessions_per_country',
     ]);
@@ -100,7 +101,7 @@ describe('dp-pipeline run on the shipped sample', () => {
     const again = runCli(['run', '--lake', dir, '--with-sample']);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/\(0 new Bronze blobs\)/);
-    expect(again.stdout).toMatch(/releases\s+0 written, 3 already released/);
+    expect(again.stdout).toMatch(/releases\s+0 written, 4 already released/);
     expect(again.stdout).toMatch(/ε spent\s+0/);
     expect(await goldFile('releases/sessions_per_continent/2016-08.json')).toBe(before);
   });
@@ -109,7 +110,7 @@ describe('dp-pipeline run on the shipped sample', () => {
     const r = runCli(['explain']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('sessions_per_continent');
-    expect(r.stdout).toMatch(/Budget: each month's releases spend ε = 3 of a monthly cap of ε = 4/);
+    expect(r.stdout).toMatch(/Budget: each month's releases spend ε = 4 of a monthly cap of ε = 4/);
   });
 
   it('explain --utility suggests bounds from Silver and charges its ε to the "utility" budget', async () => {
@@ -123,7 +124,7 @@ describe('dp-pipeline run on the shipped sample', () => {
     expect(await ledger.state('2016-08')).toMatchObject({ epsilonSpent: 0.3, releaseCount: 1 });
     // The analyses' own budget is untouched by it.
     const analyses = new BudgetLedger(new FsLake(dir).tables('budget'), 'analyses', 4);
-    expect((await analyses.state('2016-08')).epsilonSpent).toBe(3);
+    expect((await analyses.state('2016-08')).epsilonSpent).toBe(4);
   });
 });
 
@@ -168,14 +169,14 @@ describe('dp-pipeline errors', () => {
       const r = runCli(['run', '--lake', d, '--with-sample', '--config', file]);
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(
-        /privacy budget exhausted for analyses in 2016-08: spent ε=0 of cap 1\.5; the requested release\(s\) need ε=3 more/,
+        /privacy budget exhausted for analyses in 2016-08: spent ε=0 of cap 1\.5; the requested release\(s\) need ε=4 more/,
       );
       const gold = await readFile(join(d, 'gold', 'index.json'), 'utf8').catch(() => null);
       expect(gold).toBeNull();
       // Silver was still committed: a second run with enough budget releases without re-reading Bronze.
       const ok = runCli(['run', '--lake', d]);
       expect(ok.code).toBe(0);
-      expect(ok.stdout).toMatch(/releases\s+3 written/);
+      expect(ok.stdout).toMatch(/releases\s+4 written/);
     } finally {
       await c();
     }

@@ -2,11 +2,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundedAggregateSql } from '../../src/analyses/bounded-sql.js';
 import { planAnalysis } from '../../src/analyses/plan.js';
+import { histogramEntries } from '../../src/analyses/release.js';
 import { parseConfig, DEFAULT_CONFIG_INPUT } from '../../src/config/index.js';
 import {
   boundContributions,
   meanMechanism,
   normalizedValue,
+  quantileLeaf,
+  quantileMechanism,
   seededRandom,
   type Contribution,
 } from '../../src/dp/index.js';
@@ -127,6 +130,48 @@ describe('bounding + aggregation in SQL equals the reference implementation in d
       );
       // Bounding did drop rows here, so the comparison is not trivially "everything kept".
       expect(kept.length).toBeLessThan(input.length);
+    });
+  }
+});
+
+describe('the bounding SQL yields the quantile tree leaf histogram of the bounded rows', () => {
+  for (const total of [undefined, 2] as const) {
+    it(`matches dp's quantileLeaf over the reference bounder's rows (L0=2, Linf=2, total=${total ?? 'none'})`, async () => {
+      const base = parseConfig(DEFAULT_CONFIG_INPUT).analyses[1]!;
+      const plan = planAnalysis({
+        ...base,
+        statistics: ['mean', 'quantiles'],
+        quantiles: [0.5, 0.9],
+        max_partitions_contributed: 2,
+        max_contributions_per_partition: 2,
+        ...(total !== undefined ? { max_contributions: total } : {}),
+      });
+      expect(plan.quantileLeaves).toBeDefined();
+      const rows = randomRows(`bounded-sql-quantiles-${total}`, 300);
+      const file = join(dir, `silver-q-${total}.parquet`);
+      await writeSilver(rows, file);
+      const salt = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+      const sql = await engine.all<{ pk: string; histogram: unknown }>(
+        boundedAggregateSql(plan, [file], [{ id: '2016-08', start: '2016-08-01', end: '2016-08-31', salt }]),
+      );
+      const m = quantileMechanism({ epsilon: 1, bounds: plan.bounds, lo: 0, hi: 600000, quantiles: [0.5] });
+      const input: Contribution<number>[] = rows
+        .filter((r) => r.v !== null)
+        .map((r) => ({ privacyId: r.pid, partitionKey: r.pk, rowId: r.rid, value: r.v! }));
+      const expected = new Map<string, Map<number, bigint>>();
+      for (const c of boundContributions(input, plan.bounds, salt)) {
+        const h = expected.get(c.partitionKey) ?? new Map<number, bigint>();
+        const leaf = quantileLeaf(m, c.value);
+        h.set(leaf, (h.get(leaf) ?? 0n) + 1n);
+        expected.set(c.partitionKey, h);
+      }
+      expect(
+        sql.map((r) => [r.pk, histogramEntries(r.histogram).map(({ x, n }) => [Number(x), n] as const)]),
+      ).toEqual(
+        [...expected.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, h]) => [k, [...h.entries()].sort(([a], [b]) => a - b)]),
+      );
     });
   }
 });
