@@ -47,6 +47,19 @@ function predictedCount95(p: AnalysisPlan): number {
   return p.noise === 'laplace' ? scale * Math.log(20) : 1.96 * scale;
 }
 
+/** The exact bounded quantile (midpoint of the leaf where the rank is reached). */
+function exactQuantile(plan: AnalysisPlan, hist: ReadonlyMap<bigint, bigint>, n: bigint, q: number): number {
+  const l = plan.quantileLeaves!;
+  const width = (l.hi - l.lo) / l.count;
+  const target = q * Number(n);
+  let acc = 0;
+  for (const [leaf, c] of [...hist.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    acc += Number(c);
+    if (acc >= target) return l.lo + (Number(leaf) + 0.5) * width;
+  }
+  return l.hi;
+}
+
 async function main(): Promise<void> {
   const lake = new FsLake(lakeDir);
   const tmpDir = await mkdtemp(join(tmpdir(), 'dp-error-'));
@@ -73,6 +86,7 @@ async function main(): Promise<void> {
       const aggs = await boundedAggregates(engine, plan, files, windows, rng);
       const countErr: number[] = [];
       const meanRows: { n: number; measured: number; predicted: number }[] = [];
+      const quantileErr = new Map<string, number[]>();
       let kept = 0;
       let expectedKept = 0;
       let seen = 0;
@@ -90,6 +104,13 @@ async function main(): Promise<void> {
             for (let r = 0; r < reps; r++) {
               const out = s.release(agg, rng);
               if (out.count) countErr.push(Math.abs(out.count.value - Number(agg.count)));
+              for (const q of plan.quantiles ?? []) {
+                const name = `p${Number((q * 100).toPrecision(6))}`;
+                const got = out[name];
+                if (!got || agg.count === 0n) continue;
+                const exact = exactQuantile(plan, agg.histogram ?? new Map(), agg.count, q);
+                quantileErr.set(name, [...(quantileErr.get(name) ?? []), Math.abs(got.value - exact)]);
+              }
               if (out.mean && agg.count > 0n) {
                 const g = plan.grid!;
                 const exact =
@@ -133,7 +154,12 @@ async function main(): Promise<void> {
         const big = meanRows.filter((r) => r.n >= 1000);
         const avg = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
         lines.push(
-          `  MEAN   over ${meanRows.length} partition-months: median measured/predicted p95 = ${quantile(ratio, 0.5).toFixed(3)}; partitions with n ≥ 1000: measured p95 ${avg(big.map((r) => r.measured)).toFixed(1)} vs predicted ${avg(big.map((r) => r.predicted)).toFixed(1)} ${plan.value?.unit} (mean over ${big.length})`,
+          `  MEAN   over ${meanRows.length} partition-months: median measured/predicted p95 = ${quantile(ratio, 0.5).toFixed(3)}; partitions with n ≥ 1000: measured p95 ${avg(big.map((r) => r.measured)).toPrecision(3)} vs predicted ${avg(big.map((r) => r.predicted)).toPrecision(3)} ${plan.value?.unit} (mean over ${big.length})`,
+        );
+      }
+      for (const [name, errs] of quantileErr) {
+        lines.push(
+          `  ${name.toUpperCase()}    measured p95 |error| = ${quantile(errs, 0.95).toFixed(3)} ${plan.value?.unit}, median ${quantile(errs, 0.5).toFixed(3)} (n = ${errs.length} releases; exact = bounded quantile's leaf midpoint)`,
         );
       }
       if (plan.partitions.kind === 'private') {
