@@ -3,11 +3,13 @@
  * reference contribution bounder. Pure (no I/O), and imports nothing outside `dp/` but Node
  * built-ins. This file is the public API; other folders import only from here.
  *
- * The shape, for the extensions to come (discrete Gaussian, zCDP, SUM/VARIANCE/quantiles,
- * partition selection): randomness is an injected {@link RandomSource}; samplers take exact
- * {@link Rational} parameters; calibration (sensitivity → scale → interval) is exported as plain
- * functions; a mechanism is an immutable, `kind`-tagged object resolved before any data is read,
- * and a `release…` function applies it to a bounded aggregate.
+ * The shape: randomness is an injected {@link RandomSource}; samplers (discrete Laplace, discrete
+ * Gaussian) take exact {@link Rational} parameters; calibration (sensitivity → scale → interval)
+ * is exported as plain functions; a mechanism (COUNT, PRIVACY_ID_COUNT, SUM, MEAN, VARIANCE,
+ * quantiles, several statistics over one bounding pass, partition selection) is an immutable,
+ * `kind`-tagged object resolved before any data is read, with `noise: 'laplace' | 'gaussian'`,
+ * and a `release…` function applies it to a bounded aggregate. Accounting (naive and zCDP,
+ * budget splits) and predicted errors work from the mechanisms' parameters alone.
  *
  * @example
  * ```ts
@@ -98,3 +100,4 @@ export {
   type QuantileRelease,
   releaseQuantiles,
 } from './quantile-mechanism.js';
+export { type AnyMechanism, type PredictedError, predictedError } from './utility.js';

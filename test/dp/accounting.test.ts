@@ -128,7 +128,7 @@ describe('splitBudget', () => {
   });
 
   it('never sums to more than the total, exactly, over many awkward splits', () => {
-    const weightSets = [
+    const weightSets: Record<string, number>[] = [
       { a: 1, b: 1, c: 1 },
       { a: 0.1, b: 0.2, c: 0.7 },
       { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7 },
