@@ -1,5 +1,5 @@
 import type { PipelineConfig } from '../config/index.js';
-import { describeGuarantee } from '../dp/index.js';
+import { describeGuarantee, predictedError } from '../dp/index.js';
 import { composeCosts } from '../ledger/index.js';
 import { planAll } from './plan.js';
 
@@ -30,6 +30,12 @@ export function explainConfig(config: PipelineConfig, source: string): string {
       lines.push(
         `   partitions: chosen privately (${p.partitions.strategy} partition selection on distinct users, ε = ${fmt(p.partitions.epsilon)}, δ = ${p.partitions.delta}); keys not released are not zeros`,
       );
+      const [sel] = predictedError(p.partitions.mechanism);
+      if (sel) {
+        lines.push(
+          `   partition selection keeps a key with probability 50% at ≈${fmt(sel.expectedAbsError)} and 95% at ≈${fmt(sel.halfWidth95)} distinct users (after bounding)`,
+        );
+      }
     }
     lines.push(
       `   bounding (one pass for all statistics): per user keep ≤ ${p.bounds.maxContributionsPerPartition} session(s) per partition (Linf) and ≤ ${p.bounds.maxPartitionsContributed} partition(s) (L0)${p.maxContributions !== undefined ? ` and ≤ ${p.maxContributions} session(s) in total` : ''}, chosen uniformly at random`,

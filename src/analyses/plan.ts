@@ -1,5 +1,7 @@
 import type { AnalysisConfig, PipelineConfig, StatisticName } from '../config/index.js';
+import { UserError } from '../errors.js';
 import {
+  DpParameterError,
   partitionSelection,
   splitBudget,
   type ContributionBounds,
@@ -84,26 +86,28 @@ export interface AnalysisBudget {
  */
 export function resolveBudgets(config: PipelineConfig): Map<string, AnalysisBudget> {
   const explicitEps = config.analyses.reduce((acc, a) => acc + (a.epsilon ?? 0), 0);
+  // δ already promised: explicit analyses' δ and every partition selection's δ.
   const explicitDelta = config.analyses.reduce(
-    (acc, a) => acc + (a.epsilon !== undefined ? (a.delta ?? 0) : 0),
-    0,
-  );
-  const weights = config.analyses.reduce((acc, a) => acc + (a.weight ?? 0), 0);
-  // Only Gaussian noise uses δ; weighted Laplace analyses take none of the δ cap.
-  const deltaWeights = config.analyses.reduce(
-    (acc, a) => acc + (a.noise === 'gaussian' ? (a.weight ?? 0) : 0),
+    (acc, a) => acc + (a.epsilon !== undefined ? (a.delta ?? 0) : 0) + (a.partition_selection?.delta ?? 0),
     0,
   );
   const leftEps = Math.max(0, config.budget.monthly_epsilon_cap - explicitEps);
   const leftDelta = Math.max(0, config.budget.monthly_delta_cap - explicitDelta);
+  const weighted = config.analyses.filter((a) => a.weight !== undefined);
+  const eps =
+    weighted.length > 0
+      ? splitBudget(leftEps, Object.fromEntries(weighted.map((a) => [a.name, a.weight!])))
+      : {};
+  // Only Gaussian noise uses δ; weighted Laplace analyses take none of the δ cap.
+  const gaussian = weighted.filter((a) => a.noise === 'gaussian');
+  const delta =
+    gaussian.length > 0
+      ? splitBudget(leftDelta, Object.fromEntries(gaussian.map((a) => [a.name, a.weight!])))
+      : {};
   const out = new Map<string, AnalysisBudget>();
   for (const a of config.analyses) {
-    if (a.weight !== undefined) {
-      const deltaShare = a.noise === 'gaussian' ? (leftDelta * a.weight) / deltaWeights : 0;
-      out.set(a.name, { epsilon: (leftEps * a.weight) / weights, delta: deltaShare });
-    } else {
-      out.set(a.name, { epsilon: a.epsilon!, delta: a.delta ?? 0 });
-    }
+    if (a.weight !== undefined) out.set(a.name, { epsilon: eps[a.name]!, delta: delta[a.name] ?? 0 });
+    else out.set(a.name, { epsilon: a.epsilon!, delta: a.delta ?? 0 });
   }
   return out;
 }
@@ -201,7 +205,18 @@ export function planAnalysis(a: AnalysisConfig, budget?: AnalysisBudget): Analys
   });
 }
 
+/**
+ * Plans every analysis. A parameter the DP engine rejects (e.g. a weighted Gaussian analysis left
+ * with δ = 0) becomes a one-line `UserError` naming the analysis.
+ */
 export function planAll(config: PipelineConfig): AnalysisPlan[] {
   const budgets = resolveBudgets(config);
-  return config.analyses.map((a) => planAnalysis(a, budgets.get(a.name)));
+  return config.analyses.map((a, i) => {
+    try {
+      return planAnalysis(a, budgets.get(a.name));
+    } catch (err) {
+      if (err instanceof DpParameterError) throw new UserError(`analyses.${i} (${a.name}): ${err.message}`);
+      throw err;
+    }
+  });
 }
