@@ -63,6 +63,25 @@ describe('dp-pipeline run on the shipped sample', () => {
       expect(p.value).toBeGreaterThanOrEqual(0);
       expect(p.value).toBeLessThanOrEqual(600000);
     }
+    const pageviews = JSON.parse(await goldFile('releases/pageviews_per_device/2016-08.json'));
+    expect(pageviews).toMatchObject({ statistics: ['mean', 'quantiles'], outputs: ['mean', 'p50', 'p90'] });
+    expect(Object.keys(pageviews.privacy.statistics)).toEqual(['mean', 'p50', 'p90']);
+    for (const p of pageviews.partitions) {
+      expect(Object.keys(p.statistics)).toEqual(['mean', 'p50', 'p90']);
+      expect(p.statistics.mean.value).toBe(p.value);
+      // Median ≤ p90 within the bounds; every interval holds its value.
+      expect(p.statistics.p50.value).toBeLessThanOrEqual(p.statistics.p90.value);
+      for (const out of Object.values(p.statistics) as { value: number; ci95: [number, number] }[]) {
+        expect(out.value).toBeGreaterThanOrEqual(0);
+        expect(out.value).toBeLessThanOrEqual(100);
+        expect(out.ci95[0]).toBeLessThanOrEqual(out.value);
+        expect(out.ci95[1]).toBeGreaterThanOrEqual(out.value);
+      }
+    }
+    const countries = JSON.parse(await goldFile('releases/sessions_per_country/2016-08.json'));
+    expect(countries.privacy.partition_selection.note).toMatch(/not a zero/);
+    expect(countries.partitions.length).toBeGreaterThan(20);
+    expect(countries.partitions.map((p: { key: string }) => p.key)).toContain('United States');
     expect(
       (await readFile(join(dir, 'gold/releases/sessions_per_continent/2016-08.png')))
         .subarray(1, 4)
