@@ -1,5 +1,6 @@
 import type { PipelineConfig } from '../config/index.js';
-import { describeGuarantee } from '../dp/index.js';
+import { describeGuarantee, predictedError } from '../dp/index.js';
+import { composeCosts } from '../ledger/index.js';
 import { planAll } from './plan.js';
 
 const fmt = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.toPrecision(4));
@@ -15,44 +16,59 @@ export function explainConfig(config: PipelineConfig, source: string): string {
   lines.push(`released once each, ${config.lateness_days} day(s) after the month closes.`);
   lines.push('');
   plans.forEach((p, i) => {
-    lines.push(
-      `${i + 1}. ${p.name} — ${p.kind.toUpperCase()} of ${p.kind === 'mean' ? p.valueColumn : 'sessions'} by ${p.partitionBy}`,
-    );
-    lines.push(
-      `   partitions (public, all released, empty ones with noise): ${p.publicPartitions.join(', ')}`,
-    );
-    lines.push(
-      `   bounding: per user keep ≤ ${p.bounds.maxContributionsPerPartition} session(s) per partition (Linf) and ≤ ${p.bounds.maxPartitionsContributed} partition(s) (L0), chosen uniformly at random`,
-    );
-    if (p.kind === 'count') {
-      const m = p.mechanism;
+    const what = p.statistics
+      .flatMap((s) => s.statistics)
+      .map((s) => s.toUpperCase())
+      .join(' + ');
+    const of = p.value ? p.value.column : 'sessions';
+    lines.push(`${i + 1}. ${p.name} — ${what} of ${of} by ${p.partitionBy}`);
+    if (p.partitions.kind === 'public') {
       lines.push(
-        `   noise: discrete Laplace, sensitivity ${m.l1Sensitivity}, scale ${fmt(m.scaleNumber)}, ε = ${p.epsilon}, δ = 0`,
-      );
-      lines.push(
-        `   accuracy: each count is within ±${m.halfWidth95} of the bounded count with 95% probability`,
+        `   partitions (public, all released, empty ones with noise): ${p.partitions.keys.join(', ')}`,
       );
     } else {
-      const m = p.mechanism;
-      const num = (r: { num: bigint; den: bigint }): number => Number(r.num) / Number(r.den);
       lines.push(
-        `   values clamped to [${m.lo}, ${m.hi}] ${p.unit}, rounded to a grid of ${m.granularity} ${p.unit}`,
+        `   partitions: chosen privately (${p.partitions.strategy} partition selection on distinct users, ε = ${fmt(p.partitions.epsilon)}, δ = ${p.partitions.delta}); keys not released are not zeros`,
       );
-      lines.push(
-        `   noise: discrete Laplace on the count (ε = ${m.countEpsilon}, scale ${fmt(num(m.countScale))}) and on the normalized sum (ε = ${m.sumEpsilon}, scale ${fmt((num(m.sumScale) * m.granularity) / 2)} ${p.unit})`,
-      );
-      lines.push(
-        `   accuracy: count ±${m.countHalfWidth}, sum ±${fmt((m.sumHalfWidth * m.granularity) / 2)} ${p.unit} at 97.5% each; the mean's interval combines both`,
-      );
+      const [sel] = predictedError(p.partitions.mechanism);
+      if (sel) {
+        lines.push(
+          `   partition selection keeps a key with probability 50% at ≈${fmt(sel.expectedAbsError)} and 95% at ≈${fmt(sel.halfWidth95)} distinct users (after bounding)`,
+        );
+      }
+    }
+    lines.push(
+      `   bounding (one pass for all statistics): per user keep ≤ ${p.bounds.maxContributionsPerPartition} session(s) per partition (Linf) and ≤ ${p.bounds.maxPartitionsContributed} partition(s) (L0)${p.maxContributions !== undefined ? ` and ≤ ${p.maxContributions} session(s) in total` : ''}, chosen uniformly at random`,
+    );
+    if (p.value)
+      lines.push(`   values of ${p.value.column} clamped to [${p.value.lo}, ${p.value.hi}] ${p.value.unit}`);
+    lines.push(
+      `   budget: ε = ${fmt(p.epsilon)}, δ = ${p.delta} per window, split equally over ${p.statistics.length} statistic(s)${p.partitions.kind === 'private' ? ' and partition selection' : ''}`,
+    );
+    for (const s of p.statistics) {
+      s.explain.forEach((line, j) => lines.push(`   ${j === 0 ? '-' : ' '} ${line}`));
     }
     lines.push(`   guarantee: ${describeGuarantee(p.epsilon, p.bounds)}`);
     lines.push('');
   });
-  const perMonth = plans.reduce((acc, p) => acc + p.epsilon, 0);
-  lines.push(
-    `Budget: each month's releases spend ε = ${fmt(perMonth)} of a monthly cap of ε = ${config.budget.monthly_epsilon_cap} (naive composition).`,
+  const policy = {
+    epsilonCap: config.budget.monthly_epsilon_cap,
+    deltaCap: config.budget.monthly_delta_cap,
+    accounting: config.budget.accounting,
+  };
+  const composed = composeCosts(
+    policy,
+    plans.map((p) => p.cost),
   );
-  if (perMonth > config.budget.monthly_epsilon_cap) {
+  const perMonth = composed.epsilon;
+  const deltaPerMonth = composed.delta;
+  lines.push(
+    `Budget: each month's releases spend ε = ${fmt(perMonth)} of a monthly cap of ε = ${config.budget.monthly_epsilon_cap}, and δ = ${deltaPerMonth} of ${config.budget.monthly_delta_cap} (${config.budget.accounting} composition${config.budget.accounting === 'zcdp' ? `, ρ = ${fmt(composed.rho)}` : ''}).`,
+  );
+  if (
+    perMonth > config.budget.monthly_epsilon_cap + 1e-9 ||
+    deltaPerMonth > config.budget.monthly_delta_cap + 1e-15
+  ) {
     lines.push(
       `WARNING: one month of releases exceeds the cap; runs will stop with exit 3 before releasing.`,
     );

@@ -1,14 +1,16 @@
 import { sqlList, type Engine } from '../engine/duckdb.js';
+import { describeGuarantee, newSamplingSalt, selectPartition, type RandomSource } from '../dp/index.js';
 import {
-  describeGuarantee,
-  newSamplingSalt,
-  releaseCount,
-  releaseMean,
-  type RandomSource,
-} from '../dp/index.js';
-import { RELEASE_SCHEMA, type Release, type ReleasePartition, type ReleasePrivacy } from '../gold/release.js';
+  RELEASE_SCHEMA,
+  type Release,
+  type ReleasePartition,
+  type ReleasePrivacy,
+  type ReleaseValue,
+  type StatisticPrivacy,
+} from '../gold/release.js';
 import { boundedAggregateSql } from './bounded-sql.js';
 import type { AnalysisPlan } from './plan.js';
+import { EMPTY_AGGREGATE, type BoundedAggregate } from './statistics.js';
 
 /** Silver rows per bounding query: keeps the engine's working set bounded on large windows. */
 const ROWS_PER_BUCKET = 1_000_000;
@@ -20,10 +22,70 @@ export interface Window {
   readonly end: string;
 }
 
-/** Bounded per-partition aggregates: the only thing noise is added to. Never leaves this module. */
-interface BoundedAggregate {
-  readonly count: bigint;
-  readonly normalizedSum: bigint;
+interface AggregateRow {
+  w: string;
+  pk: string;
+  count: bigint;
+  users: bigint;
+  normalized_sum: bigint;
+  normalized_sum_squares: bigint;
+  /** A DuckDB LIST of STRUCT {x, n}, as the node API returns it. */
+  histogram?: unknown;
+}
+
+/** The (leaf, rows) pairs of a `histogram` column value (a DuckDB LIST of STRUCT {x, n}). */
+export function histogramEntries(value: unknown): { x: bigint; n: bigint }[] {
+  if (value === null || value === undefined) return [];
+  const items = (value as { items?: { entries?: { x: unknown; n: unknown } }[] }).items ?? [];
+  return items.map((item) => ({
+    x: BigInt(item.entries!.x as bigint),
+    n: BigInt(item.entries!.n as bigint),
+  }));
+}
+
+/**
+ * Bounded per-partition aggregates of every window, from one bounding pass per user bucket.
+ * Exported for tests and measurements that compare DP outputs with the exact bounded values;
+ * nothing here may reach Gold.
+ */
+export async function boundedAggregates(
+  engine: Engine,
+  plan: AnalysisPlan,
+  files: readonly string[],
+  windows: readonly Window[],
+  rng: RandomSource,
+): Promise<Map<string, Map<string, BoundedAggregate>>> {
+  const aggregates = new Map<string, Map<string, BoundedAggregate>>();
+  for (const w of windows) aggregates.set(w.id, new Map());
+  if (files.length === 0 || windows.length === 0) return aggregates;
+  const salted = windows.map((w) => ({ ...w, salt: newSamplingSalt(rng) }));
+  const [meta] = await engine.all<{ n: bigint | null }>(
+    `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlList(files)})`,
+  );
+  const count = Math.max(1, Math.ceil(Number(meta?.n ?? 0) / ROWS_PER_BUCKET));
+  for (let index = 0; index < count; index++) {
+    const rows = await engine.all<AggregateRow>(boundedAggregateSql(plan, files, salted, { index, count }));
+    for (const r of rows) {
+      const byKey = aggregates.get(r.w)!;
+      const prev = byKey.get(r.pk) ?? EMPTY_AGGREGATE;
+      let histogram = prev.histogram;
+      if (r.histogram) {
+        const merged = new Map(prev.histogram ?? []);
+        for (const { x, n } of histogramEntries(r.histogram)) {
+          merged.set(BigInt(x), (merged.get(BigInt(x)) ?? 0n) + BigInt(n));
+        }
+        histogram = merged;
+      }
+      byKey.set(r.pk, {
+        count: prev.count + BigInt(r.count),
+        users: prev.users + BigInt(r.users),
+        normalizedSum: prev.normalizedSum + BigInt(r.normalized_sum),
+        normalizedSumSquares: prev.normalizedSumSquares + BigInt(r.normalized_sum_squares),
+        ...(histogram ? { histogram } : {}),
+      });
+    }
+  }
+  return aggregates;
 }
 
 /**
@@ -36,8 +98,8 @@ export type BoundedObserver = (windowId: string, key: string, bounded: number | 
 /**
  * Computes DP releases of one analysis for several windows: bounded aggregates in DuckDB (one
  * scan, each window bounded separately with a fresh secret salt), then noise from the secure
- * samplers for every public partition (an empty partition is released as 0 + noise, never
- * dropped).
+ * samplers for every statistic of every released partition. Public partitions are all released
+ * (an empty one as 0 + noise, never dropped).
  */
 export async function computeReleases(
   engine: Engine,
@@ -48,45 +110,32 @@ export async function computeReleases(
   meta: { runId: string; createdAt: string },
   observeBounded?: BoundedObserver,
 ): Promise<Map<string, Release>> {
-  const aggregates = new Map<string, Map<string, BoundedAggregate>>();
-  for (const w of windows) aggregates.set(w.id, new Map());
-  if (files.length > 0 && windows.length > 0) {
-    const salted = windows.map((w) => ({ ...w, salt: newSamplingSalt(rng) }));
-    const [meta] = await engine.all<{ n: bigint | null }>(
-      `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlList(files)})`,
-    );
-    const count = Math.max(1, Math.ceil(Number(meta?.n ?? 0) / ROWS_PER_BUCKET));
-    for (let index = 0; index < count; index++) {
-      const rows = await engine.all<{ w: string; pk: string; count: bigint; normalized_sum: bigint }>(
-        boundedAggregateSql(plan, files, salted, { index, count }),
-      );
-      for (const r of rows) {
-        const byKey = aggregates.get(r.w)!;
-        const prev = byKey.get(r.pk) ?? { count: 0n, normalizedSum: 0n };
-        byKey.set(r.pk, {
-          count: prev.count + BigInt(r.count),
-          normalizedSum: prev.normalizedSum + BigInt(r.normalized_sum),
-        });
-      }
-    }
-  }
-  const zero: BoundedAggregate = { count: 0n, normalizedSum: 0n };
+  const aggregates = await boundedAggregates(engine, plan, files, windows, rng);
   const releases = new Map<string, Release>();
   for (const window of windows) {
     const byKey = aggregates.get(window.id)!;
-    const partitions: ReleasePartition[] = plan.publicPartitions.map((key) => {
-      const agg = byKey.get(key) ?? zero;
-      observeBounded?.(window.id, key, boundedValue(plan, agg));
-      const noisy =
-        plan.kind === 'count'
-          ? releaseCount(plan.mechanism, agg.count, rng)
-          : releaseMean(plan.mechanism, { count: agg.count, normalizedSum: agg.normalizedSum }, rng);
-      return { key, value: noisy.value, ci95: [noisy.ci95[0], noisy.ci95[1]] as const };
+    if (observeBounded) {
+      const candidates = plan.partitions.kind === 'public' ? plan.partitions.keys : [...byKey.keys()];
+      for (const key of candidates)
+        observeBounded(window.id, key, boundedValue(plan, byKey.get(key) ?? EMPTY_AGGREGATE));
+    }
+    const partitions: ReleasePartition[] = releasedKeys(plan, byKey, rng).map((key) => {
+      const agg = byKey.get(key) ?? EMPTY_AGGREGATE;
+      const outputs: Record<string, ReleaseValue> = {};
+      for (const s of plan.statistics) {
+        for (const [name, out] of Object.entries(s.release(agg, rng))) {
+          outputs[name] = { value: out.value, ci95: [out.ci95[0], out.ci95[1]] };
+        }
+      }
+      const first = outputs[plan.statistics[0]!.outputs[0]!]!;
+      return { key, value: first.value, ci95: first.ci95, statistics: outputs };
     });
     releases.set(window.id, {
       schema: RELEASE_SCHEMA,
       analysis: plan.name,
       statistic: plan.kind,
+      statistics: plan.statistics.flatMap((s) => s.statistics),
+      outputs: plan.statistics.flatMap((s) => s.outputs),
       privacy_unit: 'user',
       partition_by: plan.partitionBy,
       window: { start: window.start, end: window.end },
@@ -102,41 +151,84 @@ export async function computeReleases(
   return releases;
 }
 
+/**
+ * Public partitions: all of them. Private: each key seen in the bounded data is kept or dropped by
+ * DP partition selection on its number of distinct (bounded) users; a dropped key is not a zero.
+ */
+function releasedKeys(
+  plan: AnalysisPlan,
+  byKey: ReadonlyMap<string, BoundedAggregate>,
+  rng: RandomSource,
+): readonly string[] {
+  const p = plan.partitions;
+  if (p.kind === 'public') return p.keys;
+  return [...byKey.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .filter(([, agg]) => selectPartition(p.mechanism, agg.users, rng))
+    .map(([key]) => key);
+}
+
+/**
+ * The exact bounded (pre-noise) value of the analysis's first statistic, for the data owner's
+ * evaluation only; undefined when there is none (no kept row for a mean, or a quantile).
+ */
 function boundedValue(plan: AnalysisPlan, agg: BoundedAggregate): number | undefined {
-  if (plan.kind === 'count') return Number(agg.count);
-  if (agg.count === 0n) return undefined;
-  const m = plan.mechanism;
-  // Inverse of the normalization in bounded-sql.ts: mean of q·g where Σ(2q − (lo+hi)) = normalizedSum.
-  const mid2 = Number(m.loUnits + m.hiUnits);
-  return (m.granularity * (mid2 + Number(agg.normalizedSum) / Number(agg.count))) / 2;
+  const g = plan.grid;
+  // Inverse of the normalization in bounded-sql.ts: Σ(2q − (lo+hi)) = normalizedSum, value = q·g.
+  const sumOfUnits = g
+    ? (Number(agg.normalizedSum) + Number(agg.count) * Number(g.loUnits + g.hiUnits)) / 2
+    : 0;
+  switch (plan.kind) {
+    case 'count':
+      return Number(agg.count);
+    case 'privacy_id_count':
+      return Number(agg.users);
+    case 'sum':
+      return g ? g.granularity * sumOfUnits : undefined;
+    case 'mean':
+      return g && agg.count > 0n ? (g.granularity * sumOfUnits) / Number(agg.count) : undefined;
+    default:
+      return undefined;
+  }
 }
 
 function privacyOf(plan: AnalysisPlan): ReleasePrivacy {
-  const common = {
+  const first = plan.statistics[0]!;
+  const statistics: Record<string, StatisticPrivacy> = {};
+  for (const s of plan.statistics) {
+    for (const out of s.outputs) {
+      statistics[out] = {
+        mechanism: s.mechanism,
+        epsilon: s.epsilon,
+        delta: s.delta,
+        ...s.parameters,
+        interval_method: s.intervalMethods[out] ?? Object.values(s.intervalMethods)[0]!,
+      };
+    }
+  }
+  const p = first.parameters;
+  const noiseScale = p.noise_scale;
+  return {
     epsilon: plan.epsilon,
-    delta: 0,
-    mechanism: 'discrete_laplace' as const,
+    delta: plan.delta,
+    mechanism: first.mechanism,
+    noise_scale: typeof noiseScale === 'number' ? noiseScale : 0,
     max_partitions_contributed: plan.bounds.maxPartitionsContributed,
     max_contributions_per_partition: plan.bounds.maxContributionsPerPartition,
-  };
-  if (plan.kind === 'count') {
-    return {
-      ...common,
-      noise_scale: plan.mechanism.scaleNumber,
-      interval_method:
-        'exact: value ± h, the smallest h with P(|noise| > h) ≤ 5% under the discrete Laplace distribution (covers the bounded count with probability ≥ 95%)',
-    };
-  }
-  const m = plan.mechanism;
-  const ratio = (r: { num: bigint; den: bigint }): number => Number(r.num) / Number(r.den);
-  return {
-    ...common,
-    noise_scale: ratio(m.countScale),
-    sum_noise_scale: (ratio(m.sumScale) * m.granularity) / 2,
-    granularity: m.granularity,
-    bounds: [m.lo, m.hi],
-    unit: plan.unit,
-    interval_method:
-      'exact, conservative: extremes of the mean over 97.5% intervals of both the noisy count and the noisy sum (joint coverage ≥ 95%), clamped to the bounds',
+    ...(typeof p.sum_noise_scale === 'number' ? { sum_noise_scale: p.sum_noise_scale } : {}),
+    ...(typeof p.granularity === 'number' ? { granularity: p.granularity } : {}),
+    ...(plan.value ? { bounds: [plan.value.lo, plan.value.hi] as const, unit: plan.value.unit } : {}),
+    interval_method: first.intervalMethods[first.outputs[0]!]!,
+    statistics,
+    ...(plan.partitions.kind === 'private'
+      ? {
+          partition_selection: {
+            strategy: plan.partitions.strategy,
+            epsilon: plan.partitions.epsilon,
+            delta: plan.partitions.delta,
+            note: 'Keys were chosen privately: only keys with enough distinct users are likely to appear. A key absent from partitions is not a zero; it was not selected.',
+          },
+        }
+      : {}),
   };
 }

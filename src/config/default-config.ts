@@ -1,20 +1,23 @@
 /**
- * The built-in config: the two seed analyses. Each visitor contributes at most one session
- * per month to each (L0 = Linf = 1), and each spends ε = 1 per monthly release.
+ * The built-in config: the two seed analyses, sessions per country (keys chosen by private
+ * partition selection) and pageviews per device (mean and quantiles from one bounding pass).
+ * Each visitor contributes at most one session per month to each (L0 = Linf = 1), and each
+ * analysis spends ε = 1 per monthly release, within the monthly cap of ε = 4.
  */
 export const DEFAULT_CONFIG_INPUT = {
   version: 1,
-  budget: { monthly_epsilon_cap: 4 },
+  budget: { monthly_epsilon_cap: 4, monthly_delta_cap: 1e-5, accounting: 'naive' },
   lateness_days: 2,
   max_line_bytes: 1024 * 1024,
   analyses: [
     {
       name: 'sessions_per_continent',
       description: 'Sessions',
-      statistic: 'count',
+      statistics: ['count'],
       partition_by: 'continent',
       public_partitions: ['Africa', 'Americas', 'Asia', 'Europe', 'Oceania', '(not set)'],
       epsilon: 1,
+      noise: 'laplace',
       max_partitions_contributed: 1,
       max_contributions_per_partition: 1,
       window: 'month',
@@ -22,13 +25,42 @@ export const DEFAULT_CONFIG_INPUT = {
     {
       name: 'avg_session_duration_per_device',
       description: 'Average session duration',
-      statistic: 'mean',
+      statistics: ['mean'],
       partition_by: 'device_category',
       public_partitions: ['desktop', 'mobile', 'tablet'],
       value: 'time_on_site_ms',
       bounds: [0, 600000],
       unit: 'ms',
       epsilon: 1,
+      noise: 'laplace',
+      max_partitions_contributed: 1,
+      max_contributions_per_partition: 1,
+      window: 'month',
+    },
+    {
+      name: 'sessions_per_country',
+      description: 'Sessions',
+      statistics: ['count'],
+      partition_by: 'country',
+      partition_selection: { delta: 1e-6, strategy: 'truncated_geometric' },
+      epsilon: 1,
+      noise: 'laplace',
+      max_partitions_contributed: 1,
+      max_contributions_per_partition: 1,
+      window: 'month',
+    },
+    {
+      name: 'pageviews_per_device',
+      description: 'Pageviews per session',
+      statistics: ['mean', 'quantiles'],
+      quantiles: [0.5, 0.9],
+      partition_by: 'device_category',
+      public_partitions: ['desktop', 'mobile', 'tablet'],
+      value: 'pageviews',
+      bounds: [0, 100],
+      unit: 'pageviews',
+      epsilon: 1,
+      noise: 'laplace',
       max_partitions_contributed: 1,
       max_contributions_per_partition: 1,
       window: 'month',

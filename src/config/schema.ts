@@ -10,43 +10,170 @@ export const PARTITION_COLUMNS = [
   'traffic_source',
 ] as const;
 
-/** Silver columns a mean may be computed over (numeric; nulls are skipped). */
+/** Silver columns a value statistic may be computed over (numeric; nulls are skipped). */
 export const VALUE_COLUMNS = ['time_on_site_ms', 'pageviews', 'hits', 'transactions'] as const;
+
+/** Every statistic the config language has. */
+export const STATISTICS = ['count', 'sum', 'mean', 'variance', 'privacy_id_count', 'quantiles'] as const;
+export type StatisticName = (typeof STATISTICS)[number];
+
+/** Statistics computed over `value` (they need `value`, `bounds` and `unit`). */
+export const VALUE_STATISTICS: ReadonlySet<StatisticName> = new Set(['sum', 'mean', 'variance', 'quantiles']);
+
+/**
+ * What this build's DP engine can release, per noise kind. A config asking for anything else is
+ * rejected with a one-line message rather than silently ignored.
+ */
+export const AVAILABLE: {
+  readonly statistics: Readonly<Record<'laplace' | 'gaussian', ReadonlySet<StatisticName>>>;
+  readonly partitionSelection: boolean;
+  readonly perUserTotal: boolean;
+} = {
+  statistics: {
+    laplace: new Set<StatisticName>(STATISTICS),
+    gaussian: new Set<StatisticName>(STATISTICS),
+  },
+  partitionSelection: true,
+  perUserTotal: true,
+};
 
 const name = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,62}$/, 'use lowercase letters, digits and _ (start with a letter, at most 63)');
 
-const common = {
-  name,
-  description: z.string().min(1).max(120).describe('What is counted, in plain words (e.g. "Sessions").'),
-  partition_by: z.enum(PARTITION_COLUMNS),
-  public_partitions: z
-    .array(z.string().min(1))
-    .min(1)
-    .refine((keys) => new Set(keys).size === keys.length, 'public partitions must be distinct')
-    .describe('Every key released (with noise, even when empty); rows with other keys are dropped.'),
-  epsilon: z.number().positive().max(10),
-  max_partitions_contributed: z.number().int().positive().max(1000).default(1),
-  max_contributions_per_partition: z.number().int().positive().max(10000).default(1),
-  window: z.literal('month').default('month'),
-};
+const probability = z.number().gt(0).lt(1);
 
-const countAnalysis = z.object({ ...common, statistic: z.literal('count') }).strict();
-
-const meanAnalysis = z
+const analysisInput = z
   .object({
-    ...common,
-    statistic: z.literal('mean'),
-    value: z.enum(VALUE_COLUMNS),
+    name,
+    description: z.string().min(1).max(120).describe('What is counted, in plain words (e.g. "Sessions").'),
+    statistics: z
+      .array(z.enum(STATISTICS))
+      .min(1)
+      .refine((s) => new Set(s).size === s.length, 'statistics must be distinct')
+      .optional()
+      .describe(
+        'What to release per partition; all share one contribution-bounding pass and split the budget.',
+      ),
+    statistic: z
+      .enum(['count', 'mean'])
+      .optional()
+      .describe('Deprecated single-statistic form; same as "statistics": [statistic].'),
+    quantiles: z
+      .array(probability)
+      .min(1)
+      .max(20)
+      .refine((q) => q.every((x, i) => i === 0 || x > q[i - 1]!), 'quantiles must be increasing')
+      .optional()
+      .describe('Quantile ranks to release with "quantiles", e.g. [0.5, 0.9].'),
+    partition_by: z.enum(PARTITION_COLUMNS),
+    public_partitions: z
+      .array(z.string().min(1))
+      .min(1)
+      .refine((keys) => new Set(keys).size === keys.length, 'public partitions must be distinct')
+      .optional()
+      .describe('Every key released (with noise, even when empty); rows with other keys are dropped.'),
+    partition_selection: z
+      .object({
+        delta: probability.describe('δ spent on choosing which keys to release.'),
+        strategy: z.enum(['truncated_geometric', 'laplace_threshold']).default('truncated_geometric'),
+      })
+      .strict()
+      .optional()
+      .describe('Keys are not public: release only keys chosen by DP partition selection.'),
+    value: z.enum(VALUE_COLUMNS).optional(),
     bounds: z
       .tuple([z.number().finite(), z.number().finite()])
-      .refine(([lo, hi]) => lo < hi, 'bounds must be [lower, upper] with lower < upper'),
-    unit: z.string().min(1).max(20),
+      .refine(([lo, hi]) => lo < hi, 'bounds must be [lower, upper] with lower < upper')
+      .optional()
+      .describe('Every value is clamped to [lower, upper] before aggregation.'),
+    unit: z.string().min(1).max(20).optional(),
+    epsilon: z.number().positive().max(10).optional(),
+    delta: z.number().min(0).lt(1).optional().describe('δ of the statistics (Gaussian noise needs δ > 0).'),
+    weight: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        'Instead of epsilon: this share (relative to other weights) of the monthly budget left over.',
+      ),
+    noise: z.enum(['laplace', 'gaussian']).default('laplace'),
+    max_partitions_contributed: z.number().int().positive().max(1000).default(1),
+    max_contributions_per_partition: z.number().int().positive().max(10000).default(1),
+    max_contributions: z
+      .number()
+      .int()
+      .positive()
+      .max(1_000_000)
+      .optional()
+      .describe('Per-user total rows across all partitions (in addition to L0 and Linf).'),
+    window: z.literal('month').default('month'),
   })
   .strict();
 
-export const analysisSchema = z.discriminatedUnion('statistic', [countAnalysis, meanAnalysis]);
+const analysisSchema = analysisInput
+  .superRefine((a, ctx) => {
+    const fail = (path: string, message: string): void => {
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    };
+    if (a.statistic !== undefined && a.statistics !== undefined) {
+      fail('statistic', 'give either "statistic" or "statistics", not both');
+    }
+    const stats = a.statistics ?? (a.statistic ? [a.statistic] : []);
+    if (stats.length === 0) fail('statistics', 'required: one or more of ' + STATISTICS.join(', '));
+    const needsValue = stats.filter((s) => VALUE_STATISTICS.has(s));
+    if (needsValue.length > 0) {
+      for (const field of ['value', 'bounds', 'unit'] as const) {
+        if (a[field] === undefined) fail(field, `required by ${needsValue.join(', ')}`);
+      }
+    } else {
+      for (const field of ['value', 'bounds', 'unit'] as const) {
+        if (a[field] !== undefined)
+          fail(field, `only used by ${[...VALUE_STATISTICS].join(', ')}; remove it`);
+      }
+    }
+    if (stats.includes('quantiles') && a.quantiles === undefined) {
+      fail('quantiles', 'required by "quantiles": the ranks to release, e.g. [0.5, 0.9]');
+    }
+    if (!stats.includes('quantiles') && a.quantiles !== undefined) {
+      fail('quantiles', 'only used with the "quantiles" statistic; add it to statistics or remove this');
+    }
+    if ((a.public_partitions === undefined) === (a.partition_selection === undefined)) {
+      fail(
+        'public_partitions',
+        'give exactly one of public_partitions (keys known in advance) or partition_selection (keys chosen privately)',
+      );
+    }
+    if ((a.epsilon === undefined) === (a.weight === undefined)) {
+      fail('epsilon', 'give exactly one of epsilon or weight (a share of the monthly budget)');
+    }
+    if (a.weight !== undefined && a.delta !== undefined) {
+      fail('delta', 'with weight, δ is also a share of budget.monthly_delta_cap; remove delta');
+    }
+    if (a.noise === 'gaussian' && a.epsilon !== undefined && !(a.delta !== undefined && a.delta > 0)) {
+      fail('delta', 'Gaussian noise needs delta > 0 (e.g. 1e-6), or use "noise": "laplace"');
+    }
+    for (const s of stats) {
+      if (!AVAILABLE.statistics[a.noise].has(s)) {
+        fail('statistics', `${s} with ${a.noise} noise is not available in this build`);
+      }
+    }
+    if (a.partition_selection !== undefined && !AVAILABLE.partitionSelection) {
+      fail(
+        'partition_selection',
+        'private partition selection is not available in this build; list public_partitions',
+      );
+    }
+    if (a.max_contributions !== undefined && !AVAILABLE.perUserTotal) {
+      fail('max_contributions', 'a per-user total bound is not available in this build; remove it');
+    }
+  })
+  .transform(({ statistic, statistics, ...rest }) => ({
+    ...rest,
+    statistics: statistics ?? [statistic ?? 'count'],
+  }));
+
+export { analysisSchema };
 
 const epsilonField = (what: string) => z.number().positive().max(10).describe(what);
 
@@ -124,6 +251,16 @@ export const configSchema = z
           .number()
           .positive()
           .describe('Most ε all Gold releases covering one calendar month may spend together.'),
+        monthly_delta_cap: z
+          .number()
+          .min(0)
+          .lt(1)
+          .default(0)
+          .describe('Most δ all Gold releases covering one calendar month may spend together.'),
+        accounting: z
+          .enum(['naive', 'zcdp'])
+          .default('naive')
+          .describe('How releases compose: naive (ε and δ add up) or zcdp (ρ adds up, converted to (ε, δ)).'),
       })
       .strict(),
     lateness_days: z
@@ -153,13 +290,29 @@ export const configSchema = z
       series: { epsilon: 1, dau_max_flippancy: 8, mau_max_flippancy: 4 },
     }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.budget.accounting === 'zcdp' && c.budget.monthly_delta_cap === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['budget', 'monthly_delta_cap'],
+        message: 'zcdp accounting states its guarantee as (ε, δ): set monthly_delta_cap > 0 (e.g. 1e-6)',
+      });
+    }
+    const explicit = c.analyses.reduce((acc, a) => acc + (a.epsilon ?? 0), 0);
+    const weighted = c.analyses.some((a) => a.weight !== undefined);
+    if (weighted && c.budget.accounting === 'naive' && explicit >= c.budget.monthly_epsilon_cap) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['budget', 'monthly_epsilon_cap'],
+        message: `analyses with an explicit epsilon already spend ε=${explicit}, leaving nothing for the weighted ones`,
+      });
+    }
+  });
 
 export type ActiveUsersConfig = z.infer<typeof activeUsersSchema>;
 export type PipelineConfig = z.infer<typeof configSchema>;
 export type AnalysisConfig = z.infer<typeof analysisSchema>;
-export type CountAnalysisConfig = z.infer<typeof countAnalysis>;
-export type MeanAnalysisConfig = z.infer<typeof meanAnalysis>;
 
 /** The JSON Schema of the config file, for editors (`"$schema"` in the file). */
 export function configJsonSchema(): unknown {

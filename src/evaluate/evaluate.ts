@@ -190,7 +190,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
         );
         for (const w of windows) {
           const released = new Map(releases.get(w.id)!.partitions.map((p) => [p.key, p]));
-          for (const key of plan.publicPartitions) {
+          for (const key of candidateKeys(plan, w.id, truth, bounded)) {
             const k = `${w.id}\u0000${key}`;
             const p = released.get(key);
             const list = samples.get(k) ?? [];
@@ -243,7 +243,11 @@ function evaluateAnalysis(
   let covered = 0;
   let coverable = 0;
   let lost = 0;
-  const partitions: PartitionEvaluation[] = plan.publicPartitions.map((key) => {
+  const keys =
+    plan.partitions.kind === 'public'
+      ? plan.partitions.keys
+      : [...new Set([...truth.keys()].filter((k) => samples.has(`${window.id}\u0000${k}`)))].sort();
+  const partitions: PartitionEvaluation[] = keys.map((key) => {
     const runs = samples.get(`${window.id}\u0000${key}`) ?? [];
     const raw = truth.get(key) ?? (plan.kind === 'count' ? 0 : null);
     const released = runs.filter((r) => r.value !== undefined);
@@ -302,7 +306,7 @@ function evaluateAnalysis(
     partition_by: plan.partitionBy,
     window: { id: window.id, start: window.start, end: window.end },
     epsilon: plan.epsilon,
-    unit: plan.kind === 'mean' ? plan.unit : null,
+    unit: plan.value?.unit ?? null,
     summary: {
       median_relative_error: orNull(median(allRel)),
       median_relative_error_vs_bounded: orNull(median(allRelBounded)),
@@ -316,4 +320,21 @@ function evaluateAnalysis(
 
 function orNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
+}
+
+/**
+ * The partitions evaluated in one window: every public key, or with private selection every key
+ * that has rows (in the raw data or after bounding), so keys lost to selection are counted.
+ */
+function candidateKeys(
+  plan: AnalysisPlan,
+  windowId: string,
+  truth: ReadonlyMap<string, ReadonlyMap<string, number | null>>,
+  bounded: ReadonlyMap<string, number | undefined>,
+): string[] {
+  if (plan.partitions.kind === 'public') return [...plan.partitions.keys];
+  const keys = new Set(truth.get(windowId)?.keys() ?? []);
+  const prefix = `${windowId}\u0000`;
+  for (const k of bounded.keys()) if (k.startsWith(prefix)) keys.add(k.slice(prefix.length));
+  return [...keys].sort();
 }

@@ -2,7 +2,7 @@ import { sqlList, sqlString } from '../engine/duckdb.js';
 import type { AnalysisPlan, Window } from '../analyses/index.js';
 
 /**
- * The raw, unbounded answer of an analysis per (window, public partition): every session counted,
+ * The raw, unbounded answer of an analysis per (window, partition: the public ones, or every key seen when keys are selected privately): every session counted,
  * values not clamped. Only for the data owner's evaluation (its results stay in `private/`).
  * Result columns: `w`, `pk`, `value` (DOUBLE; NULL for a mean without values).
  */
@@ -15,17 +15,21 @@ export function unboundedTruthSql(
     .map((w) => `(${sqlString(w.id)}, DATE ${sqlString(w.start)}, DATE ${sqlString(w.end)})`)
     .join(', ');
   // A statistic added later without a raw form here evaluates with raw = null (no error against raw).
-  const aggregate =
-    plan.kind === 'count'
-      ? 'CAST(count(*) AS DOUBLE)'
-      : plan.kind === 'mean'
-        ? `avg(CAST(${plan.valueColumn} AS DOUBLE))`
-        : 'CAST(NULL AS DOUBLE)';
+  const value = plan.value ? `CAST(${plan.value.column} AS DOUBLE)` : 'NULL';
+  const aggregate = {
+    count: 'CAST(count(*) AS DOUBLE)',
+    privacy_id_count: 'CAST(count(DISTINCT user_pseudonym) AS DOUBLE)',
+    sum: `CAST(sum(${value}) AS DOUBLE)`,
+    mean: `avg(${value})`,
+    variance: `var_pop(${value})`,
+    quantiles: 'CAST(NULL AS DOUBLE)',
+  }[plan.kind];
+  const keys = plan.partitions.kind === 'public' ? plan.partitions.keys : undefined;
   return `
 WITH windows(w, w_start, w_end) AS (VALUES ${windowRows})
 SELECT w, CAST(${plan.partitionBy} AS VARCHAR) AS pk, ${aggregate} AS value
 FROM read_parquet(${sqlList(files)}, hive_partitioning = false)
 JOIN windows ON date BETWEEN w_start AND w_end
-WHERE ${plan.partitionBy} IN (${plan.publicPartitions.map(sqlString).join(', ')})
+${keys ? `WHERE ${plan.partitionBy} IN (${keys.map(sqlString).join(', ')})` : `WHERE ${plan.partitionBy} IS NOT NULL`}
 GROUP BY w, pk ORDER BY w, pk`;
 }

@@ -11,10 +11,41 @@
  *   "partitions": [{ "key": "Americas", "value": 41234, "ci95": [41231, 41237] }],
  *   "created_at": "2026-11-23T09:00:00.000Z", "run_id": "20261123T090000Z-ab12cd" }
  * ```
+ *
+ * Additive fields (still release@1; readers of the fields above need no change): `statistics` and
+ * `outputs` list what a multi-statistic analysis releases; each partition's `statistics` maps
+ * every output name to `{ value, ci95 }`; `privacy.statistics` gives each statistic's mechanism
+ * and budget share; `privacy.rho` appears with discrete Gaussian noise; and
+ * `privacy.partition_selection` appears when keys were chosen privately (a key absent from
+ * `partitions` is NOT a zero: it was not selected).
  */
 export const RELEASE_SCHEMA = 'dp-pipeline/release@1' as const;
 
-export type Statistic = 'count' | 'mean';
+export type Statistic = 'count' | 'sum' | 'mean' | 'variance' | 'privacy_id_count' | 'quantiles';
+
+/**
+ * The privacy parameters of one statistic of a multi-statistic release (`privacy.statistics`):
+ * its mechanism, its share of the release's budget and its public noise parameters
+ * (e.g. `noise_scale`, `count_noise_scale`, `sum_noise_scale`, `granularity`, `bounds`, `unit`).
+ */
+export interface StatisticPrivacy {
+  readonly mechanism: 'discrete_laplace' | 'discrete_gaussian';
+  readonly epsilon: number;
+  readonly delta: number;
+  /** zCDP ρ, for discrete Gaussian noise. */
+  readonly rho?: number;
+  readonly interval_method: string;
+  readonly [parameter: string]: number | string | readonly number[] | undefined;
+}
+
+/** How the released keys were chosen when they were not public. */
+export interface PartitionSelectionPrivacy {
+  readonly strategy: string;
+  readonly epsilon: number;
+  readonly delta: number;
+  /** Always states that absent keys are not zeros. */
+  readonly note: string;
+}
 
 export interface ReleaseWindow {
   /** First day of the window, inclusive, `YYYY-MM-DD`. */
@@ -54,18 +85,36 @@ export interface ReleasePrivacy {
   readonly granularity?: number;
   /** How `ci95` was derived, in words an analyst can check. */
   readonly interval_method: string;
+  /** Multi-statistic releases: per statistic, its mechanism and budget share (additive to release@1). */
+  readonly statistics?: Readonly<Record<string, StatisticPrivacy>>;
+  /** Present when the keys were chosen by DP partition selection rather than listed in the config. */
+  readonly partition_selection?: PartitionSelectionPrivacy;
+}
+
+/** One released number with its 95% interval. */
+export interface ReleaseValue {
+  readonly value: number;
+  readonly ci95: readonly [number, number];
 }
 
 export interface ReleasePartition {
   readonly key: string;
+  /** The first output (`outputs[0]`), kept at top level for release@1 readers. */
   readonly value: number;
   readonly ci95: readonly [number, number];
+  /** Every output of the release by name (`count`, `mean`, `p50`, …), including the first. */
+  readonly statistics?: Readonly<Record<string, ReleaseValue>>;
 }
 
 export interface Release {
   readonly schema: typeof RELEASE_SCHEMA;
   readonly analysis: string;
+  /** The first statistic (what `partitions[].value` holds). */
   readonly statistic: Statistic;
+  /** All statistics released, in config order (additive to release@1). */
+  readonly statistics?: readonly Statistic[];
+  /** Names of the per-partition outputs in `partitions[].statistics`, e.g. `["mean", "p50", "p90"]`. */
+  readonly outputs?: readonly string[];
   readonly privacy_unit: 'user';
   /** The Silver column whose values are the partition keys, e.g. `continent`. */
   readonly partition_by: string;

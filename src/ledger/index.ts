@@ -1,1 +1,7 @@
-export { BudgetLedger, type BudgetState } from './budget.js';
+export {
+  BudgetLedger,
+  composeCosts,
+  type BudgetPolicy,
+  type BudgetState,
+  type PrivacyCost,
+} from './budget.js';

@@ -13,7 +13,7 @@ import { renderReleaseChart } from '../gold/plot/index.js';
 import type { Release } from '../gold/release.js';
 import { writeGoldReport } from '../gold/report/index.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
-import { BudgetLedger } from '../ledger/index.js';
+import { BudgetLedger, type PrivacyCost } from '../ledger/index.js';
 import { dateOfSilverKey } from '../silver/paths.js';
 import { timed, type RunContext } from './context.js';
 import { localCopies } from './local-files.js';
@@ -41,11 +41,11 @@ interface Pending {
  */
 export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): Promise<GoldPhaseResult> {
   const gold = new GoldStore(ctx.lake.objects('gold'));
-  const ledger = new BudgetLedger(
-    ctx.lake.tables('budget'),
-    ANALYSES_METRIC,
-    ctx.config.budget.monthly_epsilon_cap,
-  );
+  const ledger = new BudgetLedger(ctx.lake.tables('budget'), ANALYSES_METRIC, {
+    epsilonCap: ctx.config.budget.monthly_epsilon_cap,
+    deltaCap: ctx.config.budget.monthly_delta_cap,
+    accounting: ctx.config.budget.accounting,
+  });
   const silverKeys = await committedSilverFiles(ctx);
   const months = monthsOf(silverKeys.flatMap((k) => dateOfSilverKey(k) ?? []));
   const plans = planAll(ctx.config);
@@ -73,15 +73,15 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
     }
   }
 
-  const needed = new Map<string, number>();
+  const needed = new Map<string, PrivacyCost[]>();
   const newlyCharged = new Set<string>();
   for (const p of pending) {
     if (await ledger.isCharged(p.window.id, releaseId(p))) continue; // charged by a run that crashed before publishing
     newlyCharged.add(releaseId(p));
-    needed.set(p.window.id, (needed.get(p.window.id) ?? 0) + p.plan.epsilon);
+    needed.set(p.window.id, [...(needed.get(p.window.id) ?? []), p.plan.cost]);
   }
   // Refused (BudgetExhaustedError): nothing at all is written to Gold, not even the index or report.
-  for (const [month, epsilon] of needed) await ledger.check(month, epsilon);
+  for (const [month, costs] of needed) await ledger.check(month, costs);
 
   let epsilonSpent = 0;
   let done = 0;
@@ -90,7 +90,7 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
     .filter((w) => w.mine.length > 0);
   for (const { plan, mine } of work) {
     for (const p of mine) {
-      await ledger.charge(p.window.id, releaseId(p), plan.epsilon);
+      await ledger.charge(p.window.id, releaseId(p), plan.cost);
     }
   }
   const compute = async ({ plan, mine }: (typeof work)[number]): Promise<Map<string, Release>> => {

@@ -1,6 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BudgetLedger } from '../../src/ledger/index.js';
+import { FsLake } from '../../src/storage/index.js';
 import { runCli } from '../helpers/cli.js';
 import { checkGoldContract } from '../helpers/gold-contract.js';
 import { tempLake } from '../helpers/lake.js';
@@ -19,19 +21,21 @@ describe('dp-pipeline run on the shipped sample', () => {
     first = runCli(['run', '--lake', dir, '--with-sample']);
   });
 
-  it('processes every record, balances, and releases both analyses for 2016-08', async () => {
+  it('processes every record, balances, and releases every default analysis for 2016-08', async () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/records read\s+74,759/);
     expect(first.stdout).toMatch(/balanced\s+yes/);
-    expect(first.stdout).toMatch(/releases\s+2 written/);
+    expect(first.stdout).toMatch(/releases\s+4 written/);
     await checkGoldContract(join(dir, 'gold')); // index and releases match schemas/*.schema.json
     const index = JSON.parse(await goldFile('index.json')) as {
       releases: { analysis: string; json: string }[];
     };
     expect(index.releases.map((r) => r.analysis).sort()).toEqual([
       'avg_session_duration_per_device',
+      'pageviews_per_device',
       'sessions_per_continent',
+      'sessions_per_country',
     ]);
     const count = JSON.parse(await goldFile('releases/sessions_per_continent/2016-08.json'));
     expect(count).toMatchObject({
@@ -61,6 +65,25 @@ describe('dp-pipeline run on the shipped sample', () => {
       expect(p.value).toBeGreaterThanOrEqual(0);
       expect(p.value).toBeLessThanOrEqual(600000);
     }
+    const pageviews = JSON.parse(await goldFile('releases/pageviews_per_device/2016-08.json'));
+    expect(pageviews).toMatchObject({ statistics: ['mean', 'quantiles'], outputs: ['mean', 'p50', 'p90'] });
+    expect(Object.keys(pageviews.privacy.statistics)).toEqual(['mean', 'p50', 'p90']);
+    for (const p of pageviews.partitions) {
+      expect(Object.keys(p.statistics)).toEqual(['mean', 'p50', 'p90']);
+      expect(p.statistics.mean.value).toBe(p.value);
+      // Median ≤ p90 within the bounds; every interval holds its value.
+      expect(p.statistics.p50.value).toBeLessThanOrEqual(p.statistics.p90.value);
+      for (const out of Object.values(p.statistics) as { value: number; ci95: [number, number] }[]) {
+        expect(out.value).toBeGreaterThanOrEqual(0);
+        expect(out.value).toBeLessThanOrEqual(100);
+        expect(out.ci95[0]).toBeLessThanOrEqual(out.value);
+        expect(out.ci95[1]).toBeGreaterThanOrEqual(out.value);
+      }
+    }
+    const countries = JSON.parse(await goldFile('releases/sessions_per_country/2016-08.json'));
+    expect(countries.privacy.partition_selection.note).toMatch(/not a zero/);
+    expect(countries.partitions.length).toBeGreaterThan(20);
+    expect(countries.partitions.map((p: { key: string }) => p.key)).toContain('United States');
     expect(
       (await readFile(join(dir, 'gold/releases/sessions_per_continent/2016-08.png')))
         .subarray(1, 4)
@@ -99,7 +122,7 @@ describe('dp-pipeline run on the shipped sample', () => {
     const again = runCli(['run', '--lake', dir, '--with-sample']);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/\(0 new Bronze blobs\)/);
-    expect(again.stdout).toMatch(/releases\s+0 written, 2 already released/);
+    expect(again.stdout).toMatch(/releases\s+0 written, 4 already released/);
     expect(again.stdout).toMatch(/ε spent\s+0/);
     expect(await goldFile('releases/sessions_per_continent/2016-08.json')).toBe(before);
   });
@@ -108,7 +131,21 @@ describe('dp-pipeline run on the shipped sample', () => {
     const r = runCli(['explain']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('sessions_per_continent');
-    expect(r.stdout).toMatch(/Budget: each month's releases spend ε = 2 of a monthly cap of ε = 4/);
+    expect(r.stdout).toMatch(/Budget: each month's releases spend ε = 4 of a monthly cap of ε = 4/);
+  });
+
+  it('explain --utility suggests bounds from Silver and charges its ε to the "utility" budget', async () => {
+    const r = runCli(['explain', '--utility', '--utility-epsilon', '0.3', '--lake', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Utility analysis of 2016-08 .*ε = 0\.3 charged to budget metric "utility"/);
+    expect(r.stdout).toMatch(/L0 +configured 1, keeps all partitions of ≈\d+\.\d% of users; suggested \d+/);
+    expect(r.stdout).toMatch(/time_on_site_ms upper bound configured 600000 ms/);
+    const ledger = new BudgetLedger(new FsLake(dir).tables('budget'), 'utility', 4);
+    expect(await ledger.state('2016-08')).toMatchObject({ epsilonSpent: 0.3, releaseCount: 1 });
+    // The analyses' own budget is untouched by it.
+    const analyses = new BudgetLedger(new FsLake(dir).tables('budget'), 'analyses', 4);
+    expect((await analyses.state('2016-08')).epsilonSpent).toBe(4);
   });
 });
 
@@ -153,14 +190,14 @@ describe('dp-pipeline errors', () => {
       const r = runCli(['run', '--lake', d, '--with-sample', '--config', file]);
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(
-        /privacy budget exhausted for analyses in 2016-08: spent ε=0 of cap 1\.5; the requested release\(s\) need ε=2 more/,
+        /privacy budget exhausted for analyses in 2016-08: spent ε=0 of cap 1\.5; the requested release\(s\) need ε=4 more/,
       );
       const gold = await readFile(join(d, 'gold', 'index.json'), 'utf8').catch(() => null);
       expect(gold).toBeNull();
       // Silver was still committed: a second run with enough budget releases without re-reading Bronze.
       const ok = runCli(['run', '--lake', d]);
       expect(ok.code).toBe(0);
-      expect(ok.stdout).toMatch(/releases\s+2 written/);
+      expect(ok.stdout).toMatch(/releases\s+4 written/);
     } finally {
       await c();
     }

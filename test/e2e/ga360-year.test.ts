@@ -36,10 +36,10 @@ describe('the full GA360 year, end to end through the CLI', () => {
     });
     expect(report.blobs).toHaveLength(365);
     const released = report.releases.filter((x: { status: string }) => x.status === 'released');
-    expect(released).toHaveLength(24);
-    expect(report.epsilon_spent).toBe(24);
+    expect(released).toHaveLength(48);
+    expect(report.epsilon_spent).toBe(48);
     const index = JSON.parse(await readFile(join(dir, 'gold', 'index.json'), 'utf8'));
-    expect(index.releases).toHaveLength(24);
+    expect(index.releases).toHaveLength(48);
     expect(
       new Set(index.releases.map((x: { window: { start: string } }) => x.window.start.slice(0, 7))).size,
     ).toBe(12);

@@ -50,7 +50,7 @@ describe('DP releases on synthetic data with known truth', () => {
       duplicates: 0,
     });
     expect(result.report.releases.filter((r) => r.status === 'released')).toHaveLength(
-      2 * Object.keys(truth.months).length,
+      (await loadConfig()).analyses.length * Object.keys(truth.months).length,
     );
   });
 
@@ -71,7 +71,9 @@ describe('DP releases on synthetic data with known truth', () => {
         const t = truth.months[month]!;
         for (let rep = 0; rep < 40; rep++) {
           const rng = seededRandom(`coverage-${month}-${rep}`);
-          for (const plan of planAll(ctx.config)) {
+          // The generator's truth covers the two seed analyses.
+          const seeded = ['sessions_per_continent', 'avg_session_duration_per_device'];
+          for (const plan of planAll(ctx.config).filter((p) => seeded.includes(p.name))) {
             const releases = await computeReleases(ctx.engine, plan, files, [window], rng, {
               runId: 'test',
               createdAt: 'test',

@@ -2,8 +2,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundedAggregateSql } from '../../src/analyses/bounded-sql.js';
 import { planAnalysis } from '../../src/analyses/plan.js';
+import { histogramEntries } from '../../src/analyses/release.js';
 import { parseConfig, DEFAULT_CONFIG_INPUT } from '../../src/config/index.js';
-import { boundContributions, normalizedValue, seededRandom, type Contribution } from '../../src/dp/index.js';
+import {
+  boundContributions,
+  meanMechanism,
+  normalizedValue,
+  quantileLeaf,
+  quantileMechanism,
+  seededRandom,
+  type Contribution,
+} from '../../src/dp/index.js';
 import { Engine, sqlString } from '../../src/engine/duckdb.js';
 import { tempLake } from '../helpers/lake.js';
 
@@ -58,27 +67,37 @@ async function writeSilver(rows: Row[], file: string): Promise<void> {
 }
 
 describe('bounding + aggregation in SQL equals the reference implementation in dp/', () => {
-  for (const [l0, linf] of [
-    [1, 1],
-    [2, 1],
-    [1, 3],
-    [2, 3],
+  for (const [l0, linf, total] of [
+    [1, 1, undefined],
+    [2, 1, undefined],
+    [1, 3, undefined],
+    [2, 3, undefined],
+    [2, 3, 4],
+    [3, 2, 1],
   ] as const) {
-    it(`matches for L0=${l0}, Linf=${linf} (mean over a value with nulls)`, async () => {
+    it(`matches for L0=${l0}, Linf=${linf}, total=${total ?? 'none'} (mean over a value with nulls)`, async () => {
       const config = parseConfig(DEFAULT_CONFIG_INPUT);
       const meanConfig = {
         ...config.analyses[1]!,
         max_partitions_contributed: l0,
         max_contributions_per_partition: linf,
+        ...(total !== undefined ? { max_contributions: total } : {}),
       };
       const plan = planAnalysis(meanConfig);
-      if (plan.kind !== 'mean') throw new Error('expected a mean plan');
-      const rows = randomRows(`bounded-sql-${l0}-${linf}`, 300);
-      const file = join(dir, `silver-${l0}-${linf}.parquet`);
+      if (plan.value === undefined) throw new Error('expected a value plan');
+      const mechanism = meanMechanism(1, plan.bounds, plan.value.lo, plan.value.hi);
+      const rows = randomRows(`bounded-sql-${l0}-${linf}-${total}`, 300);
+      const file = join(dir, `silver-${l0}-${linf}-${total}.parquet`);
       await writeSilver(rows, file);
       const salt = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
-      const sql = await engine.all<{ pk: string; count: bigint; normalized_sum: bigint }>(
+      const sql = await engine.all<{
+        pk: string;
+        count: bigint;
+        users: bigint;
+        normalized_sum: bigint;
+        normalized_sum_squares: bigint;
+      }>(
         boundedAggregateSql(plan, [file], [{ id: '2016-08', start: '2016-08-01', end: '2016-08-31', salt }]),
       );
 
@@ -86,20 +105,73 @@ describe('bounding + aggregation in SQL equals the reference implementation in d
         .filter((r) => r.v !== null)
         .map((r) => ({ privacyId: r.pid, partitionKey: r.pk, rowId: r.rid, value: r.v! }));
       const kept = boundContributions(input, plan.bounds, salt);
-      const expected = new Map<string, { count: bigint; normalized_sum: bigint }>();
+      const expected = new Map<string, { count: bigint; users: Set<string>; sum: bigint; squares: bigint }>();
       for (const c of kept) {
-        const e = expected.get(c.partitionKey) ?? { count: 0n, normalized_sum: 0n };
+        const e = expected.get(c.partitionKey) ?? { count: 0n, users: new Set(), sum: 0n, squares: 0n };
+        const x = normalizedValue(mechanism, c.value);
         e.count += 1n;
-        e.normalized_sum += normalizedValue(plan.mechanism, c.value);
+        e.users.add(c.privacyId);
+        e.sum += x;
+        e.squares += x * x;
         expected.set(c.partitionKey, e);
       }
-      expect(sql.map((r) => [r.pk, BigInt(r.count), BigInt(r.normalized_sum)])).toEqual(
+      expect(
+        sql.map((r) => [
+          r.pk,
+          BigInt(r.count),
+          BigInt(r.users),
+          BigInt(r.normalized_sum),
+          BigInt(r.normalized_sum_squares),
+        ]),
+      ).toEqual(
         [...expected.entries()]
           .sort(([a], [b]) => a.localeCompare(b))
-          .map(([k, v]) => [k, v.count, v.normalized_sum]),
+          .map(([k, v]) => [k, v.count, BigInt(v.users.size), v.sum, v.squares]),
       );
       // Bounding did drop rows here, so the comparison is not trivially "everything kept".
       expect(kept.length).toBeLessThan(input.length);
+    });
+  }
+});
+
+describe('the bounding SQL yields the quantile tree leaf histogram of the bounded rows', () => {
+  for (const total of [undefined, 2] as const) {
+    it(`matches dp's quantileLeaf over the reference bounder's rows (L0=2, Linf=2, total=${total ?? 'none'})`, async () => {
+      const base = parseConfig(DEFAULT_CONFIG_INPUT).analyses[1]!;
+      const plan = planAnalysis({
+        ...base,
+        statistics: ['mean', 'quantiles'],
+        quantiles: [0.5, 0.9],
+        max_partitions_contributed: 2,
+        max_contributions_per_partition: 2,
+        ...(total !== undefined ? { max_contributions: total } : {}),
+      });
+      expect(plan.quantileLeaves).toBeDefined();
+      const rows = randomRows(`bounded-sql-quantiles-${total}`, 300);
+      const file = join(dir, `silver-q-${total}.parquet`);
+      await writeSilver(rows, file);
+      const salt = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+      const sql = await engine.all<{ pk: string; histogram: unknown }>(
+        boundedAggregateSql(plan, [file], [{ id: '2016-08', start: '2016-08-01', end: '2016-08-31', salt }]),
+      );
+      const m = quantileMechanism({ epsilon: 1, bounds: plan.bounds, lo: 0, hi: 600000, quantiles: [0.5] });
+      const input: Contribution<number>[] = rows
+        .filter((r) => r.v !== null)
+        .map((r) => ({ privacyId: r.pid, partitionKey: r.pk, rowId: r.rid, value: r.v! }));
+      const expected = new Map<string, Map<number, bigint>>();
+      for (const c of boundContributions(input, plan.bounds, salt)) {
+        const h = expected.get(c.partitionKey) ?? new Map<number, bigint>();
+        const leaf = quantileLeaf(m, c.value);
+        h.set(leaf, (h.get(leaf) ?? 0n) + 1n);
+        expected.set(c.partitionKey, h);
+      }
+      expect(
+        sql.map((r) => [r.pk, histogramEntries(r.histogram).map(({ x, n }) => [Number(x), n] as const)]),
+      ).toEqual(
+        [...expected.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, h]) => [k, [...h.entries()].sort(([a], [b]) => a - b)]),
+      );
     });
   }
 });

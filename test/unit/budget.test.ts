@@ -42,3 +42,49 @@ describe('BudgetLedger', () => {
     expect((await ledgers[0]!.state('2016-08')).epsilonSpent).toBe(3);
   });
 });
+
+describe('BudgetLedger accounting', () => {
+  it('composes in zCDP: pure releases as ρ = ε²/2, converted with the tight bound, so more fit than naively', async () => {
+    const policy = { epsilonCap: 2, deltaCap: 1e-6, accounting: 'zcdp' as const };
+    const ledger = new BudgetLedger(lake.tables('budget'), 'analyses', policy);
+    // n = how many releases of ε = 0.05 the zCDP accountant itself allows under (2, 1e-6).
+    const { ZcdpAccountant } = await import('../../src/dp/index.js');
+    let n = 0;
+    for (; n < 100; n++) {
+      const acc = new ZcdpAccountant();
+      for (let i = 0; i <= n; i++) acc.spend({ epsilon: 0.05 });
+      if (acc.epsilon(1e-6) > 2) break;
+    }
+    for (let i = 0; i < n; i++) await ledger.charge('2016-08', `r${i}`, 0.05);
+    const s = await ledger.state('2016-08');
+    expect(s.rhoSpent).toBeCloseTo(n * 0.00125, 12);
+    expect(s.epsilonSpent).toBeLessThanOrEqual(2);
+    await expect(ledger.charge('2016-08', 'one-more', 0.05)).rejects.toBeInstanceOf(BudgetExhaustedError);
+    // Naive composition would have stopped at 40 releases of ε = 0.05.
+    expect(n).toBeGreaterThan(40);
+  });
+
+  it('adds partition selection (ε, δ) on top of the ρ part and refuses a release over the δ cap', async () => {
+    const policy = { epsilonCap: 4, deltaCap: 1e-5, accounting: 'naive' as const };
+    const ledger = new BudgetLedger(lake.tables('budget'), 'analyses', policy);
+    await ledger.charge('2016-08', 'a', { epsilon: 1, delta: 6e-6 });
+    await expect(ledger.check('2016-08', { epsilon: 1, delta: 6e-6 })).rejects.toThrow(
+      /δ=0\.000012 in all, over the cap budget\.monthly_delta_cap=0\.00001/,
+    );
+    expect(await ledger.state('2016-08')).toMatchObject({
+      epsilonSpent: 1,
+      deltaSpent: 6e-6,
+      releaseCount: 1,
+    });
+
+    const z = new BudgetLedger(lake.tables('budget'), 'zcdp', { ...policy, accounting: 'zcdp' });
+    await z.charge('2016-08', 'sel', {
+      epsilon: 1,
+      delta: 1e-6,
+      zcdp: { rho: 0.125, epsilon: 0.5, delta: 1e-6 },
+    });
+    const { rhoToEpsilon } = await import('../../src/dp/index.js');
+    const s = await z.state('2016-08');
+    expect(s.epsilonSpent).toBeCloseTo(rhoToEpsilon(0.125, 9e-6) + 0.5, 9);
+  });
+});

@@ -28,3 +28,53 @@ describe('config', () => {
     expect(() => parseConfig({ ...DEFAULT_CONFIG_INPUT, analyses: dup })).toThrow(/unique/);
   });
 });
+
+describe('analysis config: statistics, partitions and budget', () => {
+  const count = DEFAULT_CONFIG_INPUT.analyses[0];
+  const mean = DEFAULT_CONFIG_INPUT.analyses[1];
+  const withAnalysis = (a: object, budget: object = DEFAULT_CONFIG_INPUT.budget): unknown => ({
+    ...DEFAULT_CONFIG_INPUT,
+    budget,
+    analyses: [a],
+  });
+
+  it('still accepts the singular "statistic" form and normalizes it to "statistics"', () => {
+    const rest: Record<string, unknown> = { ...mean };
+    delete rest.statistics;
+    const parsed = parseConfig(withAnalysis({ ...rest, statistic: 'mean' }));
+    expect(parsed.analyses[0]!.statistics).toEqual(['mean']);
+    expect(parsed.analyses[0]).not.toHaveProperty('statistic');
+  });
+
+  it.each([
+    [{ ...count, statistic: 'count' }, /analyses\.0\.statistic: give either "statistic" or "statistics"/],
+    [{ ...count, statistics: ['count', 'count'] }, /analyses\.0\.statistics: statistics must be distinct/],
+    [{ ...count, noise: 'gaussian' }, /analyses\.0\.delta: Gaussian noise needs delta > 0/],
+    [{ ...count, statistics: ['quantiles'] }, /analyses\.0\.value: required by quantiles/],
+    [
+      { ...count, partition_selection: { delta: 1e-6 } },
+      /analyses\.0\.public_partitions: give exactly one of public_partitions .* or partition_selection/,
+    ],
+    [{ ...count, weight: 1 }, /analyses\.0\.epsilon: give exactly one of epsilon or weight/],
+    [{ ...count, value: 'pageviews' }, /analyses\.0\.value: only used by/],
+    [{ ...mean, quantiles: [0.5] }, /analyses\.0\.quantiles: only used with the "quantiles" statistic/],
+  ])('rejects an invalid combination in one line (%#)', (analysis, message) => {
+    expect(() => parseConfig(withAnalysis(analysis), 'c.json')).toThrow(message);
+    expect(() => parseConfig(withAnalysis(analysis), 'c.json')).toThrow(/^c\.json: [^\n]+$/);
+  });
+
+  it('splits what explicit analyses leave of the monthly cap by weight', async () => {
+    const { resolveBudgets } = await import('../../src/analyses/index.js');
+    const weighted: Record<string, unknown> = { ...mean };
+    delete weighted.epsilon;
+    const config = parseConfig({
+      ...DEFAULT_CONFIG_INPUT,
+      budget: { monthly_epsilon_cap: 4, monthly_delta_cap: 0 },
+      analyses: [count, { ...weighted, name: 'a', weight: 1 }, { ...weighted, name: 'b', weight: 2 }],
+    });
+    const budgets = resolveBudgets(config);
+    expect(budgets.get('sessions_per_continent')!.epsilon).toBe(1);
+    expect(budgets.get('a')!.epsilon).toBeCloseTo(1, 12);
+    expect(budgets.get('b')!.epsilon).toBeCloseTo(2, 12);
+  });
+});

@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monthWindow, monthsOf, planAll } from '../analyses/index.js';
+import { suggestBounds, type UtilitySuggestion } from '../analyses/utility.js';
+import type { PipelineConfig } from '../config/index.js';
+import { secureRandom, type RandomSource } from '../dp/index.js';
+import { Engine } from '../engine/duckdb.js';
+import { UserError } from '../errors.js';
+import { BudgetLedger } from '../ledger/index.js';
+import { silentLogger } from '../log.js';
+import { dateOfSilverKey } from '../silver/paths.js';
+import type { Lake } from '../storage/index.js';
+import type { RunContext } from './context.js';
+import { localCopies } from './local-files.js';
+import { committedSilverFiles } from './recovery.js';
+import { newRunId } from './run-id.js';
+
+/** Budget ledger metric that utility analyses are charged to. */
+export const UTILITY_METRIC = 'utility';
+
+export interface UtilityOptions {
+  readonly lake: Lake;
+  readonly config: PipelineConfig;
+  /** The ε this utility analysis spends in total (split over the analyses). */
+  readonly epsilon: number;
+  /** `YYYY-MM`; default: the latest month with Silver data. */
+  readonly month?: string;
+  readonly rng?: RandomSource;
+}
+
+/**
+ * Suggests contribution bounds for every analysis from DP histograms of Silver (see
+ * `suggestBounds`). The declared ε is charged first to the ledger metric `utility` of the month
+ * read, under the config's monthly caps; over the cap nothing is computed (exit 3). Each call
+ * draws fresh noise, so each call is charged.
+ */
+export async function utilityAnalysis(options: UtilityOptions): Promise<UtilitySuggestion[]> {
+  const runId = newRunId();
+  const tmp = await mkdtemp(join(tmpdir(), `dp-utility-${runId}-`));
+  const engine = await Engine.open({ tempDirectory: join(tmp, 'duckdb') });
+  const ctx: RunContext = {
+    lake: options.lake,
+    config: options.config,
+    runId,
+    tmpDir: tmp,
+    engine,
+    log: silentLogger(),
+    progress: () => {},
+    now: new Date(),
+    timings: {},
+  };
+  try {
+    const keys = await committedSilverFiles(ctx);
+    const months = monthsOf(keys.flatMap((k) => dateOfSilverKey(k) ?? []));
+    if (months.length === 0)
+      throw new UserError('explain --utility: the lake has no Silver data yet; run `dp-pipeline run` first');
+    const month = options.month ?? months[months.length - 1]!;
+    if (!months.includes(month)) {
+      throw new UserError(
+        `explain --utility: no Silver data for month ${month}; months with data: ${months.join(', ')}`,
+      );
+    }
+    const ledger = new BudgetLedger(options.lake.tables('budget'), UTILITY_METRIC, {
+      epsilonCap: options.config.budget.monthly_epsilon_cap,
+      deltaCap: options.config.budget.monthly_delta_cap,
+      accounting: options.config.budget.accounting,
+    });
+    await ledger.charge(month, `utility/${month}/${runId}`, { epsilon: options.epsilon, delta: 0 });
+    const files = await localCopies(
+      options.lake.objects('silver'),
+      keys.filter((k) => (dateOfSilverKey(k) ?? '').startsWith(`${month}-`)),
+      join(tmp, 'silver'),
+    );
+    const plans = planAll(options.config);
+    const rng = options.rng ?? secureRandom();
+    const out: UtilitySuggestion[] = [];
+    for (const plan of plans) {
+      out.push(
+        await suggestBounds(engine, plan, files, monthWindow(month), options.epsilon / plans.length, rng),
+      );
+    }
+    return out;
+  } finally {
+    engine.close();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The suggestions as text for `explain --utility`. */
+export function formatUtility(s: readonly UtilitySuggestion[], config: PipelineConfig): string {
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  const lines = [
+    '',
+    `Utility analysis of ${s[0]?.window ?? '-'} (DP histograms of users' contributions, ε = ${s.reduce((a, x) => a + x.epsilon, 0)} charged to budget metric "${UTILITY_METRIC}"):`,
+  ];
+  for (const x of s) {
+    const a = config.analyses.find((c) => c.name === x.analysis)!;
+    lines.push(`  ${x.analysis} (ε = ${x.epsilon.toPrecision(3)}):`);
+    lines.push(
+      `    L0   configured ${a.max_partitions_contributed}, keeps all partitions of ≈${pct(x.configuredCoverage.l0)} of users; suggested ${x.maxPartitionsContributed} (covers ≥ 95%)`,
+    );
+    lines.push(
+      `    Linf configured ${a.max_contributions_per_partition}, keeps all rows of ≈${pct(x.configuredCoverage.linf)} of users; suggested ${x.maxContributionsPerPartition} (covers ≥ 95%)`,
+    );
+    if (x.valueUpper !== undefined && a.bounds) {
+      lines.push(
+        `    ${a.value} upper bound configured ${a.bounds[1]} ${a.unit}, ≈${pct(x.configuredCoverage.value ?? 0)} of users' values below it; suggested ${x.valueUpper} (covers ≥ 95%)`,
+      );
+    }
+  }
+  lines.push(
+    '  Larger bounds keep more data but add proportionally more noise: compare with the predicted errors above.',
+  );
+  return lines.join('\n');
+}

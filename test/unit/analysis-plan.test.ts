@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeReleases, planAll, planAnalysis } from '../../src/analyses/index.js';
+import { explainConfig } from '../../src/analyses/explain.js';
+import { DEFAULT_CONFIG_INPUT, parseConfig } from '../../src/config/index.js';
+import { rhoToEpsilon, seededRandom } from '../../src/dp/index.js';
+import { Engine, sqlString } from '../../src/engine/duckdb.js';
+import { UserError } from '../../src/errors.js';
+import { tempLake } from '../helpers/lake.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let engine: Engine;
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempLake());
+  engine = await Engine.open({ tempDirectory: join(dir, 'duck') });
+});
+afterAll(async () => {
+  engine.close();
+  await cleanup();
+});
+
+const seedCount = DEFAULT_CONFIG_INPUT.analyses[0];
+
+describe('analysis plans', () => {
+  it('calibrates Gaussian noise as zCDP and states ρ, δ and the composed monthly ε', () => {
+    const config = parseConfig({
+      ...DEFAULT_CONFIG_INPUT,
+      budget: { monthly_epsilon_cap: 4, monthly_delta_cap: 1e-5, accounting: 'zcdp' },
+      analyses: [{ ...seedCount, noise: 'gaussian', delta: 1e-6 }],
+    });
+    const [plan] = planAll(config);
+    expect(plan!.statistics[0]!.mechanism).toBe('discrete_gaussian');
+    expect(plan!.cost.epsilon).toBe(1);
+    expect(plan!.cost.delta).toBeCloseTo(1e-6, 15);
+    // The ρ the mechanism spends gives at most (ε = 1, δ = 1e-6).
+    expect(rhoToEpsilon(plan!.cost.zcdp.rho, 1e-6)).toBeLessThanOrEqual(1 + 1e-9);
+    const text = explainConfig(config, 'c.json');
+    expect(text).toMatch(/COUNT: discrete Gaussian on 1 noisy part/);
+    expect(text).toMatch(/\(zcdp composition, ρ = 0\.0\d+\)/);
+  });
+
+  it('turns a DP parameter the engine rejects into a one-line user error naming the analysis', () => {
+    const weighted: Record<string, unknown> = { ...seedCount, noise: 'gaussian', weight: 1 };
+    delete weighted.epsilon;
+    const config = parseConfig({
+      ...DEFAULT_CONFIG_INPUT,
+      budget: { monthly_epsilon_cap: 2, monthly_delta_cap: 0, accounting: 'naive' },
+      analyses: [weighted],
+    });
+    expect(() => planAll(config)).toThrow(UserError);
+    expect(() => planAll(config)).toThrow(/^analyses\.0 \(sessions_per_continent\): .*delta/);
+  });
+});
+
+describe('releases with private partition selection', () => {
+  it('releases keys with many users, drops a key of one user, and says absent keys are not zeros', async () => {
+    const rows: string[] = [];
+    for (let u = 0; u < 400; u++) rows.push(`('u${u}', 's${u}', '${u % 2 === 0 ? 'Germany' : 'France'}')`);
+    rows.push(`('lonely', 'sx', 'Liechtenstein')`);
+    const file = join(dir, 'countries.parquet');
+    await engine.run(`COPY (SELECT DATE '2016-08-15' AS date, * FROM (VALUES ${rows.join(', ')}) t(user_pseudonym, session_id, country))
+      TO ${sqlString(file)} (FORMAT parquet)`);
+    const config = parseConfig(DEFAULT_CONFIG_INPUT);
+    const plan = planAnalysis(config.analyses.find((a) => a.name === 'sessions_per_country')!);
+    const window = { id: '2016-08', start: '2016-08-01', end: '2016-08-31' };
+    const releases = await computeReleases(engine, plan, [file], [window], seededRandom('selection'), {
+      runId: 'r',
+      createdAt: 't',
+    });
+    const release = releases.get('2016-08')!;
+    expect(release.partitions.map((p) => p.key)).toEqual(['France', 'Germany']);
+    expect(release.privacy.partition_selection).toMatchObject({
+      strategy: 'truncated_geometric',
+      delta: 1e-6,
+      note: expect.stringMatching(/not a zero/),
+    });
+    for (const p of release.partitions) expect(Math.abs(p.value - 200)).toBeLessThan(40);
+  });
+});
