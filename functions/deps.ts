@@ -26,6 +26,10 @@ export function functionDeps(env: NodeJS.ProcessEnv = process.env): FunctionDeps
 export const NO_API_KEYS_WARNING =
   'DP_API_KEYS is not set: serving only /healthz and /metrics (set DP_API_KEYS, comma-separated, to serve the data routes)';
 
+/** The warning logged when `DP_API_KEYS` is a Key Vault reference the platform did not resolve. */
+export const UNRESOLVED_API_KEYS_WARNING =
+  'DP_API_KEYS is an unresolved Key Vault reference: serving only /healthz and /metrics (check the api-keys secret exists and the Function identity has Key Vault Secrets User on it)';
+
 /**
  * The HTTP API's dependencies from the environment: the lake (`DP_STORAGE_*`), the analyses
  * config (`DP_CONFIG`, default the built-in one) and the accepted API keys (`DP_API_KEYS`,
@@ -40,6 +44,12 @@ export async function httpDeps(
   const apiKeys = parseApiKeys(env.DP_API_KEYS);
   if (apiKeys.length === 0) {
     log.warn(NO_API_KEYS_WARNING);
+    return { version, log };
+  }
+  // App Service passes a Key Vault reference it cannot resolve (secret missing, role not yet
+  // effective) through as its literal text: never accept that public string as a key.
+  if (apiKeys.some((k) => k.startsWith('@Microsoft.KeyVault('))) {
+    log.warn(UNRESOLVED_API_KEYS_WARNING);
     return { version, log };
   }
   return {

@@ -12,6 +12,7 @@
 //   ETag-guarded claim), `budget` (the DAU/MAU budget charges, `GET /budget`), `releases` (the
 //   release index), `erasures` (`POST /erase` records requests; counts exclude erased users);
 // - the pseudonymization key secret: Key Vault Secrets User (the DP_PSEUDONYM_KEY reference);
+// - the API keys secret: Key Vault Secrets User (the DP_API_KEYS reference);
 // - the pipeline job: Container Apps Jobs Operator (start executions of this job only).
 // The Function never sees Silver or quarantine.
 
@@ -29,6 +30,9 @@ param vaultName string
 
 @description('Name of the pseudonymization key secret.')
 param secretName string
+
+@description('Name of the HTTP API keys secret.')
+param apiKeysSecretName string
 
 @description('Container Apps Job name.')
 param jobName string
@@ -102,6 +106,11 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
 resource pseudonymKeySecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' existing = {
   parent: vault
   name: secretName
+}
+
+resource apiKeysSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' existing = {
+  parent: vault
+  name: apiKeysSecretName
 }
 
 resource job 'Microsoft.App/jobs@2025-01-01' existing = {
@@ -191,6 +200,16 @@ resource erasuresWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 resource keyReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(pseudonymKeySecret.id, principalId, roleIds.keyVaultSecretsUser)
   scope: pseudonymKeySecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource apiKeysReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(apiKeysSecret.id, principalId, roleIds.keyVaultSecretsUser)
+  scope: apiKeysSecret
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)
     principalId: principalId

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import { describe, expect, inject, it } from 'vitest';
-import { NO_API_KEYS_WARNING } from '../../functions/deps.js';
+import { NO_API_KEYS_WARNING, UNRESOLVED_API_KEYS_WARNING } from '../../functions/deps.js';
 import { buildHttpApp, handleHttp } from '../../functions/http.js';
 import { DEFAULT_SCAN_SCHEDULE, scanOnBlobCreated, scanOnTimer } from '../../functions/scan.js';
 import { AzureLake } from '../../src/storage/azure/index.js';
@@ -134,6 +134,17 @@ describe('HTTP function built from the environment (DP_STORAGE_*, DP_API_KEYS, D
       }
       expect(lines.map((l) => [l.level, l.msg])).toEqual([[40, NO_API_KEYS_WARNING]]);
     }
+  });
+
+  it('an unresolved Key Vault reference in DP_API_KEYS is never a key: no data routes', async () => {
+    const reference = '@Microsoft.KeyVault(SecretUri=https://kv-x.vault.azure.net/secrets/api-keys)';
+    const { log, lines } = capturingLogger();
+    const env = { DP_STORAGE_CONNECTION_STRING: inject('azuriteConn'), DP_API_KEYS: reference };
+    const api = buildHttpApp(env, log);
+    const { ctx } = context('api');
+    expect((await handleHttp(get('/dau/2016-08-01', reference), ctx, api)).status).toBe(404);
+    expect((await handleHttp(get('/healthz'), ctx, api)).status).toBe(200);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([[40, UNRESOLVED_API_KEYS_WARNING]]);
   });
 
   it('a bad DP_CONFIG answers 500 without details and logs the reason', async () => {
