@@ -87,6 +87,8 @@ const json = (res: {
 }): { error?: { code: string; message: string } } & Record<string, unknown> =>
   JSON.parse(Buffer.from(res.body as Uint8Array).toString('utf8'));
 
+// These build the lake as the Function does (`lakeFromEnv`), so they use the real container and
+// table names on the run's shared Azurite; every other test there uses a random name prefix.
 describe('HTTP function built from the environment (DP_STORAGE_*, DP_API_KEYS, DP_CONFIG)', () => {
   it('with DP_API_KEYS: data routes need a key; with one, a closed day is released and re-served', async () => {
     const { log, lines } = capturingLogger();
