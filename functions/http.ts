@@ -1,9 +1,27 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Hono } from 'hono';
 import { createApp } from '../src/http/index.js';
+import type { Logger } from '../src/log.js';
 import { httpDeps } from './deps.js';
 
-let cached: Hono | undefined;
+/** The dp-pipeline app as the environment configures it (see `httpDeps`). */
+export async function buildHttpApp(env: NodeJS.ProcessEnv = process.env, log?: Logger): Promise<Hono> {
+  return createApp(await httpDeps(env, log));
+}
+
+let cached: Promise<Hono> | undefined;
+
+/**
+ * The app built once per Function instance from the environment (see `httpDeps`). A failed
+ * build (bad `DP_CONFIG`, say) is not cached, so the next request tries again.
+ */
+function cachedApp(): Promise<Hono> {
+  cached ??= buildHttpApp().catch((err: unknown) => {
+    cached = undefined;
+    throw err;
+  });
+  return cached;
+}
 
 /**
  * The one catch-all HTTP Function: converts the Functions request into a Web `Request`, lets
@@ -12,9 +30,22 @@ let cached: Hono | undefined;
  */
 export async function handleHttp(
   request: HttpRequest,
-  _context: InvocationContext,
-  api: Hono = (cached ??= createApp(httpDeps())),
+  context: InvocationContext,
+  served?: Hono | Promise<Hono>,
 ): Promise<HttpResponseInit> {
+  let api: Hono;
+  try {
+    api = await (served ?? cachedApp());
+  } catch (err) {
+    // A misconfigured Function (bad DP_CONFIG or DP_STORAGE_*): say so in the log, not to callers.
+    context.error(`http: cannot build the API from the environment: ${(err as Error).message}`);
+    return {
+      status: 500,
+      jsonBody: {
+        error: { code: 'MISCONFIGURED', message: 'the API is misconfigured; see the Function logs' },
+      },
+    };
+  }
   const method = request.method.toUpperCase();
   const body = method === 'GET' || method === 'HEAD' ? undefined : await request.arrayBuffer();
   const response = await api.fetch(

@@ -1,8 +1,8 @@
 // dp-pipeline on Azure: the lake (Blob + Table storage), the Function App that scans Bronze and
 // starts the pipeline job, the Container Apps Job that runs `dp-pipeline run`, the registry for
-// its image, monitoring, the Key Vault holding the pseudonymization key, and least-privilege
-// role assignments. Deploy with:
-//   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.json -p pseudonymKey=<64 hex>
+// its image, monitoring, the Key Vault holding the pseudonymization key and the API keys, and
+// least-privilege role assignments. Deploy with:
+//   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.json -p pseudonymKey=<64 hex> -p apiKeys=<key1,key2>
 // (see README.md, "Deploy to Azure").
 targetScope = 'resourceGroup'
 
@@ -17,6 +17,10 @@ param location string = resourceGroup().location
 @description('Pseudonymization key, 64 hex characters (`openssl rand -hex 32`), stored in Key Vault only. Required on the first deployment; leave it out later to keep the stored key (a different value rotates it).')
 @secure()
 param pseudonymKey string = ''
+
+@description('API keys of the HTTP API, comma-separated (DP_API_KEYS; e.g. `openssl rand -hex 24` each), stored in Key Vault only. Required on the first deployment; leave it out later to keep the stored keys (a different value replaces them).')
+@secure()
+param apiKeys string = ''
 
 @description('Tag of `dp-pipeline` in the registry the job runs. Empty on the first deployment, before `az acr build`: the job then points at a public placeholder image.')
 param imageTag string = ''
@@ -127,6 +131,7 @@ var names = {
   eventTopic: 'evgt-${baseName}'
 }
 var pseudonymKeySecretName = 'pseudonym-key'
+var apiKeysSecretName = 'api-keys'
 // Until the first `az acr build`, the job runs Microsoft's public quickstart image.
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart-jobs:latest'
 var jobImage = empty(imageTag) ? placeholderImage : '${registry.outputs.loginServer}/dp-pipeline:${imageTag}'
@@ -167,6 +172,8 @@ module keyVault 'modules/key-vault.bicep' = {
     vaultName: names.vault
     secretName: pseudonymKeySecretName
     pseudonymKey: pseudonymKey
+    apiKeysSecretName: apiKeysSecretName
+    apiKeys: apiKeys
     enablePurgeProtection: keyVaultPurgeProtection
     softDeleteRetentionDays: keyVaultSoftDeleteDays
   }
@@ -235,6 +242,7 @@ module functionApp 'modules/function-app.bicep' = {
     scanSchedule: scanSchedule
     trigger: trigger
     pseudonymKeySecretUri: keyVault.outputs.secretUri
+    apiKeysSecretUri: keyVault.outputs.apiAccessSecretUri
     logLevel: logLevel
   }
 }
@@ -247,6 +255,7 @@ module functionRoles 'modules/roles-function.bicep' = {
     hostStorageAccountName: functionApp.outputs.hostStorageAccountName
     vaultName: keyVault.outputs.vaultName
     secretName: keyVault.outputs.secretName
+    apiKeysSecretName: keyVault.outputs.apiAccessSecretName
     jobName: job.outputs.jobName
   }
 }

@@ -66,6 +66,9 @@ param trigger string
 @description('Versionless URI of the Key Vault secret holding the pseudonymization key.')
 param pseudonymKeySecretUri string
 
+@description('Versionless URI of the Key Vault secret holding the HTTP API keys.')
+param apiKeysSecretUri string
+
 @description('Pino log level (DP_LOG_LEVEL).')
 param logLevel string
 
@@ -200,6 +203,10 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
         {
           name: 'DP_PSEUDONYM_KEY'
           value: '@Microsoft.KeyVault(SecretUri=${pseudonymKeySecretUri})'
+        }
+        {
+          name: 'DP_API_KEYS'
+          value: '@Microsoft.KeyVault(SecretUri=${apiKeysSecretUri})'
         }
         {
           name: 'DP_LOG_LEVEL'

@@ -1,7 +1,8 @@
-// Key Vault (RBAC authorization, soft delete) holding the pseudonymization key. The secret's
-// value comes from a secure parameter and is never an output; readers get it through their
-// managed identity and the Key Vault Secrets User role on this one secret. An empty key leaves
-// the secret as it is, so a redeployment never changes the key by accident.
+// Key Vault (RBAC authorization, soft delete) holding the pseudonymization key and the HTTP
+// API keys. Each secret's value comes from a secure parameter and is never an output; readers
+// get it through their managed identity and the Key Vault Secrets User role on that one secret.
+// An empty value leaves the stored secret as it is, so a redeployment never changes (or drops)
+// a key by accident.
 
 @description('Azure region.')
 param location string
@@ -17,6 +18,13 @@ param secretName string
 @description('Pseudonymization key: 64 hex characters (`openssl rand -hex 32`); empty keeps the stored one.')
 @secure()
 param pseudonymKey string
+
+@description('Name of the secret holding the HTTP API keys (DP_API_KEYS).')
+param apiKeysSecretName string
+
+@description('API keys for the HTTP API, comma-separated (DP_API_KEYS); empty keeps the stored ones.')
+@secure()
+param apiKeys string
 
 @description('Turn on purge protection (cannot be turned off again; recommended in production).')
 param enablePurgeProtection bool
@@ -53,7 +61,18 @@ resource secret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!empty(pseu
   }
 }
 
+resource apiKeysSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!empty(apiKeys)) {
+  parent: vault
+  name: apiKeysSecretName
+  properties: {
+    value: apiKeys
+    contentType: 'comma-separated'
+  }
+}
+
 output vaultName string = vault.name
 output secretName string = secretName
 // Versionless, so readers always get the current version.
 output secretUri string = '${vault.properties.vaultUri}secrets/${secretName}'
+output apiAccessSecretName string = apiKeysSecretName
+output apiAccessSecretUri string = '${vault.properties.vaultUri}secrets/${apiKeysSecretName}'

@@ -1,11 +1,20 @@
-// Roles of the Function App's system-assigned identity, each on the narrowest scope:
+// Roles of the Function App's system-assigned identity, each on the narrowest scope. The
+// Function runs the scan and serves the HTTP API (src/http), so it needs what both touch:
 // - its own host storage account: Storage Blob Data Owner (host leases, deployment package);
-// - the lake's `bronze` container: Storage Blob Data Reader (the scan lists new blobs);
-// - the lake's `checkpoints` table: Storage Table Data Contributor (the scan's ETag-guarded
-//   checkpoint writes);
+// - the lake's `bronze` container: Storage Blob Data Contributor (the scan lists new blobs;
+//   `POST /event` writes new ones);
+// - the lake's `private` container: Storage Blob Data Contributor (the scan writes its manifest
+//   `scans/<claim>.json`; `GET /dau|/mau` read the activity ledger `activity*` and the run
+//   reports `runs/`; `POST /erase` reads rotated pseudonym keys `keys/`);
+// - the lake's `gold` container: Storage Blob Data Contributor (DAU/MAU releases and their
+//   charts are written once and re-served);
+// - the lake's tables, each by name, Storage Table Data Contributor: `checkpoints` (the scan's
+//   ETag-guarded claim), `budget` (the DAU/MAU budget charges, `GET /budget`), `releases` (the
+//   release index), `erasures` (`POST /erase` records requests; counts exclude erased users);
 // - the pseudonymization key secret: Key Vault Secrets User (the DP_PSEUDONYM_KEY reference);
+// - the API keys secret: Key Vault Secrets User (the DP_API_KEYS reference);
 // - the pipeline job: Container Apps Jobs Operator (start executions of this job only).
-// The Function never sees Silver, Gold, quarantine or the private run reports.
+// The Function never sees Silver or quarantine.
 
 @description('Principal id of the Function App identity.')
 param principalId string
@@ -22,13 +31,16 @@ param vaultName string
 @description('Name of the pseudonymization key secret.')
 param secretName string
 
+@description('Name of the HTTP API keys secret.')
+param apiKeysSecretName string
+
 @description('Container Apps Job name.')
 param jobName string
 
 // Built-in role definitions (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
 var roleIds = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   containerAppsJobsOperator: 'b9a307c4-5aa3-4b52-ba60-2b17c136cd7b'
@@ -52,6 +64,16 @@ resource bronze 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-
   name: 'bronze'
 }
 
+resource privateContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' existing = {
+  parent: lakeBlobService
+  name: 'private'
+}
+
+resource gold 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' existing = {
+  parent: lakeBlobService
+  name: 'gold'
+}
+
 resource lakeTableService 'Microsoft.Storage/storageAccounts/tableServices@2025-01-01' existing = {
   parent: lake
   name: 'default'
@@ -62,6 +84,21 @@ resource checkpoints 'Microsoft.Storage/storageAccounts/tableServices/tables@202
   name: 'checkpoints'
 }
 
+resource budget 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' existing = {
+  parent: lakeTableService
+  name: 'budget'
+}
+
+resource releases 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' existing = {
+  parent: lakeTableService
+  name: 'releases'
+}
+
+resource erasures 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' existing = {
+  parent: lakeTableService
+  name: 'erasures'
+}
+
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
   name: vaultName
 }
@@ -69,6 +106,11 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
 resource pseudonymKeySecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' existing = {
   parent: vault
   name: secretName
+}
+
+resource apiKeysSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' existing = {
+  parent: vault
+  name: apiKeysSecretName
 }
 
 resource job 'Microsoft.App/jobs@2025-01-01' existing = {
@@ -85,11 +127,31 @@ resource hostBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource bronzeReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(bronze.id, principalId, roleIds.storageBlobDataReader)
+resource bronzeWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(bronze.id, principalId, roleIds.storageBlobDataContributor)
   scope: bronze
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataReader)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource privateWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(privateContainer.id, principalId, roleIds.storageBlobDataContributor)
+  scope: privateContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource goldWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(gold.id, principalId, roleIds.storageBlobDataContributor)
+  scope: gold
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataContributor)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }
@@ -105,9 +167,49 @@ resource checkpointWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
+resource budgetWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(budget.id, principalId, roleIds.storageTableDataContributor)
+  scope: budget
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageTableDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource releasesWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(releases.id, principalId, roleIds.storageTableDataContributor)
+  scope: releases
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageTableDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource erasuresWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(erasures.id, principalId, roleIds.storageTableDataContributor)
+  scope: erasures
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageTableDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 resource keyReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(pseudonymKeySecret.id, principalId, roleIds.keyVaultSecretsUser)
   scope: pseudonymKeySecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource apiKeysReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(apiKeysSecret.id, principalId, roleIds.keyVaultSecretsUser)
+  scope: apiKeysSecret
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)
     principalId: principalId

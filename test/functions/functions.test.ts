@@ -1,8 +1,10 @@
 import { HttpRequest, InvocationContext, type EventGridEvent, type Timer } from '@azure/functions';
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
+import { pino } from 'pino';
 import { describe, expect, inject, it } from 'vitest';
-import { handleHttp } from '../../functions/http.js';
+import { NO_API_KEYS_WARNING, UNRESOLVED_API_KEYS_WARNING } from '../../functions/deps.js';
+import { buildHttpApp, handleHttp } from '../../functions/http.js';
 import { DEFAULT_SCAN_SCHEDULE, scanOnBlobCreated, scanOnTimer } from '../../functions/scan.js';
 import { AzureLake } from '../../src/storage/azure/index.js';
 import { RecordingLauncher } from '../helpers/recording-launcher.js';
@@ -63,6 +65,106 @@ describe('HTTP function (catch-all over the Hono app)', () => {
       key: 'k1',
       body: { events: [{ op: '+' }] },
     });
+  });
+});
+
+/** A warn-level logger whose lines land in `lines` (parsed JSON). */
+function capturingLogger(): { log: pino.Logger; lines: { level: number; msg: string }[] } {
+  const lines: { level: number; msg: string }[] = [];
+  const log = pino({ level: 'warn' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  return { log, lines };
+}
+
+const get = (path: string, key?: string): HttpRequest =>
+  new HttpRequest({
+    method: 'GET',
+    url: `https://fn.example${path}`,
+    ...(key !== undefined ? { headers: { 'x-api-key': key } } : {}),
+  });
+
+const json = (res: {
+  body?: unknown;
+}): { error?: { code: string; message: string } } & Record<string, unknown> =>
+  JSON.parse(Buffer.from(res.body as Uint8Array).toString('utf8'));
+
+// These build the lake as the Function does (`lakeFromEnv`), so they use the real container and
+// table names on the run's shared Azurite; every other test there uses a random name prefix.
+describe('HTTP function built from the environment (DP_STORAGE_*, DP_API_KEYS, DP_CONFIG)', () => {
+  it('with DP_API_KEYS: data routes need a key; with one, a closed day is released and re-served', async () => {
+    const { log, lines } = capturingLogger();
+    const env = { DP_STORAGE_CONNECTION_STRING: inject('azuriteConn'), DP_API_KEYS: ' k-one , ,k-two,' };
+    const api = buildHttpApp(env, log);
+    const { ctx } = context('api');
+
+    const anonymous = await handleHttp(get('/dau/2016-08-01'), ctx, api);
+    expect(anonymous.status).toBe(401);
+    expect(json(anonymous).error?.code).toBe('UNAUTHORIZED');
+    expect((await handleHttp(get('/dau/2016-08-01', 'k-three'), ctx, api)).status).toBe(401);
+    expect((await handleHttp(get('/healthz'), ctx, api)).status).toBe(200);
+
+    // A day that is not closed yet: a clear 400, nothing spent.
+    const open = await handleHttp(get('/dau/2999-01-01', 'k-one'), ctx, api);
+    expect(open.status).toBe(400);
+    expect(json(open).error?.message).toMatch(/^day 2999-01-01 is not closed yet/);
+
+    // Both trimmed keys work; the second call re-serves the stored release.
+    const first = await handleHttp(get('/dau/2016-08-01', 'k-two'), ctx, api);
+    expect(first.status, JSON.stringify(json(first))).toBe(200);
+    const body = json(first);
+    expect(body).toMatchObject({ day: '2016-08-01', reused: false });
+    expect(typeof body.estimate).toBe('number');
+    const again = json(await handleHttp(get('/dau/2016-08-01', 'k-one'), ctx, api));
+    expect(again).toMatchObject({ reused: true, estimate: body.estimate, epsilon_used: body.epsilon_used });
+    expect(lines).toEqual([]);
+  });
+
+  it('without DP_API_KEYS: only /healthz and /metrics, and one warning', async () => {
+    for (const keys of [undefined, '', ' , ']) {
+      const { log, lines } = capturingLogger();
+      const env = {
+        DP_STORAGE_CONNECTION_STRING: inject('azuriteConn'),
+        ...(keys !== undefined ? { DP_API_KEYS: keys } : {}),
+      };
+      const api = buildHttpApp(env, log);
+      const { ctx } = context('api');
+      expect((await handleHttp(get('/healthz'), ctx, api)).status).toBe(200);
+      expect((await handleHttp(get('/metrics'), ctx, api)).status).toBe(200);
+      for (const path of ['/dau/2016-08-01', '/mau?end=2016-08-31', '/budget/dau']) {
+        const res = await handleHttp(get(path, 'anything'), ctx, api);
+        expect(res.status).toBe(404);
+        expect(json(res).error?.code).toBe('NOT_FOUND');
+      }
+      expect(lines.map((l) => [l.level, l.msg])).toEqual([[40, NO_API_KEYS_WARNING]]);
+    }
+  });
+
+  it('an unresolved Key Vault reference in DP_API_KEYS is never a key: no data routes', async () => {
+    const reference = '@Microsoft.KeyVault(SecretUri=https://kv-x.vault.azure.net/secrets/api-keys)';
+    const { log, lines } = capturingLogger();
+    const env = { DP_STORAGE_CONNECTION_STRING: inject('azuriteConn'), DP_API_KEYS: reference };
+    const api = buildHttpApp(env, log);
+    const { ctx } = context('api');
+    expect((await handleHttp(get('/dau/2016-08-01', reference), ctx, api)).status).toBe(404);
+    expect((await handleHttp(get('/healthz'), ctx, api)).status).toBe(200);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([[40, UNRESOLVED_API_KEYS_WARNING]]);
+  });
+
+  it('a bad DP_CONFIG answers 500 without details and logs the reason', async () => {
+    const env = {
+      DP_STORAGE_CONNECTION_STRING: inject('azuriteConn'),
+      DP_API_KEYS: 'k',
+      DP_CONFIG: '/nonexistent/analyses.json',
+    };
+    const { ctx, logs } = context('api');
+    const res = await handleHttp(get('/healthz'), ctx, buildHttpApp(env, capturingLogger().log));
+    expect(res.status).toBe(500);
+    expect(res.jsonBody).toEqual({
+      error: { code: 'MISCONFIGURED', message: 'the API is misconfigured; see the Function logs' },
+    });
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(
+      /^http: cannot build the API from the environment: .*\/nonexistent\/analyses\.json/,
+    );
   });
 });
 

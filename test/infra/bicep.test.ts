@@ -111,6 +111,23 @@ describe('infra Bicep, validated offline (tree-sitter-bicep + checks over the sy
     expect(params(kv).find((p) => p.name === 'pseudonymKey')?.secure).toBe(true);
     // An empty key (a redeployment) leaves the stored secret alone.
     expect(kv.root.text).toMatch(/resource secret '[^']+' = if \(!empty\(pseudonymKey\)\)/);
+    // The same for the API keys, stored as the secret `api-keys`.
+    expect(params(main).find((p) => p.name === 'apiKeys')?.secure).toBe(true);
+    expect(params(kv).find((p) => p.name === 'apiKeys')?.secure).toBe(true);
+    expect(kv.root.text).toMatch(/resource apiKeysSecret '[^']+' = if \(!empty\(apiKeys\)\)/);
+    const apiSecret = resources(kv).find((r) => r.symbol === 'apiKeysSecret');
+    expect(propertyPath(apiSecret?.body, 'name')?.text).toBe('apiKeysSecretName');
+    expect(propertyPath(apiSecret?.body, 'properties.value')?.text).toBe('apiKeys');
+    expect(main.root.text).toMatch(/var apiKeysSecretName = 'api-keys'/);
+    expect(main.root.text).toMatch(/apiKeysSecretName: apiKeysSecretName\s+apiKeys: apiKeys/);
+    // The Function reads exactly that secret: its Secrets User role is scoped to it.
+    const fnRoles = file('modules/roles-function.bicep');
+    const onApiKeys = roleAssignments(fnRoles).filter((a) => a.scopeSymbol === 'apiKeysSecret');
+    expect(onApiKeys.map((a) => roleName(a.roleId))).toEqual(['Key Vault Secrets User']);
+    expect(
+      propertyPath(resources(fnRoles).find((r) => r.symbol === 'apiKeysSecret')?.body, 'name')?.text,
+    ).toBe('apiKeysSecretName');
+    expect(main.root.text).toMatch(/apiKeysSecretName: keyVault\.outputs\.apiAccessSecretName/);
   });
 
   it.each(files.map((f) => [f.path, f] as const))(
@@ -147,9 +164,15 @@ describe('infra Bicep, validated offline (tree-sitter-bicep + checks over the sy
         "modules/roles-analyst.bicep: Storage Blob Data Reader on Microsoft.Storage/storageAccounts/blobServices/containers 'gold' (principalType)",
         'modules/roles-function.bicep: Container Apps Jobs Operator on Microsoft.App/jobs (ServicePrincipal)',
         'modules/roles-function.bicep: Key Vault Secrets User on Microsoft.KeyVault/vaults/secrets (ServicePrincipal)',
+        'modules/roles-function.bicep: Key Vault Secrets User on Microsoft.KeyVault/vaults/secrets (ServicePrincipal)',
         'modules/roles-function.bicep: Storage Blob Data Owner on Microsoft.Storage/storageAccounts (ServicePrincipal)',
-        "modules/roles-function.bicep: Storage Blob Data Reader on Microsoft.Storage/storageAccounts/blobServices/containers 'bronze' (ServicePrincipal)",
+        "modules/roles-function.bicep: Storage Blob Data Contributor on Microsoft.Storage/storageAccounts/blobServices/containers 'bronze' (ServicePrincipal)",
+        "modules/roles-function.bicep: Storage Blob Data Contributor on Microsoft.Storage/storageAccounts/blobServices/containers 'private' (ServicePrincipal)",
+        "modules/roles-function.bicep: Storage Blob Data Contributor on Microsoft.Storage/storageAccounts/blobServices/containers 'gold' (ServicePrincipal)",
         "modules/roles-function.bicep: Storage Table Data Contributor on Microsoft.Storage/storageAccounts/tableServices/tables 'checkpoints' (ServicePrincipal)",
+        "modules/roles-function.bicep: Storage Table Data Contributor on Microsoft.Storage/storageAccounts/tableServices/tables 'budget' (ServicePrincipal)",
+        "modules/roles-function.bicep: Storage Table Data Contributor on Microsoft.Storage/storageAccounts/tableServices/tables 'releases' (ServicePrincipal)",
+        "modules/roles-function.bicep: Storage Table Data Contributor on Microsoft.Storage/storageAccounts/tableServices/tables 'erasures' (ServicePrincipal)",
         'modules/roles-job.bicep: AcrPull on Microsoft.ContainerRegistry/registries (ServicePrincipal)',
         'modules/roles-job.bicep: Key Vault Secrets User on Microsoft.KeyVault/vaults/secrets (ServicePrincipal)',
         'modules/roles-job.bicep: Storage Blob Data Contributor on Microsoft.Storage/storageAccounts (ServicePrincipal)',
@@ -195,6 +218,7 @@ describe('infra Bicep, validated offline (tree-sitter-bicep + checks over the sy
         'DP_JOB_RESOURCE_GROUP',
         'DP_LAUNCHER',
         'DP_LOG_LEVEL',
+        'DP_API_KEYS',
         'DP_PSEUDONYM_KEY',
         'DP_SCAN_SCHEDULE',
         'DP_STORAGE_ACCOUNT',
@@ -205,6 +229,10 @@ describe('infra Bicep, validated offline (tree-sitter-bicep + checks over the sy
     expect(source).toMatch(
       /name: 'DP_PSEUDONYM_KEY'\s+value: '@Microsoft\.KeyVault\(SecretUri=\$\{pseudonymKeySecretUri\}\)'/,
     );
+    expect(source).toMatch(
+      /name: 'DP_API_KEYS'\s+value: '@Microsoft\.KeyVault\(SecretUri=\$\{apiKeysSecretUri\}\)'/,
+    );
+    expect(main.root.text).toMatch(/apiKeysSecretUri: keyVault\.outputs\.apiAccessSecretUri/);
     expect(source).toMatch(/name: 'DP_LAUNCHER'\s+value: 'container-apps'/);
     const site = resources(fn).find((r) => r.type === 'Microsoft.Web/sites');
     expect(propertyPath(site?.body, 'identity.type')?.text).toBe("'SystemAssigned'");
