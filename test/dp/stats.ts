@@ -2,56 +2,13 @@
  * Small statistics for the randomized DP tests: the chi-square survival function (via the
  * regularized upper incomplete gamma function) and a goodness-of-fit test with bin merging.
  */
+import { logGamma, regularizedGamma } from '../../src/dp/special-functions.js';
 
-/** ln Γ(x) for x > 0: Lanczos approximation (g = 7, 9 terms), relative error ~1e-15. */
-export function logGamma(x: number): number {
-  const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x); // reflection
-  x -= 1;
-  let a = c[0]!;
-  const t = x + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i]! / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
-}
+export { logGamma };
 
-/**
- * Q(a, x) = Γ(a, x)/Γ(a), the regularized upper incomplete gamma function: series for P when
- * x < a + 1, Lentz's continued fraction for Q otherwise (Press et al., Numerical Recipes §6.2).
- */
+/** Q(a, x) = Γ(a, x)/Γ(a), the regularized upper incomplete gamma function (the library's). */
 export function regularizedGammaQ(a: number, x: number): number {
-  if (x <= 0) return 1;
-  const logPrefix = -x + a * Math.log(x) - logGamma(a);
-  if (x < a + 1) {
-    let term = 1 / a;
-    let sum = term;
-    for (let n = 1; n < 100_000; n++) {
-      term *= x / (a + n);
-      sum += term;
-      if (Math.abs(term) < Math.abs(sum) * 1e-16) break;
-    }
-    return Math.max(0, 1 - sum * Math.exp(logPrefix));
-  }
-  const tiny = 1e-300;
-  let b = x + 1 - a;
-  let c = 1 / tiny;
-  let d = 1 / b;
-  let h = d;
-  for (let i = 1; i < 100_000; i++) {
-    const an = -i * (i - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = b + an / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const delta = d * c;
-    h *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return Math.exp(logPrefix) * h;
+  return regularizedGamma(a, x).q;
 }
 
 /** P(χ²_df > x). */
