@@ -31,7 +31,12 @@ describe('gold/report.html', () => {
   it('is written by the run with the releases and the budget, and the index links it', async () => {
     const config = await loadConfig();
     const run = await runPipeline({ lake, config, rng: seededRandom('report-1') });
-    expect(run.report.releases.map((r) => r.status)).toEqual(['released', 'released', 'released', 'released']);
+    expect(run.report.releases.map((r) => r.status)).toEqual([
+      'released',
+      'released',
+      'released',
+      'released',
+    ]);
     const index = await checkGoldContract(join(dir, 'gold'));
     expect(index.report).toBe('report.html');
     const html = await readFile(join(dir, 'gold/report.html'), 'utf8');
