@@ -15,8 +15,7 @@ import { timed, type RunContext } from './context.js';
 import { localCopies } from './local-files.js';
 import type { BlobTally } from './report.js';
 import { committedSilverFiles } from './recovery.js';
-
-import { CHECKPOINT_PARTITION } from './checkpoints.js';
+import { unprocessedBlobs } from './scan/pending.js';
 
 export interface IngestResult {
   blobs: BlobTally[];
@@ -29,14 +28,9 @@ export interface IngestResult {
 
 /** Bronze blobs not yet processed: absent from the checkpoint registry, or changed (new ETag). */
 export async function pendingBlobs(ctx: RunContext): Promise<{ todo: ObjectInfo[]; ignored: ObjectInfo[] }> {
-  const done = new Map<string, string>();
-  for await (const { entity } of ctx.lake.tables('checkpoints').list(CHECKPOINT_PARTITION)) {
-    done.set(entity.rowKey, String(entity.etag));
-  }
   const todo: ObjectInfo[] = [];
   const ignored: ObjectInfo[] = [];
-  for await (const blob of ctx.lake.objects('bronze').list('')) {
-    if (done.get(blob.key) === blob.etag) continue;
+  for (const blob of await unprocessedBlobs(ctx.lake)) {
     if (blob.key.startsWith(ERASURE_PREFIX) || bronzeFormat(blob.key) === 'unsupported') ignored.push(blob);
     else todo.push(blob);
   }
