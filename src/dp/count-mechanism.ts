@@ -113,9 +113,22 @@ export function releaseCount(
   trueCount: bigint,
   rng: RandomSource,
 ): { value: number; ci95: [number, number]; intervalMethod: string } {
-  if (typeof trueCount !== 'bigint' || trueCount < 0n) {
-    throw new DpParameterError(`trueCount must be a bigint >= 0, got ${String(trueCount)}`);
+  return releaseNoisyCount('trueCount', trueCount, m, rng);
+}
+
+/**
+ * A non-negative integer count plus one draw of `m.noise`, with the exact 95% interval
+ * `value ± m.halfWidth95`. Shared by COUNT and PRIVACY_ID_COUNT; `name` names the argument in errors.
+ */
+export function releaseNoisyCount(
+  name: string,
+  count: bigint,
+  m: { readonly noise: Noise; readonly halfWidth95: number },
+  rng: RandomSource,
+): { value: number; ci95: [number, number]; intervalMethod: string } {
+  if (typeof count !== 'bigint' || count < 0n) {
+    throw new DpParameterError(`${name} must be a bigint >= 0, got ${String(count)}`);
   }
-  const value = Number(trueCount + sampleNoise(m.noise, rng));
+  const value = Number(count + sampleNoise(m.noise, rng));
   return { value, ci95: [value - m.halfWidth95, value + m.halfWidth95], intervalMethod: EXACT_INTERVAL };
 }

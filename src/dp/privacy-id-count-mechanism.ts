@@ -1,7 +1,6 @@
 import { checkBounds, type ContributionBounds, userPartitionSensitivity } from './contribution-bounds.js';
-import { EXACT_INTERVAL, reportedScale } from './count-mechanism.js';
-import { DpParameterError } from './errors.js';
-import { calibrateParts, type Noise, noiseHalfWidth, sampleNoise, type StatisticParams } from './noise.js';
+import { releaseNoisyCount, reportedScale } from './count-mechanism.js';
+import { calibrateParts, type Noise, noiseHalfWidth, type StatisticParams } from './noise.js';
 import type { RandomSource } from './random-source.js';
 import type { Rational } from './rational.js';
 
@@ -55,9 +54,5 @@ export function releasePrivacyIdCount(
   privacyIdCount: bigint,
   rng: RandomSource,
 ): { value: number; ci95: [number, number]; intervalMethod: string } {
-  if (typeof privacyIdCount !== 'bigint' || privacyIdCount < 0n) {
-    throw new DpParameterError(`privacyIdCount must be a bigint >= 0, got ${String(privacyIdCount)}`);
-  }
-  const value = Number(privacyIdCount + sampleNoise(m.noise, rng));
-  return { value, ci95: [value - m.halfWidth95, value + m.halfWidth95], intervalMethod: EXACT_INTERVAL };
+  return releaseNoisyCount('privacyIdCount', privacyIdCount, m, rng);
 }
