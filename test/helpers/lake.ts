@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { Engine } from '../../src/engine/duckdb.js';
 import { FsLake } from '../../src/storage/index.js';
 
 /** A fresh local lake in a temp directory; `cleanup` removes it. */
@@ -33,4 +35,32 @@ export function gaLine(over: {
     fullVisitorId: over.user ?? '895954260133011192',
     channelGrouping: 'Organic Search',
   });
+}
+
+/**
+ * A temp directory with a DuckDB engine in it, shared by the tests of one file: opened in
+ * `beforeAll`, closed and removed in `afterAll`. Read `dir`/`engine` inside tests, not at import.
+ */
+export function useTempEngine(): { readonly dir: string; readonly engine: Engine } {
+  let state: { dir: string; engine: Engine; cleanup: () => Promise<void> } | undefined;
+  beforeAll(async () => {
+    const { dir, cleanup } = await tempLake();
+    state = { dir, cleanup, engine: await Engine.open({ tempDirectory: join(dir, 'duck') }) };
+  });
+  afterAll(async () => {
+    state?.engine.close();
+    await state?.cleanup();
+  });
+  const get = () => {
+    if (!state) throw new Error('useTempEngine: read dir/engine inside a test, after beforeAll');
+    return state;
+  };
+  return {
+    get dir() {
+      return get().dir;
+    },
+    get engine() {
+      return get().engine;
+    },
+  };
 }

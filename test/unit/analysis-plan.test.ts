@@ -1,24 +1,14 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { computeReleases, planAll, planAnalysis } from '../../src/analyses/index.js';
 import { explainConfig } from '../../src/analyses/explain.js';
 import { DEFAULT_CONFIG_INPUT, parseConfig } from '../../src/config/index.js';
 import { rhoToEpsilon, seededRandom } from '../../src/dp/index.js';
-import { Engine, sqlString } from '../../src/engine/duckdb.js';
+import { sqlString } from '../../src/engine/duckdb.js';
 import { UserError } from '../../src/errors.js';
-import { tempLake } from '../helpers/lake.js';
+import { useTempEngine } from '../helpers/lake.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let engine: Engine;
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempLake());
-  engine = await Engine.open({ tempDirectory: join(dir, 'duck') });
-});
-afterAll(async () => {
-  engine.close();
-  await cleanup();
-});
+const temp = useTempEngine();
 
 const seedCount = DEFAULT_CONFIG_INPUT.analyses[0];
 
@@ -58,13 +48,14 @@ describe('releases with private partition selection', () => {
     const rows: string[] = [];
     for (let u = 0; u < 400; u++) rows.push(`('u${u}', 's${u}', '${u % 2 === 0 ? 'Germany' : 'France'}')`);
     rows.push(`('lonely', 'sx', 'Liechtenstein')`);
-    const file = join(dir, 'countries.parquet');
-    await engine.run(`COPY (SELECT DATE '2016-08-15' AS date, * FROM (VALUES ${rows.join(', ')}) t(user_pseudonym, session_id, country))
+    const file = join(temp.dir, 'countries.parquet');
+    await temp.engine
+      .run(`COPY (SELECT DATE '2016-08-15' AS date, * FROM (VALUES ${rows.join(', ')}) t(user_pseudonym, session_id, country))
       TO ${sqlString(file)} (FORMAT parquet)`);
     const config = parseConfig(DEFAULT_CONFIG_INPUT);
     const plan = planAnalysis(config.analyses.find((a) => a.name === 'sessions_per_country')!);
     const window = { id: '2016-08', start: '2016-08-01', end: '2016-08-31' };
-    const releases = await computeReleases(engine, plan, [file], [window], seededRandom('selection'), {
+    const releases = await computeReleases(temp.engine, plan, [file], [window], seededRandom('selection'), {
       runId: 'r',
       createdAt: 't',
     });

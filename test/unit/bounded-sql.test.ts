@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { boundedAggregateSql } from '../../src/analyses/bounded-sql.js';
 import { planAnalysis } from '../../src/analyses/plan.js';
 import { histogramEntries } from '../../src/analyses/release.js';
@@ -13,20 +13,10 @@ import {
   seededRandom,
   type Contribution,
 } from '../../src/dp/index.js';
-import { Engine, sqlString } from '../../src/engine/duckdb.js';
-import { tempLake } from '../helpers/lake.js';
+import { sqlString } from '../../src/engine/duckdb.js';
+import { useTempEngine } from '../helpers/lake.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let engine: Engine;
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempLake());
-  engine = await Engine.open({ tempDirectory: join(dir, 'duck') });
-});
-afterAll(async () => {
-  engine.close();
-  await cleanup();
-});
+const temp = useTempEngine();
 
 interface Row {
   pid: string;
@@ -62,7 +52,8 @@ async function writeSilver(rows: Row[], file: string): Promise<void> {
         `(DATE '2016-08-15', ${sqlString(r.rid)}, ${sqlString(r.pid)}, ${sqlString(r.pk)}, ${r.v ?? 'NULL'})`,
     )
     .join(',\n');
-  await engine.run(`COPY (SELECT * FROM (VALUES ${values}) t(date, session_id, user_pseudonym, device_category, time_on_site_ms))
+  await temp.engine
+    .run(`COPY (SELECT * FROM (VALUES ${values}) t(date, session_id, user_pseudonym, device_category, time_on_site_ms))
     TO ${sqlString(file)} (FORMAT parquet)`);
 }
 
@@ -87,11 +78,11 @@ describe('bounding + aggregation in SQL equals the reference implementation in d
       if (plan.value === undefined) throw new Error('expected a value plan');
       const mechanism = meanMechanism(1, plan.bounds, plan.value.lo, plan.value.hi);
       const rows = randomRows(`bounded-sql-${l0}-${linf}-${total}`, 300);
-      const file = join(dir, `silver-${l0}-${linf}-${total}.parquet`);
+      const file = join(temp.dir, `silver-${l0}-${linf}-${total}.parquet`);
       await writeSilver(rows, file);
       const salt = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
-      const sql = await engine.all<{
+      const sql = await temp.engine.all<{
         pk: string;
         count: bigint;
         users: bigint;
@@ -148,10 +139,10 @@ describe('the bounding SQL yields the quantile tree leaf histogram of the bounde
       });
       expect(plan.quantileLeaves).toBeDefined();
       const rows = randomRows(`bounded-sql-quantiles-${total}`, 300);
-      const file = join(dir, `silver-q-${total}.parquet`);
+      const file = join(temp.dir, `silver-q-${total}.parquet`);
       await writeSilver(rows, file);
       const salt = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
-      const sql = await engine.all<{ pk: string; histogram: unknown }>(
+      const sql = await temp.engine.all<{ pk: string; histogram: unknown }>(
         boundedAggregateSql(plan, [file], [{ id: '2016-08', start: '2016-08-01', end: '2016-08-31', salt }]),
       );
       const m = quantileMechanism({ epsilon: 1, bounds: plan.bounds, lo: 0, hi: 600000, quantiles: [0.5] });

@@ -1,23 +1,13 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planAnalysis } from '../../src/analyses/index.js';
 import { suggestBounds } from '../../src/analyses/utility.js';
 import { DEFAULT_CONFIG_INPUT, parseConfig } from '../../src/config/index.js';
 import { seededRandom } from '../../src/dp/index.js';
-import { Engine, sqlString } from '../../src/engine/duckdb.js';
-import { tempLake } from '../helpers/lake.js';
+import { sqlString } from '../../src/engine/duckdb.js';
+import { useTempEngine } from '../helpers/lake.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let engine: Engine;
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempLake());
-  engine = await Engine.open({ tempDirectory: join(dir, 'duck') });
-});
-afterAll(async () => {
-  engine.close();
-  await cleanup();
-});
+const temp = useTempEngine();
 
 describe('explain --utility bound suggestions', () => {
   it('reads L0, Linf and the value clamp off the contribution distribution', async () => {
@@ -34,14 +24,14 @@ describe('explain --utility bound suggestions', () => {
         }
       });
     }
-    const file = join(dir, 'utility.parquet');
-    await engine.run(`COPY (SELECT DATE '2016-08-15' AS date, * FROM (VALUES ${rows.join(', ')})
+    const file = join(temp.dir, 'utility.parquet');
+    await temp.engine.run(`COPY (SELECT DATE '2016-08-15' AS date, * FROM (VALUES ${rows.join(', ')})
       t(user_pseudonym, session_id, device_category, time_on_site_ms)) TO ${sqlString(file)} (FORMAT parquet)`);
     const config = parseConfig(DEFAULT_CONFIG_INPUT);
     const plan = planAnalysis(config.analyses[1]!);
     const window = { id: '2016-08', start: '2016-08-01', end: '2016-08-31' };
     // A large ε makes the noise negligible, so the suggestion must equal the truth.
-    const s = await suggestBounds(engine, plan, [file], window, 30, seededRandom('utility'));
+    const s = await suggestBounds(temp.engine, plan, [file], window, 30, seededRandom('utility'));
     expect(s.maxPartitionsContributed).toBe(3);
     expect(s.maxContributionsPerPartition).toBe(5);
     // A user's value is one of their sessions (keyed hash): 500 ms for 98% of users → bucket [255, 511).
