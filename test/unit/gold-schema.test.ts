@@ -2,33 +2,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { RELEASE_SCHEMA, type Release } from '../../src/gold/release.js';
+import type { Release } from '../../src/gold/release.js';
 import { goldJsonSchemas, indexSchema, releaseSchema } from '../../src/gold/schema.js';
+import { sampleRelease } from '../helpers/release.js';
 
 const SCHEMAS = join(import.meta.dirname, '../../schemas');
 
-const release: Release = {
-  schema: RELEASE_SCHEMA,
-  analysis: 'sessions_per_continent',
-  statistic: 'count',
-  privacy_unit: 'user',
-  partition_by: 'continent',
-  window: { start: '2016-08-01', end: '2016-08-31' },
-  privacy: {
-    epsilon: 1,
-    delta: 0,
-    mechanism: 'discrete_laplace',
-    noise_scale: 1,
-    max_partitions_contributed: 1,
-    max_contributions_per_partition: 1,
-    interval_method: 'exact',
-  },
-  description: 'Sessions',
-  guarantee: 'Any one visitor …',
-  partitions: [{ key: 'Americas', value: 41234, ci95: [41231, 41237] }],
-  created_at: '2026-11-23T09:00:00.000Z',
-  run_id: '20261123T090000Z-ab12cd',
-};
+const release: Release = sampleRelease();
 
 // Compile-time: every value of the TypeScript `Release` type is a valid input of the schema.
 const asInput: z.input<typeof releaseSchema> = release;

@@ -1,31 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { renderReleaseChart } from '../../src/gold/plot/index.js';
-import { RELEASE_SCHEMA, type Release } from '../../src/gold/release.js';
+import type { Release } from '../../src/gold/release.js';
 import { renderReport, type ReportRelease } from '../../src/gold/report/index.js';
 import { inlineSvg } from '../../src/gold/report/html.js';
+import { sampleRelease } from '../helpers/release.js';
 
 function release(over: Partial<Release> & Pick<Release, 'analysis' | 'partitions'>): Release {
-  return {
-    schema: RELEASE_SCHEMA,
-    statistic: 'count',
-    privacy_unit: 'user',
-    partition_by: 'continent',
-    window: { start: '2016-08-01', end: '2016-08-31' },
-    privacy: {
-      epsilon: 1,
-      delta: 0,
-      mechanism: 'discrete_laplace',
-      noise_scale: 1,
-      max_partitions_contributed: 1,
-      max_contributions_per_partition: 1,
-      interval_method: 'exact',
-    },
-    description: 'Sessions',
-    guarantee: 'Any one visitor …',
-    created_at: '2026-11-23T09:00:00.000Z',
-    run_id: '20261123T090000Z-ab12cd',
-    ...over,
-  };
+  return sampleRelease(over);
 }
 
 const p = (key: string, value: number, h = 3) => ({ key, value, ci95: [value - h, value + h] as const });
