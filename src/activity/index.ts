@@ -8,6 +8,6 @@ export {
   BLOB_INDEX_PREFIX,
   activityFileKey,
   blobIndexKey,
-  dayOfActivityKey,
+  daysOfActivityKey,
 } from './paths.js';
 export { rebuildActivity } from './rebuild.js';

@@ -6,7 +6,7 @@ import { erasedLinks } from '../erasure/requests.js';
 import { localCopies } from '../pipeline/local-files.js';
 import { isRunId } from '../pipeline/run-id.js';
 import type { Lake } from '../storage/index.js';
-import { ACTIVITY_PREFIX, dayOfActivityKey, runIdOfLedgerFile } from './paths.js';
+import { ACTIVITY_PREFIX, daysOfActivityKey, runIdOfLedgerFile } from './paths.js';
 
 /** Exact pre-noise activity counts over the private ledger. */
 export interface ActivityCounts {
@@ -120,14 +120,14 @@ function checkRange(start: string, end: string): void {
   if (start > end) throw new RangeError(`activity: start ${start} is after end ${end}`);
 }
 
-/** Committed ledger files (their run's report exists) for days in [start, end]. */
+/** Committed ledger files (their run's report exists) that can hold days in [start, end]. */
 export async function ledgerFiles(lake: Lake, start: string, end: string): Promise<string[]> {
   const committed = await committedRunIds(lake);
   const keys: string[] = [];
   for await (const obj of lake.objects('private').list(ACTIVITY_PREFIX)) {
-    const day = dayOfActivityKey(obj.key);
+    const days = daysOfActivityKey(obj.key);
     const run = runIdOfLedgerFile(obj.key);
-    if (day !== undefined && day >= start && day <= end && run !== undefined && committed.has(run))
+    if (days && days[0] <= end && days[1] >= start && run !== undefined && committed.has(run))
       keys.push(obj.key);
   }
   return keys;

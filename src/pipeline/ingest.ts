@@ -47,7 +47,7 @@ interface RunState {
   /** Silver files a batch deduplicates against: committed before this run, then earlier batches'. */
   readonly silver: string[];
   readonly filesPerDate: Map<string, number>;
-  readonly activityPerDate: Map<string, number>;
+  readonly activityPerMonth: Map<string, number>;
   readonly ring: KeyRing;
   /** Link pseudonyms of erased users: their late lines are dropped on arrival. */
   readonly erased: readonly string[];
@@ -74,7 +74,7 @@ export async function ingest(
   const state: RunState = {
     silver: await committedSilverFiles(ctx),
     filesPerDate: new Map(),
-    activityPerDate: new Map(),
+    activityPerMonth: new Map(),
     ring: await loadKeyRing(ctx.lake),
     erased: [...(await erasedLinks(ctx.lake))],
     batch: 0,
@@ -333,25 +333,25 @@ async function writeQuarantine(
 
 /**
  * The ledger's share of this batch: one (day, user link) row per user active that day, under
- * `private/activity/date=…/part-<run>[-i].parquet`, and the (user link, Bronze key) index that
+ * `private/activity/month=…/part-<run>[-i].parquet`, and the (user link, Bronze key) index that
  * lets an erasure find the blobs holding a user. Both commit with the run report, like Silver.
  */
 async function writeActivity(ctx: RunContext, staged: readonly StagedBlob[], state: RunState): Promise<void> {
   const { engine } = ctx;
   const out = join(ctx.tmpDir, 'activity-out');
-  await engine.run(`COPY (SELECT DISTINCT date AS day, user_link AS "user" FROM silver_rows)
-    TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), WRITE_PARTITION_COLUMNS true,
+  await engine.run(`COPY (SELECT DISTINCT strftime(date, '%Y-%m') AS month, date AS day, user_link AS "user" FROM silver_rows)
+    TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month), WRITE_PARTITION_COLUMNS false,
       FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`);
   const store = ctx.lake.objects('private');
   const uploads: { file: string; key: string }[] = [];
   for (const partition of (await readdir(out).catch(() => [] as string[])).filter((d) =>
-    d.startsWith('day='),
+    d.startsWith('month='),
   )) {
-    const day = partition.slice('day='.length);
+    const month = partition.slice('month='.length);
     for (const file of (await readdir(join(out, partition))).filter((f) => f.endsWith('.parquet')).sort()) {
-      const n = state.activityPerDate.get(day) ?? 0;
-      state.activityPerDate.set(day, n + 1);
-      uploads.push({ file: join(out, partition, file), key: activityFileKey(day, ctx.runId, n) });
+      const n = state.activityPerMonth.get(month) ?? 0;
+      state.activityPerMonth.set(month, n + 1);
+      uploads.push({ file: join(out, partition, file), key: activityFileKey(month, ctx.runId, n) });
     }
   }
   await mapConcurrently(uploads, 8, (u) =>

@@ -35,6 +35,12 @@ describe('activity ledger', () => {
       .write('d2.ndjson', gaLine({ user: 'c', visit: at('2016-08-03', 40), date: ymd('2016-08-03') }) + '\n');
     await runPipeline({ lake, config, now: new Date('2016-08-04T00:00:00Z') });
 
+    const ledger: string[] = [];
+    for await (const obj of lake.objects('private').list('activity/')) ledger.push(obj.key);
+    // One file per month and run (not per day); readers filter on the day column.
+    expect(ledger).toHaveLength(2);
+    for (const key of ledger) expect(key).toMatch(/^activity\/month=2016-08\/part-[^/]+\.parquet$/);
+
     const activity = await openActivity(lake);
     try {
       expect(await activity.dau('2016-08-01')).toBe(2);
