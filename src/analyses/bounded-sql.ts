@@ -1,145 +1,255 @@
 import { sqlList, sqlString } from '../engine/duckdb.js';
 import type { AnalysisPlan } from './plan.js';
 
+/** A window to bound in, with its own fresh secret sampling salt. */
+export interface SaltedWindow {
+  readonly id: string;
+  readonly start: string;
+  readonly end: string;
+  readonly salt: string;
+}
+
+/** Users split into `count` buckets by a hash of the pseudonym; this is bucket `index`. */
+export interface UserBucket {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** A window of a plan, found in the staged rows as `w = index`. */
+export interface StagedWindow {
+  readonly index: number;
+  readonly id: string;
+  readonly salt: string;
+}
+
+/** The Silver columns the plans read besides the user, session and date. */
+export function stagedColumns(plans: readonly AnalysisPlan[]): string[] {
+  return [...new Set(plans.flatMap((p) => [p.partitionBy, ...(p.value ? [p.value.column] : [])]))].sort();
+}
+
+/**
+ * The Silver rows every plan bounds, staged once so that several analyses share one scan:
+ * `w` (index of the row's window in `windows`), `pid` (user pseudonym), `rid` (session id), the
+ * given columns, and `n`, the user's rows in that window before any analysis's filter.
+ * Pairwise disjoint windows (calendar months, say) map each row to its window with a CASE on the
+ * date instead of a range join; overlapping ones fall back to the join, a row once per window.
+ */
+export function stagedRowsSql(
+  columns: readonly string[],
+  files: readonly string[],
+  windows: readonly { readonly start: string; readonly end: string }[],
+  bucket: UserBucket = { index: 0, count: 1 },
+): string {
+  const date = (d: string): string => `DATE ${sqlString(d)}`;
+  const cols = columns.map((c) => `, ${c}`).join('');
+  // Only dates in some window, as plain range filters the Parquet reader can apply.
+  const filters = [
+    `(${dateSpans(windows)
+      .map(([start, end]) => `date BETWEEN ${date(start)} AND ${date(end)}`)
+      .join(' OR ')})`,
+    // Bounding is per user, so users can be split into buckets computed one at a time (bounded
+    // memory); the per-partition sums of all buckets equal those of one query.
+    ...(bucket.count > 1 ? [`hash(user_pseudonym) % ${bucket.count} = ${bucket.index}`] : []),
+  ].join(' AND ');
+  const parquet = `read_parquet(${sqlList(files)}, hive_partitioning = false)`;
+  const sorted = windows
+    .map((w, i) => ({ ...w, i }))
+    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const disjoint = sorted.every((w, k) => k === 0 || sorted[k - 1]!.end < w.start);
+  // Disjoint windows: a date that passed the filter lies in the first window (by start) not
+  // ending before it, so one comparison per window finds it.
+  const rows = disjoint
+    ? `SELECT CASE ${sorted.map((w) => `WHEN date <= ${date(w.end)} THEN ${w.i}`).join(' ')} END AS w,
+    user_pseudonym, session_id${cols}
+  FROM ${parquet} WHERE ${filters}`
+    : `SELECT ws.w, user_pseudonym, session_id${cols}
+  FROM ${parquet} JOIN (VALUES ${windows.map((w, i) => `(${i}, ${date(w.start)}, ${date(w.end)})`).join(', ')}) ws(w, w_start, w_end)
+    ON date BETWEEN ws.w_start AND ws.w_end
+  WHERE ${filters}`;
+  // Only users with several rows need their count; joining those few back costs less than
+  // counting every row's user with a window (which DuckDB plans as a join against all users).
+  return `WITH rows AS MATERIALIZED (
+  ${rows}
+),
+multi AS (
+  SELECT w, pid, n FROM (SELECT w, user_pseudonym AS pid, count(*) AS n FROM rows GROUP BY ALL) WHERE n > 1
+)
+SELECT rows.w, user_pseudonym AS pid, session_id AS rid${cols}, coalesce(multi.n, 1) AS n
+FROM rows LEFT JOIN multi ON rows.w = multi.w AND rows.user_pseudonym = multi.pid`;
+}
+
+/** The windows' dates as few `[start, end]` ranges: overlapping or adjacent windows merged. */
+function dateSpans(windows: readonly { readonly start: string; readonly end: string }[]): [string, string][] {
+  const dayAfter = (d: string): string =>
+    new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const spans: [string, string][] = [];
+  for (const w of [...windows].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))) {
+    const last = spans.at(-1);
+    if (last && w.start <= dayAfter(last[1])) {
+      if (w.end > last[1]) last[1] = w.end;
+    } else {
+      spans.push([w.start, w.end]);
+    }
+  }
+  return spans;
+}
+
 /**
  * Compiles an analysis's contribution bounding and per-partition aggregation to DuckDB SQL: ONE
- * bounding pass from which every statistic of the analysis reads.
+ * bounding pass from which every statistic of the analysis reads, over the rows of
+ * {@link stagedRowsSql} (the relation `staged`).
  * Same plan as `boundContributions` in dp/ (the reference implementation a test holds this to):
  * per (user, partition) keep the Linf rows with the smallest md5(salt|user|partition|row), then
  * per user keep the L0 partitions with the smallest md5(salt|user|partition). Both choices are
  * hash aggregates (`min_by(x, key, n)`), not sorts. A user's kept rows depend on that user's
  * rows alone, which is all the sensitivity bound needs.
+ * A user with a single row in the window (n = 1: most users of a month) keeps it whatever the
+ * bounds (all are ≥ 1), so only the other users' rows are ranked: the expensive grouping by user
+ * runs on a fraction of the rows.
  *
- * Each window is bounded separately, with its own fresh salt; one scan serves them all.
+ * Each window is bounded separately, with its own fresh salt.
  * Result columns: `w` (window id), `pk` (VARCHAR), `count` (rows kept), `users` (distinct users
  * with a kept row: privacy-id count and partition selection), and for value statistics
  * `normalized_sum` and `normalized_sum_squares` (sums of x and x² over kept rows, where
  * x = 2·q(v) − (loUnits + hiUnits) and q(v) is the value rounded to the analysis's grid), plus
- * for quantiles `histogram`: a list of {x, n} (kept rows per quantile-tree leaf x).
+ * for quantiles `histogram`: a list of {x, n} (kept rows per quantile-tree leaf x), by x.
  * Public partitions: rows with other keys are dropped before bounding. Private partitions: every
  * non-null key is kept; partition selection happens on the noisy side.
+ */
+export function boundedFromStagedSql(
+  plan: AnalysisPlan,
+  staged: string,
+  windows: readonly StagedWindow[],
+): string {
+  const { ctes, select } = boundedParts(plan, staged, windows);
+  return `WITH ${ctes.join(',\n')}\n${select}`;
+}
+
+/**
+ * {@link boundedFromStagedSql} over the given Silver files as one statement (the staged rows as
+ * a CTE): for one analysis on its own, and for tests.
  */
 export function boundedAggregateSql(
   plan: AnalysisPlan,
   files: readonly string[],
-  windows: readonly { id: string; start: string; end: string; salt: string }[],
-  bucket: { readonly index: number; readonly count: number } = { index: 0, count: 1 },
+  windows: readonly SaltedWindow[],
+  bucket: UserBucket = { index: 0, count: 1 },
 ): string {
-  // Bounding is per user, so users can be split into buckets computed one at a time (bounded
-  // memory); the per-partition sums of all buckets equal those of one query.
-  const bucketFilter =
-    bucket.count > 1 ? ` AND hash(user_pseudonym) % ${bucket.count} = ${bucket.index}` : '';
-  const windowRows = windows
-    .map(
-      (w) =>
-        `(${sqlString(w.id)}, DATE ${sqlString(w.start)}, DATE ${sqlString(w.end)}, ${sqlString(w.salt)})`,
-    )
-    .join(', ');
+  const staged = `staged AS MATERIALIZED (\n${stagedRowsSql(stagedColumns([plan]), files, windows, bucket)}\n)`;
+  const { ctes, select } = boundedParts(
+    plan,
+    'staged',
+    windows.map((w, index) => ({ index, id: w.id, salt: w.salt })),
+  );
+  return `WITH ${[staged, ...ctes].join(',\n')}\n${select}`;
+}
+
+function boundedParts(
+  plan: AnalysisPlan,
+  staged: string,
+  windows: readonly StagedWindow[],
+): { ctes: string[]; select: string } {
   const linf = plan.bounds.maxContributionsPerPartition;
   const l0 = plan.bounds.maxPartitionsContributed;
-  let valueSelect = '';
-  let valueFilter = '';
-  let normExpr = 'CAST(0 AS HUGEINT)';
-  let leafExpr = '';
-  if (plan.value !== undefined) {
-    valueSelect = `, ${plan.value.column} AS v`;
-    valueFilter = ` AND ${plan.value.column} IS NOT NULL`;
-  }
-  if (plan.value !== undefined && plan.grid !== undefined) {
-    const g = plan.grid;
-    const clamped = `greatest(least(CAST(v AS DOUBLE), ${g.hi}), ${g.lo})`;
-    // q(x) = round(clamp(x)/g) kept inside the grid bounds; floor(y + 0.5) is JavaScript's Math.round.
-    const q = `least(greatest(CAST(floor(${clamped} / ${g.granularity} + 0.5) AS HUGEINT), ${g.loUnits}), ${g.hiUnits})`;
-    normExpr = `2 * ${q} - ${g.loUnits + g.hiUnits}`;
-  }
-  const leaves = plan.quantileLeaves;
-  if (plan.value !== undefined && leaves !== undefined) {
-    // The quantile tree's leaf, computed as dp's quantileLeaf does (same double operations).
-    const clamped = `greatest(least(CAST(v AS DOUBLE), ${leaves.hi}), ${leaves.lo})`;
-    leafExpr = `, least(greatest(CAST(floor(((${clamped} - ${leaves.lo}) / (${leaves.hi} - ${leaves.lo})) * ${leaves.count}) AS BIGINT), 0), ${leaves.count - 1}) AS leaf`;
-  }
-  const keyFilter =
+  const filters = [
+    `w IN (${windows.map((w) => w.index).join(', ')})`,
     plan.partitions.kind === 'public'
       ? `${plan.partitionBy} IN (${plan.partitions.keys.map(sqlString).join(', ')})`
-      : `${plan.partitionBy} IS NOT NULL`;
-  const hist = leafExpr !== '';
-  // Per (user, partition) cell: rows n, Σx, Σx² and (quantiles) the list of leaves.
-  const cellHist = hist ? ', list(leaf) AS h' : '';
-  const trimmedHist = hist ? ', list_transform(kept, e -> e.l) AS h' : '';
-  const perUserHist = hist ? ', h' : '';
-  const keptHist = hist ? ', k.h' : '';
-  const structHist = hist ? ", 'h': p.h" : '';
-  const histogram = hist
-    ? `,
-hx AS (SELECT w, pk, leaf, count(*) AS n FROM (SELECT w, pk, unnest(h) AS leaf FROM kept) GROUP BY w, pk, leaf),
-hl AS (SELECT w, pk, list({'x': leaf, 'n': n} ORDER BY leaf) AS histogram FROM hx GROUP BY w, pk)`
-    : '';
-  const histSelect = hist ? ', hl.histogram' : '';
-  const histJoin = hist ? ' LEFT JOIN hl USING (w, pk)' : '';
-  const srcCte = `
-WITH windows(w, w_start, w_end, salt) AS (VALUES ${windowRows}),
-src AS (
-  SELECT w, user_pseudonym AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk, ${normExpr} AS x${leafExpr}
-  FROM (SELECT *${valueSelect} FROM read_parquet(${sqlList(files)}, hive_partitioning = false))
-  JOIN windows ON date BETWEEN w_start AND w_end
-  WHERE ${keyFilter}${valueFilter}${bucketFilter}
-),`;
+      : `${plan.partitionBy} IS NOT NULL`,
+    ...(plan.value ? [`${plan.value.column} IS NOT NULL`] : []),
+  ].join(' AND ');
+  const g = plan.value ? plan.grid : undefined;
+  // q(x) = round(clamp(x)/g) kept inside the grid bounds; floor(y + 0.5) is JavaScript's Math.round.
+  const x = g
+    ? `2 * least(greatest(CAST(floor(greatest(least(CAST(v AS DOUBLE), ${g.hi}), ${g.lo}) / ${g.granularity} + 0.5) AS HUGEINT), ${g.loUnits}), ${g.hiUnits}) - ${g.loUnits + g.hiUnits}`
+    : undefined;
+  const leaves = plan.value ? plan.quantileLeaves : undefined;
+  // The quantile tree's leaf, computed as dp's quantileLeaf does (same double operations).
+  const leaf = leaves
+    ? `least(greatest(CAST(floor(((greatest(least(CAST(v AS DOUBLE), ${leaves.hi}), ${leaves.lo}) - ${leaves.lo}) / (${leaves.hi} - ${leaves.lo})) * ${leaves.count}) AS BIGINT), 0), ${leaves.count - 1})`
+    : undefined;
+  // The raw value rides along to the end: x and the leaf are computed once per distinct value.
+  const valued = x !== undefined || leaf !== undefined;
+  const v = valued ? ', v' : '';
+  const rows = (n: string, extra: string): string =>
+    `SELECT w${extra}, CAST(${plan.partitionBy} AS VARCHAR) AS pk${valued ? `, ${plan.value!.column} AS v` : ''}
+  FROM ${staged} WHERE ${n} AND ${filters}`;
+  const windowValues = windows
+    .map((w) => `(${w.index}, ${sqlString(w.id)}, ${sqlString(w.salt)})`)
+    .join(', ');
   const total = plan.bounds.maxContributions;
-  const keptCte =
+  const ranked =
     total !== undefined && total < l0 * linf
-      ? totalBoundedKept(l0, linf, total, hist)
-      : fastKept(l0, linf, { cellHist, trimmedHist, perUserHist, keptHist, structHist, hist });
-  return `${srcCte}
-${keptCte}
-agg AS (
-  SELECT w, pk, CAST(sum(c) AS HUGEINT) AS count, CAST(count(*) AS HUGEINT) AS users,
-    CAST(coalesce(sum(s), 0) AS HUGEINT) AS normalized_sum, CAST(coalesce(sum(ss), 0) AS HUGEINT) AS normalized_sum_squares
-  FROM kept GROUP BY w, pk
-)${histogram}
-SELECT agg.*${histSelect} FROM agg${histJoin} ORDER BY w, pk`;
+      ? totalBoundedRows(l0, linf, total, valued)
+      : sampledRows(l0, linf, valued);
+  const ctes = [
+    `windows(w, id, salt) AS (VALUES ${windowValues})`,
+    `multi AS (
+  ${rows('n > 1', ', pid, rid')}
+)`,
+    ...ranked,
+    // Kept rows per (window, partition, value), and how many of them are a user's first (u = 1
+    // on one row of each kept (user, partition)): a user with one row keeps it.
+    `kept AS (
+  SELECT w, pk${v}, count(*) AS c, sum(u) AS users FROM (
+    SELECT w, pk${v}, 1 AS u FROM (${rows('n = 1', '')})
+    UNION ALL BY NAME
+    SELECT * FROM multi_kept)
+  GROUP BY ALL
+)`,
+  ];
+  const zero = 'CAST(0 AS HUGEINT)';
+  if (!valued) {
+    ctes.push(`agg AS (
+  SELECT w, pk, CAST(c AS HUGEINT) AS count, CAST(users AS HUGEINT) AS users, ${zero} AS normalized_sum, ${zero} AS normalized_sum_squares
+  FROM kept
+)`);
+  } else {
+    ctes.push(
+      `valued AS (
+  SELECT w, pk, c, users${x ? `, ${x} AS x` : ''}${leaf ? `, ${leaf} AS leaf` : ''} FROM kept
+)`,
+      `agg AS (
+  SELECT w, pk, CAST(sum(c) AS HUGEINT) AS count, CAST(sum(users) AS HUGEINT) AS users,
+    ${x ? 'CAST(sum(c * x) AS HUGEINT)' : zero} AS normalized_sum, ${x ? 'CAST(sum(c * x * x) AS HUGEINT)' : zero} AS normalized_sum_squares
+  FROM valued GROUP BY w, pk
+)`,
+    );
+    if (leaf) {
+      ctes.push(`hist AS (
+  SELECT w, pk, list({'x': leaf, 'n': n} ORDER BY leaf) AS histogram
+  FROM (SELECT w, pk, leaf, CAST(sum(c) AS BIGINT) AS n FROM valued GROUP BY w, pk, leaf) GROUP BY w, pk
+)`);
+    }
+  }
+  return {
+    ctes,
+    select: `SELECT windows.id AS w, agg.* EXCLUDE (w)${leaf ? ', hist.histogram' : ''}
+FROM agg JOIN windows USING (w)${leaf ? ' LEFT JOIN hist USING (w, pk)' : ''} ORDER BY windows.id, pk`,
+  };
 }
 
 /**
- * L0/Linf bounding with hash aggregates. Only groups over a bound are ranked: a user with at most
- * Linf rows in a partition (or at most L0 partitions) keeps all of them, which is what uniform
- * sampling does too. Yields `kept(w, pk, c, s, ss[, h])`, one row per kept (user, partition).
+ * L0/Linf sampling of the other users' rows with hash aggregates: per (user, partition) the Linf
+ * rows of smallest row hash, then per user the L0 partitions of smallest partition hash. Yields
+ * `multi_kept(w, pk[, v], u)`, one line per kept row.
  */
-function fastKept(
-  l0: number,
-  linf: number,
-  h: {
-    cellHist: string;
-    trimmedHist: string;
-    perUserHist: string;
-    keptHist: string;
-    structHist: string;
-    hist: boolean;
-  },
-): string {
-  return `cells AS (
-  SELECT w, pid, pk, count(*) AS n, sum(x) AS s, sum(x * x) AS ss${h.cellHist} FROM src GROUP BY w, pid, pk
-),
-trimmed AS (
-  SELECT w, pid, pk, min_by(${h.hist ? "{'x': x, 'l': leaf}" : 'x'}, md5(salt || '|' || pid || '|' || pk || '|' || rid), ${linf}) AS kept
-  FROM src SEMI JOIN (SELECT w, pid, pk FROM cells WHERE n > ${linf}) USING (w, pid, pk) JOIN windows USING (w)
-  GROUP BY w, pid, pk
-),
-per_user AS (
-  SELECT w, pid, pk, n AS c, s, ss${h.perUserHist} FROM cells WHERE n <= ${linf}
-  UNION ALL
-  SELECT w, pid, pk, len(kept) AS c, ${h.hist ? 'list_sum(list_transform(kept, e -> e.x)) AS s, list_sum(list_transform(kept, e -> e.x * e.x)) AS ss' : 'list_sum(kept) AS s, list_sum(list_transform(kept, e -> e * e)) AS ss'}${h.trimmedHist} FROM trimmed
-),
-users AS (
-  SELECT w, pid, count(*) AS np FROM per_user GROUP BY w, pid
-),
-kept AS (
-  SELECT p.w, p.pk, p.c, p.s, p.ss${h.hist ? ', p.h' : ''} FROM per_user p SEMI JOIN (SELECT w, pid FROM users WHERE np <= ${l0}) USING (w, pid)
-  UNION ALL
-  SELECT w, k.pk, k.c, k.s, k.ss${h.keptHist} FROM (
-    SELECT p.w, unnest(min_by({'pk': p.pk, 'c': p.c, 's': p.s, 'ss': p.ss${h.structHist}}, md5(salt || '|' || p.pid || '|' || p.pk), ${l0})) AS k
-    FROM per_user p SEMI JOIN (SELECT w, pid FROM users WHERE np > ${l0}) USING (w, pid) JOIN windows USING (w)
-    GROUP BY p.w, p.pid)
-),`;
+function sampledRows(l0: number, linf: number, valued: boolean): string[] {
+  return [
+    `cells AS (
+  SELECT w, pid, pk, any_value(salt) AS salt,
+    min_by(${valued ? 'v' : 'rid'}, md5(concat(salt, '|', pid, '|', pk, '|', rid)), ${linf}) AS rows
+  FROM multi JOIN windows USING (w) GROUP BY w, pid, pk
+)`,
+    `picked AS (
+  SELECT w, unnest(min_by({'pk': pk, 'rows': rows}, md5(concat(salt, '|', pid, '|', pk)), ${l0})) AS c
+  FROM cells GROUP BY w, pid
+)`,
+    `multi_kept AS (
+  SELECT w, c.pk AS pk, unnest(list_transform(c.rows, (r, i) -> {${valued ? "'v': r, " : ''}'u': CAST(i = 1 AS INTEGER)}), recursive := true)
+  FROM picked
+)`,
+  ];
 }
 
 /**
@@ -148,20 +258,22 @@ kept AS (
  * user by md5(salt|user|partition), then `total` of the user's remaining rows by
  * md5(salt|total|user|partition|row), as `boundContributions` in dp/.
  */
-function totalBoundedKept(l0: number, linf: number, total: number, hist: boolean): string {
-  return `linf_rows AS (
-  SELECT src.*, salt FROM src JOIN windows USING (w)
-  QUALIFY row_number() OVER (PARTITION BY w, pid, pk ORDER BY md5(salt || '|' || pid || '|' || pk || '|' || rid)) <= ${linf}
-),
-l0_cells AS (
+function totalBoundedRows(l0: number, linf: number, total: number, valued: boolean): string[] {
+  return [
+    `linf_rows AS (
+  SELECT multi.*, salt FROM multi JOIN windows USING (w)
+  QUALIFY row_number() OVER (PARTITION BY w, pid, pk ORDER BY md5(concat(salt, '|', pid, '|', pk, '|', rid))) <= ${linf}
+)`,
+    `l0_cells AS (
   SELECT w, pid, pk FROM (SELECT DISTINCT w, pid, pk, salt FROM linf_rows)
-  QUALIFY row_number() OVER (PARTITION BY w, pid ORDER BY md5(salt || '|' || pid || '|' || pk)) <= ${l0}
-),
-total_rows AS (
+  QUALIFY row_number() OVER (PARTITION BY w, pid ORDER BY md5(concat(salt, '|', pid, '|', pk))) <= ${l0}
+)`,
+    `total_rows AS (
   SELECT r.* FROM linf_rows r SEMI JOIN l0_cells USING (w, pid, pk)
-  QUALIFY row_number() OVER (PARTITION BY w, pid ORDER BY md5(salt || '|total|' || pid || '|' || pk || '|' || rid)) <= ${total}
-),
-kept AS (
-  SELECT w, pk, count(*) AS c, sum(x) AS s, sum(x * x) AS ss${hist ? ', list(leaf) AS h' : ''} FROM total_rows GROUP BY w, pid, pk
-),`;
+  QUALIFY row_number() OVER (PARTITION BY w, pid ORDER BY md5(concat(salt, '|total|', pid, '|', pk, '|', rid))) <= ${total}
+)`,
+    `multi_kept AS (
+  SELECT w, pk${valued ? ', v' : ''}, CAST(row_number() OVER (PARTITION BY w, pid, pk) = 1 AS INTEGER) AS u FROM total_rows
+)`,
+  ];
 }

@@ -7,6 +7,14 @@ export {
   type PartitionPlan,
 } from './plan.js';
 export { type BoundedAggregate, type StatisticOutput, type StatisticPlan } from './statistics.js';
-export { computeReleases, type BoundedObserver, type Window } from './release.js';
+export {
+  boundedAggregatesOfAll,
+  computeReleases,
+  releasesOf,
+  type BoundedObserver,
+  type BoundingJob,
+  type Window,
+  type WindowAggregates,
+} from './release.js';
 export { boundedAggregateSql } from './bounded-sql.js';
 export { isClosed, monthWindow, monthsOf } from './windows.js';

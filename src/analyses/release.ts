@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { sqlList, type Engine } from '../engine/duckdb.js';
 import { describeGuarantee, newSamplingSalt, selectPartition, type RandomSource } from '../dp/index.js';
 import {
@@ -8,7 +9,7 @@ import {
   type ReleaseValue,
   type StatisticPrivacy,
 } from '../gold/release.js';
-import { boundedAggregateSql } from './bounded-sql.js';
+import { boundedFromStagedSql, stagedColumns, stagedRowsSql, type StagedWindow } from './bounded-sql.js';
 import type { AnalysisPlan } from './plan.js';
 import { EMPTY_AGGREGATE, type BoundedAggregate } from './statistics.js';
 
@@ -43,6 +44,15 @@ export function histogramEntries(value: unknown): { x: bigint; n: bigint }[] {
   }));
 }
 
+/** Bounded aggregates of one analysis: window id → partition key → aggregate. */
+export type WindowAggregates = Map<string, Map<string, BoundedAggregate>>;
+
+/** One analysis and the windows it is bounded in. */
+export interface BoundingJob {
+  readonly plan: AnalysisPlan;
+  readonly windows: readonly Window[];
+}
+
 /**
  * Bounded per-partition aggregates of every window, from one bounding pass per user bucket.
  * Exported for tests and measurements that compare DP outputs with the exact bounded values;
@@ -54,38 +64,87 @@ export async function boundedAggregates(
   files: readonly string[],
   windows: readonly Window[],
   rng: RandomSource,
-): Promise<Map<string, Map<string, BoundedAggregate>>> {
-  const aggregates = new Map<string, Map<string, BoundedAggregate>>();
-  for (const w of windows) aggregates.set(w.id, new Map());
-  if (files.length === 0 || windows.length === 0) return aggregates;
-  const salted = windows.map((w) => ({ ...w, salt: newSamplingSalt(rng) }));
+): Promise<WindowAggregates> {
+  const [aggregates] = await boundedAggregatesOfAll(engine, [{ plan, windows }], files, rng);
+  return aggregates!;
+}
+
+/**
+ * Bounded aggregates of several analyses (in the order of `jobs`) over the same Silver files,
+ * sharing the work that does not depend on the analysis: per user bucket (about `rowsPerBucket`
+ * rows each, default 1M, to keep the engine's working set bounded), the files are read once into
+ * a temporary table of the rows of every job's windows, with each user's row count per window,
+ * and each analysis bounds and aggregates from that table. Every (analysis, window) gets its own
+ * fresh secret salt, as when computed alone: drawn from `rng` job by job, window by window.
+ */
+export async function boundedAggregatesOfAll(
+  engine: Engine,
+  jobs: readonly BoundingJob[],
+  files: readonly string[],
+  rng: RandomSource,
+  options: { readonly rowsPerBucket?: number } = {},
+): Promise<WindowAggregates[]> {
+  const results = jobs.map(
+    ({ windows }) => new Map(windows.map((w) => [w.id, new Map()])) as WindowAggregates,
+  );
+  const staged: Window[] = [];
+  const index = new Map<string, number>();
+  for (const w of jobs.flatMap((j) => j.windows)) {
+    const id = `${w.id}|${w.start}|${w.end}`;
+    if (!index.has(id)) index.set(id, staged.push(w) - 1);
+  }
+  if (files.length === 0 || staged.length === 0) return results;
+  const salted: StagedWindow[][] = jobs.map(({ windows }) =>
+    windows.map((w) => ({
+      index: index.get(`${w.id}|${w.start}|${w.end}`)!,
+      id: w.id,
+      salt: newSamplingSalt(rng),
+    })),
+  );
   const [meta] = await engine.all<{ n: bigint | null }>(
     `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlList(files)})`,
   );
-  const count = Math.max(1, Math.ceil(Number(meta?.n ?? 0) / ROWS_PER_BUCKET));
-  for (let index = 0; index < count; index++) {
-    const rows = await engine.all<AggregateRow>(boundedAggregateSql(plan, files, salted, { index, count }));
-    for (const r of rows) {
-      const byKey = aggregates.get(r.w)!;
-      const prev = byKey.get(r.pk) ?? EMPTY_AGGREGATE;
-      let histogram = prev.histogram;
-      if (r.histogram) {
-        const merged = new Map(prev.histogram ?? []);
-        for (const { x, n } of histogramEntries(r.histogram)) {
-          merged.set(BigInt(x), (merged.get(BigInt(x)) ?? 0n) + BigInt(n));
-        }
-        histogram = merged;
+  const count = Math.max(1, Math.ceil(Number(meta?.n ?? 0) / (options.rowsPerBucket ?? ROWS_PER_BUCKET)));
+  const columns = stagedColumns(jobs.map((j) => j.plan));
+  const table = `bounding_rows_${randomBytes(8).toString('hex')}`;
+  try {
+    for (let bucket = 0; bucket < count; bucket++) {
+      await engine.run(
+        `CREATE OR REPLACE TEMP TABLE ${table} AS ${stagedRowsSql(columns, files, staged, { index: bucket, count })}`,
+      );
+      for (const [i, { plan }] of jobs.entries()) {
+        if (salted[i]!.length === 0) continue;
+        const rows = await engine.all<AggregateRow>(boundedFromStagedSql(plan, table, salted[i]!));
+        mergeRows(results[i]!, rows);
       }
-      byKey.set(r.pk, {
-        count: prev.count + BigInt(r.count),
-        users: prev.users + BigInt(r.users),
-        normalizedSum: prev.normalizedSum + BigInt(r.normalized_sum),
-        normalizedSumSquares: prev.normalizedSumSquares + BigInt(r.normalized_sum_squares),
-        ...(histogram ? { histogram } : {}),
-      });
     }
+  } finally {
+    await engine.run(`DROP TABLE IF EXISTS ${table}`);
   }
-  return aggregates;
+  return results;
+}
+
+/** Adds one bucket's rows to the aggregates: every sum is additive over disjoint sets of users. */
+function mergeRows(aggregates: WindowAggregates, rows: readonly AggregateRow[]): void {
+  for (const r of rows) {
+    const byKey = aggregates.get(r.w)!;
+    const prev = byKey.get(r.pk) ?? EMPTY_AGGREGATE;
+    let histogram = prev.histogram;
+    if (r.histogram) {
+      const merged = new Map(prev.histogram ?? []);
+      for (const { x, n } of histogramEntries(r.histogram)) {
+        merged.set(BigInt(x), (merged.get(BigInt(x)) ?? 0n) + BigInt(n));
+      }
+      histogram = merged;
+    }
+    byKey.set(r.pk, {
+      count: prev.count + BigInt(r.count),
+      users: prev.users + BigInt(r.users),
+      normalizedSum: prev.normalizedSum + BigInt(r.normalized_sum),
+      normalizedSumSquares: prev.normalizedSumSquares + BigInt(r.normalized_sum_squares),
+      ...(histogram ? { histogram } : {}),
+    });
+  }
 }
 
 /**
@@ -111,6 +170,22 @@ export async function computeReleases(
   observeBounded?: BoundedObserver,
 ): Promise<Map<string, Release>> {
   const aggregates = await boundedAggregates(engine, plan, files, windows, rng);
+  return releasesOf(plan, windows, aggregates, rng, meta, observeBounded);
+}
+
+/**
+ * The DP releases of one analysis from its bounded aggregates ({@link boundedAggregatesOfAll}):
+ * noise from the secure samplers for every statistic of every released partition. Consumes
+ * `aggregates` (cleared once used).
+ */
+export function releasesOf(
+  plan: AnalysisPlan,
+  windows: readonly Window[],
+  aggregates: WindowAggregates,
+  rng: RandomSource,
+  meta: { runId: string; createdAt: string },
+  observeBounded?: BoundedObserver,
+): Map<string, Release> {
   const releases = new Map<string, Release>();
   for (const window of windows) {
     const byKey = aggregates.get(window.id)!;

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
 import {
-  computeReleases,
+  boundedAggregatesOfAll,
   isClosed,
   monthWindow,
   monthsOf,
   planAll,
+  releasesOf,
   type AnalysisPlan,
   type Window,
 } from '../analyses/index.js';
 import type { RandomSource } from '../dp/index.js';
 import { renderReleaseChart } from '../gold/plot/index.js';
-import type { Release } from '../gold/release.js';
 import { writeGoldReport } from '../gold/report/index.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
 import { BudgetLedger, type PrivacyCost } from '../ledger/index.js';
@@ -93,38 +93,34 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
       await ledger.charge(p.window.id, releaseId(p), plan.cost);
     }
   }
-  const compute = async ({ plan, mine }: (typeof work)[number]): Promise<Map<string, Release>> => {
-    const months = new Set(mine.map((p) => p.window.id));
-    const keys = silverKeys.filter((k) => months.has((dateOfSilverKey(k) ?? '').slice(0, 7)));
-    const files = await localCopies(
-      ctx.lake.objects('silver'),
-      keys,
-      join(ctx.tmpDir, 'silver-gold', plan.name),
-    );
-    return timed(ctx, 'gold_compute', () =>
-      computeReleases(
-        ctx.engine,
-        plan,
-        files,
-        mine.map((p) => p.window),
-        rng,
-        {
-          runId: ctx.runId,
-          createdAt: ctx.now.toISOString(),
-        },
-      ),
-    );
-  };
-  // DuckDB computes the next analysis on its own threads while this thread renders charts.
-  let next = work.length > 0 ? compute(work[0]!) : undefined;
+  // Every analysis's bounded aggregates at once: they share one read of the months' Silver rows.
+  const pendingMonths = new Set(pending.map((p) => p.window.id));
+  const keys = silverKeys.filter((k) => pendingMonths.has((dateOfSilverKey(k) ?? '').slice(0, 7)));
+  const computed =
+    work.length === 0
+      ? []
+      : await timed(ctx, 'gold_compute', async () => {
+          const files = await localCopies(ctx.lake.objects('silver'), keys, join(ctx.tmpDir, 'silver-gold'));
+          return boundedAggregatesOfAll(
+            ctx.engine,
+            work.map(({ plan, mine }) => ({ plan, windows: mine.map((p) => p.window) })),
+            files,
+            rng,
+          );
+        });
+  const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };
   for (const [i, { plan, mine }] of work.entries()) {
-    const computed = await next!;
-    next = i + 1 < work.length ? compute(work[i + 1]!) : undefined;
-    next?.catch(() => {}); // awaited on the next iteration; avoid an unhandled rejection meanwhile
+    const released = releasesOf(
+      plan,
+      mine.map((p) => p.window),
+      computed[i]!,
+      rng,
+      meta,
+    );
     for (const p of mine) {
       ctx.progress('releasing', done++, pending.length);
       const month = p.window.id;
-      const release = computed.get(month)!;
+      const release = released.get(month)!;
       if (await gold.publish(release, month)) {
         const chart = await timed(ctx, 'gold_charts', () => renderReleaseChart(release));
         await gold.writeChart(plan.name, month, chart);
