@@ -51,10 +51,14 @@ async function baseline(glob: string, outDir: string): Promise<Record<string, un
     TO '${join(outDir, 'silver')}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY (date), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true)`);
   const t1 = performance.now();
   const src = `read_parquet('${join(outDir, 'silver')}/*/*.parquet')`;
-  for (const plan of plans) await c.runAndReadAll(baselineSql(plan, src));
+  let groups = 0;
+  for (const plan of plans) groups += (await c.runAndReadAll(baselineSql(plan, src))).currentRowCount;
   const t2 = performance.now();
+  const rows = (await c.runAndReadAll(`SELECT count(*) FROM ${src}`)).getRows()[0]![0];
   return {
     ms: Math.round(t2 - t0),
+    rows: Number(rows),
+    groups,
     phases: { bronze_to_silver: Math.round(t1 - t0), silver_to_gold: Math.round(t2 - t1) },
   };
 }
