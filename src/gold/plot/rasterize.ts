@@ -1,5 +1,5 @@
 import { Resvg } from '@resvg/resvg-js';
-import { FONT_FAMILY, fontFiles } from './font.js';
+import { chartFontFiles, FONT_FAMILY } from './font.js';
 
 /** PNGs are drawn at twice the SVG's size, so text stays sharp on high-density screens... */
 export const PNG_ZOOM = 2;
@@ -31,7 +31,7 @@ export function pngZoom(width: number, height: number): number {
 export function rasterizeSvg(svg: string): Buffer {
   const { width, height } = svgSize(svg);
   return new Resvg(svg, {
-    font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: FONT_FAMILY },
+    font: { loadSystemFonts: false, fontFiles: chartFontFiles(svg), defaultFontFamily: FONT_FAMILY },
     fitTo: { mode: 'zoom', value: pngZoom(width, height) },
   })
     .render()
