@@ -190,12 +190,29 @@ describe('renderReleaseChart', () => {
     expect(means).toContain('312,457');
   });
 
-  it('sorts partitions by value, largest first, on every layer', () => {
-    const spec = releaseChartSpec(sessions) as { layer: { encoding: { y?: { sort: string[] } } }[] };
+  it('sorts partitions by value, largest first: axis labels, bars and value labels, on every layer', async () => {
+    const expected = ['Americas', 'Asia', 'Europe', 'Oceania', 'Africa', '(not set)'];
+    const spec = releaseChartSpec(sessions) as {
+      data: { values: { key: string }[] };
+      layer: { encoding: { y?: { sort: unknown } } }[];
+    };
+    // The data is in bar order and no layer re-sorts it.
+    expect(spec.data.values.map((r) => r.key)).toEqual(expected);
     const sorts = spec.layer.flatMap((layer) => (layer.encoding.y ? [layer.encoding.y.sort] : []));
-    expect(sorts).toHaveLength(3);
-    for (const sort of sorts)
-      expect(sort).toEqual(['Americas', 'Asia', 'Europe', 'Oceania', 'Africa', '(not set)']);
+    expect(sorts).toEqual([null, null, null]);
+
+    const { svg } = await renderReleaseChart(sessions);
+    const topToBottom = (pattern: RegExp): string[] =>
+      [...svg.matchAll(pattern)].sort((a, b) => Number(a[2]) - Number(b[2])).map((m) => m[1]!);
+    const bars = /key: ([^";]+)" role="graphics-symbol" aria-roledescription="bar" d="M[-\d.e]+,([-\d.e]+)/g;
+    const values =
+      /key: ([^";]+); value: [^"]*"[^>]* aria-roledescription="text mark"[^>]* transform="translate\([-\d.e]+,([-\d.e]+)\)"/g;
+    const axisLabels =
+      /<text text-anchor="end" transform="translate\([-\d.e]+,([-\d.e]+)\)"[^>]*>([^<]+)<\/text>/g;
+    expect(topToBottom(bars)).toEqual(expected);
+    expect(topToBottom(values)).toEqual(expected);
+    const labels = [...svg.matchAll(axisLabels)].sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => m[2]);
+    expect(labels).toEqual(expected);
   });
 
   it('compiles without Vega-Lite warnings (a dropped sort would warn)', () => {
