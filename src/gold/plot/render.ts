@@ -35,17 +35,33 @@ export async function renderReleaseChart(release: Release): Promise<RenderedChar
 }
 
 /**
+ * The SVG of a release's chart alone (what {@link renderReleaseChart} draws before its PNG), e.g.
+ * to time or rasterize it separately.
+ *
+ * @example
+ * ```ts
+ * const svg = await renderReleaseSvg(release);
+ * ```
+ */
+export async function renderReleaseSvg(release: Release): Promise<string> {
+  return renderSvg(releaseChartSpec(release));
+}
+
+/**
  * Renders any Vega-Lite spec with inline data the way release charts are rendered (offline, the
  * shipped font, SVG plus a PNG, see {@link rasterizeSvg}), so every chart of the product looks alike.
  */
 export async function renderSpec(spec: TopLevelSpec): Promise<RenderedChart> {
+  const svg = await renderSvg(spec);
+  return { svg, png: rasterizeSvg(svg) };
+}
+
+async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const vegaSpec = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none', loader: offlineLoader });
-  let svg: string;
   try {
-    svg = await view.toSVG();
+    return await view.toSVG();
   } finally {
     view.finalize();
   }
-  return { svg, png: rasterizeSvg(svg) };
 }
