@@ -20,6 +20,7 @@ COPY package.json package-lock.json ./
 RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY config ./config
+COPY fonts ./fonts
 COPY examples ./examples
 USER node
 ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]

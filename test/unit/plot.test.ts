@@ -5,6 +5,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vl from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { fontFile, releaseChartSpec, renderReleaseChart } from '../../src/gold/plot/index.js';
+import { PNG_MAX_PIXELS, pngZoom } from '../../src/gold/plot/rasterize.js';
 import { RELEASE_SCHEMA, type Release, type ReleasePartition } from '../../src/gold/release.js';
 
 const OUT = join(import.meta.dirname, '../../test-output/plots');
@@ -189,12 +190,29 @@ describe('renderReleaseChart', () => {
     expect(means).toContain('312,457');
   });
 
-  it('sorts partitions by value, largest first, on every layer', () => {
-    const spec = releaseChartSpec(sessions) as { layer: { encoding: { y?: { sort: string[] } } }[] };
+  it('sorts partitions by value, largest first: axis labels, bars and value labels, on every layer', async () => {
+    const expected = ['Americas', 'Asia', 'Europe', 'Oceania', 'Africa', '(not set)'];
+    const spec = releaseChartSpec(sessions) as {
+      data: { values: { key: string }[] };
+      layer: { encoding: { y?: { sort: unknown } } }[];
+    };
+    // The data is in bar order and no layer re-sorts it.
+    expect(spec.data.values.map((r) => r.key)).toEqual(expected);
     const sorts = spec.layer.flatMap((layer) => (layer.encoding.y ? [layer.encoding.y.sort] : []));
-    expect(sorts).toHaveLength(3);
-    for (const sort of sorts)
-      expect(sort).toEqual(['Americas', 'Asia', 'Europe', 'Oceania', 'Africa', '(not set)']);
+    expect(sorts).toEqual([null, null, null]);
+
+    const { svg } = await renderReleaseChart(sessions);
+    const topToBottom = (pattern: RegExp): string[] =>
+      [...svg.matchAll(pattern)].sort((a, b) => Number(a[2]) - Number(b[2])).map((m) => m[1]!);
+    const bars = /key: ([^";]+)" role="graphics-symbol" aria-roledescription="bar" d="M[-\d.e]+,([-\d.e]+)/g;
+    const values =
+      /key: ([^";]+); value: [^"]*"[^>]* aria-roledescription="text mark"[^>]* transform="translate\([-\d.e]+,([-\d.e]+)\)"/g;
+    const axisLabels =
+      /<text text-anchor="end" transform="translate\([-\d.e]+,([-\d.e]+)\)"[^>]*>([^<]+)<\/text>/g;
+    expect(topToBottom(bars)).toEqual(expected);
+    expect(topToBottom(values)).toEqual(expected);
+    const labels = [...svg.matchAll(axisLabels)].sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => m[2]);
+    expect(labels).toEqual(expected);
   });
 
   it('compiles without Vega-Lite warnings (a dropped sort would warn)', () => {
@@ -248,5 +266,40 @@ describe('renderReleaseChart', () => {
     const b = await renderReleaseChart(durations);
     expect(a.svg).toBe(b.svg);
     expect(a.png.equals(b.png)).toBe(true);
+  });
+
+  it('draws the PNG at 2× the SVG, and tall charts at the largest zoom under the pixel cap', async () => {
+    const svgSize = (svg: string): number[] =>
+      /width="([0-9.]+)" height="([0-9.]+)"/.exec(svg)!.slice(1).map(Number);
+    const small = await renderReleaseChart(sessions);
+    const [w, h] = svgSize(small.svg);
+    expect(decodePng(small.png)).toMatchObject({ width: 2 * w!, height: 2 * h! });
+
+    const many = countRelease(Array.from({ length: 150 }, (_, i) => count(`Country ${i}`, 5000 - 30 * i)));
+    const tall = await renderReleaseChart(many);
+    const [tw, th] = svgSize(tall.svg);
+    expect(tw! * th! * 4).toBeGreaterThan(PNG_MAX_PIXELS); // 2× would be over the cap
+    const { width, height } = decodePng(tall.png);
+    expect(width * height).toBeLessThanOrEqual(PNG_MAX_PIXELS);
+    expect(width * height).toBeGreaterThan(0.95 * PNG_MAX_PIXELS);
+    expect(width).toBeGreaterThan(tw!);
+    expect(width / height).toBeCloseTo(tw! / th!, 2);
+  });
+
+  it('chooses a zoom that keeps every SVG size under the pixel cap', () => {
+    expect(pngZoom(774, 311)).toBe(2);
+    expect(pngZoom(1000, 1000)).toBe(2);
+    for (const [w, h] of [
+      [1001, 1000],
+      [879, 2831],
+      [880, 4500],
+      [640, 30000],
+      [3000, 3000],
+    ] as const) {
+      const z = pngZoom(w, h);
+      expect(z).toBeLessThan(2);
+      expect(Math.ceil(w * z) * Math.ceil(h * z)).toBeLessThanOrEqual(PNG_MAX_PIXELS);
+      expect(Math.ceil(w * (z + 0.02)) * Math.ceil(h * (z + 0.02))).toBeGreaterThan(PNG_MAX_PIXELS);
+    }
   });
 });

@@ -8,7 +8,7 @@
  * ```
  */
 export { fontFile } from './font.js';
-export { renderReleaseChart, renderSpec, type RenderedChart } from './render.js';
+export { renderReleaseChart, renderReleaseSvg, renderSpec, type RenderedChart } from './render.js';
 export { releaseChartSpec } from './spec.js';
 export { isDateSeries, seriesChartSpec } from './series-spec.js';
 export { chartConfig, privacyLine } from './style.js';

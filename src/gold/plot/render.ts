@@ -1,12 +1,11 @@
-import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Release } from '../release.js';
-import { FONT_FAMILY, fontFiles } from './font.js';
+import { rasterizeSvg } from './rasterize.js';
 import { releaseChartSpec } from './spec.js';
 
-/** A rendered chart: the SVG Vega drew and a 2× PNG of it. */
+/** A rendered chart: the SVG Vega drew and a PNG of it (2×, or less for very tall charts). */
 export interface RenderedChart {
   readonly svg: string;
   readonly png: Buffer;
@@ -36,23 +35,33 @@ export async function renderReleaseChart(release: Release): Promise<RenderedChar
 }
 
 /**
+ * The SVG of a release's chart alone (what {@link renderReleaseChart} draws before its PNG), e.g.
+ * to time or rasterize it separately.
+ *
+ * @example
+ * ```ts
+ * const svg = await renderReleaseSvg(release);
+ * ```
+ */
+export async function renderReleaseSvg(release: Release): Promise<string> {
+  return renderSvg(releaseChartSpec(release));
+}
+
+/**
  * Renders any Vega-Lite spec with inline data the way release charts are rendered (offline, the
- * shipped font, SVG plus a 2× PNG), so every chart of the product looks alike.
+ * shipped font, SVG plus a PNG, see {@link rasterizeSvg}), so every chart of the product looks alike.
  */
 export async function renderSpec(spec: TopLevelSpec): Promise<RenderedChart> {
+  const svg = await renderSvg(spec);
+  return { svg, png: rasterizeSvg(svg) };
+}
+
+async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const vegaSpec = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none', loader: offlineLoader });
-  let svg: string;
   try {
-    svg = await view.toSVG();
+    return await view.toSVG();
   } finally {
     view.finalize();
   }
-  const png = new Resvg(svg, {
-    font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: FONT_FAMILY },
-    fitTo: { mode: 'zoom', value: 2 },
-  })
-    .render()
-    .asPng();
-  return { svg, png };
 }

@@ -41,7 +41,6 @@ export function releaseChartSpec(release: Release): TopLevelSpec {
       labelAt: Math.max(p.value, p.ci95[1], 0),
     }))
     .sort((a, b) => b.value - a.value || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const order = rows.map((r) => r.key);
   const scale = chooseValueScale(release.partitions);
   const format = numberFormat(release);
   const partition = partitionLabel(release.partition_by);
@@ -49,7 +48,10 @@ export function releaseChartSpec(release: Release): TopLevelSpec {
   const y = {
     field: 'key',
     type: 'nominal',
-    sort: order,
+    // The rows are already in bar order, and `null` keeps the order of the data. The same order
+    // as a list of keys would cost an indexof() over every key per row, on every layer: a fifth of
+    // a 100-bar chart's Vega time, for the same SVG.
+    sort: null,
     // The chart title already says "by <partition>"; an axis title would only repeat it.
     title: null,
     axis: { labelLimit: 0, ticks: false, domain: false, labelPadding: 8 },
