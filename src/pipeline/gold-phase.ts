@@ -122,8 +122,8 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
       const month = p.window.id;
       const release = released.get(month)!;
       if (await gold.publish(release, month)) {
-        const chart = await timed(ctx, 'gold_charts', () => renderReleaseChart(release));
-        await gold.writeChart(plan.name, month, chart);
+        // The table row first: a chart that fails to render is redrawn by the next run (above),
+        // but a published release whose row was skipped would never get one.
         await ctx.lake.tables('releases').upsert({
           partitionKey: plan.name,
           rowKey: month,
@@ -132,6 +132,8 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
           created_at: release.created_at,
           path: releaseKeys(plan.name, month).json,
         });
+        const chart = await timed(ctx, 'gold_charts', () => renderReleaseChart(release));
+        await gold.writeChart(plan.name, month, chart);
         if (newlyCharged.has(releaseId(p))) epsilonSpent += plan.epsilon;
         releases.push(summary(plan, month, 'released', ctx));
       } else {
