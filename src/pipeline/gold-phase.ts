@@ -10,7 +10,7 @@ import {
   type Window,
 } from '../analyses/index.js';
 import type { RandomSource } from '../dp/index.js';
-import { renderReleaseChart } from '../gold/plot/index.js';
+import { PngRasterizer, renderReleaseChart, renderReleaseSvg } from '../gold/plot/index.js';
 import { writeGoldReport } from '../gold/report/index.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
 import { BudgetLedger, type PrivacyCost } from '../ledger/index.js';
@@ -109,37 +109,49 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
           );
         });
   const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };
-  for (const [i, { plan, mine }] of work.entries()) {
-    const released = releasesOf(
-      plan,
-      mine.map((p) => p.window),
-      computed[i]!,
-      rng,
-      meta,
-    );
-    for (const p of mine) {
-      ctx.progress('releasing', done++, pending.length);
-      const month = p.window.id;
-      const release = released.get(month)!;
-      if (await gold.publish(release, month)) {
-        // The table row first: a chart that fails to render is redrawn by the next run (above),
-        // but a published release whose row was skipped would never get one.
-        await ctx.lake.tables('releases').upsert({
-          partitionKey: plan.name,
-          rowKey: month,
-          run_id: ctx.runId,
-          epsilon: plan.epsilon,
-          created_at: release.created_at,
-          path: releaseKeys(plan.name, month).json,
-        });
-        const chart = await timed(ctx, 'gold_charts', () => renderReleaseChart(release));
-        await gold.writeChart(plan.name, month, chart);
-        if (newlyCharged.has(releaseId(p))) epsilonSpent += plan.epsilon;
-        releases.push(summary(plan, month, 'released', ctx));
-      } else {
-        releases.push(summary(plan, month, 'already_released', ctx));
+  // A worker draws each chart's PNG while this thread adds the next releases' noise and draws
+  // their SVGs: on two cores the two overlap.
+  const rasterizer = new PngRasterizer();
+  let drawing: Promise<void> = Promise.resolve();
+  try {
+    for (const [i, { plan, mine }] of work.entries()) {
+      const released = releasesOf(
+        plan,
+        mine.map((p) => p.window),
+        computed[i]!,
+        rng,
+        meta,
+      );
+      for (const p of mine) {
+        ctx.progress('releasing', done++, pending.length);
+        const month = p.window.id;
+        const release = released.get(month)!;
+        if (await gold.publish(release, month)) {
+          // The table row first: a chart that fails to render is redrawn by the next run (above),
+          // but a published release whose row was skipped would never get one.
+          await ctx.lake.tables('releases').upsert({
+            partitionKey: plan.name,
+            rowKey: month,
+            run_id: ctx.runId,
+            epsilon: plan.epsilon,
+            created_at: release.created_at,
+            path: releaseKeys(plan.name, month).json,
+          });
+          if (newlyCharged.has(releaseId(p))) epsilonSpent += plan.epsilon;
+          releases.push(summary(plan, month, 'released', ctx));
+          const svg = await timed(ctx, 'gold_charts', () => renderReleaseSvg(release));
+          // One PNG in flight at most (the worker draws one at a time); a failed one stops the run here.
+          await timed(ctx, 'gold_charts', () => drawing);
+          drawing = rasterizer.rasterize(svg).then((png) => gold.writeChart(plan.name, month, { svg, png }));
+          drawing.catch(() => {}); // awaited on the next release or after the loop
+        } else {
+          releases.push(summary(plan, month, 'already_released', ctx));
+        }
       }
     }
+    await timed(ctx, 'gold_charts', () => drawing);
+  } finally {
+    await rasterizer.close();
   }
   if (pending.length > 0) ctx.progress('releasing', pending.length, pending.length);
   await publishIndexAndReport(ctx, gold);

@@ -8,7 +8,14 @@
  * ```
  */
 export { fontFile } from './font.js';
-export { renderReleaseChart, renderReleaseSvg, renderSpec, type RenderedChart } from './render.js';
+export { ChartRasterError, PngRasterizer } from './png-rasterizer.js';
+export {
+  renderReleaseChart,
+  renderReleaseSvg,
+  renderSpec,
+  type RenderedChart,
+  type RenderOptions,
+} from './render.js';
 export { releaseChartSpec } from './spec.js';
 export { isDateSeries, seriesChartSpec } from './series-spec.js';
 export { chartConfig, privacyLine } from './style.js';

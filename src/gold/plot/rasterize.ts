@@ -1,4 +1,4 @@
-import { Resvg } from '@resvg/resvg-js';
+import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import { chartFontFiles, FONT_FAMILY } from './font.js';
 
 /** PNGs are drawn at twice the SVG's size, so text stays sharp on high-density screens... */
@@ -21,7 +21,8 @@ export function pngZoom(width: number, height: number): number {
 
 /**
  * Draws a chart's SVG as a PNG with resvg and the shipped DejaVu Sans (no system fonts), so every
- * machine draws the same pixels. Synchronous and CPU-bound.
+ * machine draws the same pixels. Synchronous and CPU-bound: `PngRasterizer` does the same
+ * off the main thread.
  *
  * @example
  * ```ts
@@ -29,13 +30,16 @@ export function pngZoom(width: number, height: number): number {
  * ```
  */
 export function rasterizeSvg(svg: string): Buffer {
+  return new Resvg(svg, pngRenderOptions(svg)).render().asPng();
+}
+
+/** resvg's options for a chart's PNG: the chart fonts only, at {@link pngZoom}. */
+export function pngRenderOptions(svg: string): ResvgRenderOptions {
   const { width, height } = svgSize(svg);
-  return new Resvg(svg, {
+  return {
     font: { loadSystemFonts: false, fontFiles: chartFontFiles(svg), defaultFontFamily: FONT_FAMILY },
     fitTo: { mode: 'zoom', value: pngZoom(width, height) },
-  })
-    .render()
-    .asPng();
+  };
 }
 
 const ROOT_SIZE = /^<svg\b[^>]*?\swidth="([0-9.]+)"[^>]*?\sheight="([0-9.]+)"/;

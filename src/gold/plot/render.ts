@@ -2,6 +2,7 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Release } from '../release.js';
+import type { PngRasterizer } from './png-rasterizer.js';
 import { rasterizeSvg } from './rasterize.js';
 import { releaseChartSpec } from './spec.js';
 
@@ -19,6 +20,11 @@ const offlineLoader: vega.Loader = {
   file: (path) => Promise.reject(new Error(`chart tried to read ${path}`)),
 };
 
+/** Where a chart's PNG is drawn: on a {@link PngRasterizer}'s worker, or (default) right here. */
+export interface RenderOptions {
+  readonly rasterizer?: PngRasterizer;
+}
+
 /**
  * Renders a release as a bar chart with 95% intervals, to SVG (Vega, headless) and PNG (resvg,
  * with the bundled DejaVu Sans so text is drawn the same on every machine). Deterministic: the
@@ -30,17 +36,18 @@ const offlineLoader: vega.Loader = {
  * await gold.writeChart(release.analysis, windowId, { svg, png });
  * ```
  */
-export async function renderReleaseChart(release: Release): Promise<RenderedChart> {
-  return renderSpec(releaseChartSpec(release));
+export async function renderReleaseChart(release: Release, options?: RenderOptions): Promise<RenderedChart> {
+  return renderSpec(releaseChartSpec(release), options);
 }
 
 /**
- * The SVG of a release's chart alone (what {@link renderReleaseChart} draws before its PNG), e.g.
- * to time or rasterize it separately.
+ * The SVG of a release's chart alone, for callers that rasterize it later (see
+ * {@link PngRasterizer}); {@link renderReleaseChart} is this plus the PNG.
  *
  * @example
  * ```ts
  * const svg = await renderReleaseSvg(release);
+ * const png = await rasterizer.rasterize(svg);
  * ```
  */
 export async function renderReleaseSvg(release: Release): Promise<string> {
@@ -51,9 +58,10 @@ export async function renderReleaseSvg(release: Release): Promise<string> {
  * Renders any Vega-Lite spec with inline data the way release charts are rendered (offline, the
  * shipped font, SVG plus a PNG, see {@link rasterizeSvg}), so every chart of the product looks alike.
  */
-export async function renderSpec(spec: TopLevelSpec): Promise<RenderedChart> {
+export async function renderSpec(spec: TopLevelSpec, options?: RenderOptions): Promise<RenderedChart> {
   const svg = await renderSvg(spec);
-  return { svg, png: rasterizeSvg(svg) };
+  const png = options?.rasterizer ? await options.rasterizer.rasterize(svg) : rasterizeSvg(svg);
+  return { svg, png };
 }
 
 async function renderSvg(spec: TopLevelSpec): Promise<string> {
