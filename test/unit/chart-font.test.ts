@@ -13,33 +13,18 @@ import {
   subsetCovers,
 } from '../../src/gold/plot/font.js';
 import { renderReleaseChart } from '../../src/gold/plot/index.js';
-import { RELEASE_SCHEMA, type Release } from '../../src/gold/release.js';
+import type { Release } from '../../src/gold/release.js';
+import { sampleRelease } from '../helpers/release.js';
 
 const FONTS = join(import.meta.dirname, '../../fonts');
 
 function countries(keys: readonly string[]): Release {
-  return {
-    schema: RELEASE_SCHEMA,
+  return sampleRelease({
     analysis: 'sessions_per_country',
-    statistic: 'count',
-    privacy_unit: 'user',
     partition_by: 'country',
-    window: { start: '2016-08-01', end: '2016-08-31' },
-    privacy: {
-      epsilon: 1,
-      delta: 1e-6,
-      mechanism: 'discrete_laplace',
-      noise_scale: 1,
-      max_partitions_contributed: 1,
-      max_contributions_per_partition: 1,
-      interval_method: 'exact: value ± h under the discrete Laplace distribution',
-    },
-    description: 'Sessions',
-    guarantee: 'Differentially private for each visitor (ε = 1, δ = 1e-6).',
+    privacy: { ...sampleRelease().privacy, delta: 1e-6 },
     partitions: keys.map((key, i) => ({ key, value: 1000 - 37 * i, ci95: [990 - 37 * i, 1010 - 37 * i] })),
-    created_at: '2026-11-23T09:00:00.000Z',
-    run_id: '20261123T090000Z-ab12cd',
-  };
+  });
 }
 
 function pixels(svg: string, files: string[]): Buffer {
