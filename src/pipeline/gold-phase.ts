@@ -11,6 +11,7 @@ import {
 } from '../analyses/index.js';
 import type { RandomSource } from '../dp/index.js';
 import { PngRasterizer, renderReleaseChart, renderReleaseSvg } from '../gold/plot/index.js';
+import type { Release } from '../gold/release.js';
 import { writeGoldReport } from '../gold/report/index.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
 import { BudgetLedger, type PrivacyCost } from '../ledger/index.js';
@@ -59,6 +60,10 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
     for (const plan of plans) {
       if (await gold.exists(plan.name, month)) {
         previouslyReleasedMonths.add(month);
+        // A run that crashed right after publishing left no row or no chart: add what is missing.
+        if (!(await ctx.lake.tables('releases').get(plan.name, month))) {
+          await recordRelease(ctx, plan, month, await gold.read(plan.name, month));
+        }
         if (!(await gold.hasCharts(plan.name, month))) {
           await gold.writeChart(
             plan.name,
@@ -127,16 +132,8 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
         const month = p.window.id;
         const release = released.get(month)!;
         if (await gold.publish(release, month)) {
-          // The table row first: a chart that fails to render is redrawn by the next run (above),
-          // but a published release whose row was skipped would never get one.
-          await ctx.lake.tables('releases').upsert({
-            partitionKey: plan.name,
-            rowKey: month,
-            run_id: ctx.runId,
-            epsilon: plan.epsilon,
-            created_at: release.created_at,
-            path: releaseKeys(plan.name, month).json,
-          });
+          // Its row before its chart: a chart that fails to render is redrawn by the next run.
+          await recordRelease(ctx, plan, month, release);
           if (newlyCharged.has(releaseId(p))) epsilonSpent += plan.epsilon;
           releases.push(summary(plan, month, 'released', ctx));
           const svg = await timed(ctx, 'gold_charts', () => renderReleaseSvg(release));
@@ -164,6 +161,23 @@ async function publishIndexAndReport(ctx: RunContext, gold: GoldStore): Promise<
   await timed(ctx, 'gold_report', () =>
     writeGoldReport(ctx.lake.objects('gold'), ctx.lake.tables('budget'), ctx.now),
   );
+}
+
+/** The `releases` table row of a published release: what was released, when, by which run, where. */
+async function recordRelease(
+  ctx: RunContext,
+  plan: AnalysisPlan,
+  month: string,
+  release: Release,
+): Promise<void> {
+  await ctx.lake.tables('releases').upsert({
+    partitionKey: plan.name,
+    rowKey: month,
+    run_id: release.run_id,
+    epsilon: plan.epsilon,
+    created_at: release.created_at,
+    path: releaseKeys(plan.name, month).json,
+  });
 }
 
 function releaseId(p: Pending): string {

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { seededRandom } from '../../src/dp/index.js';
 import { ingest, pendingBlobs } from '../../src/pipeline/ingest.js';
 import { runPipeline } from '../../src/pipeline/run.js';
-import type { FsLake } from '../../src/storage/index.js';
+import type { FsLake, TableEntity } from '../../src/storage/index.js';
 import { testContext } from '../helpers/context.js';
 import { tempLake } from '../helpers/lake.js';
 
@@ -69,5 +69,24 @@ describe('crash safety', () => {
     expect(second.report.totals.duplicates).toBe(
       first.report.blobs[0]!.silver + first.report.blobs[0]!.duplicates,
     );
+  });
+
+  it('restores the releases row and chart of a release published by a run that crashed right after', async () => {
+    const first = await run();
+    const released = first.report.releases.filter((r) => r.status === 'released');
+    expect(released.length).toBeGreaterThan(0);
+    const { analysis, window } = released[0]!;
+    const table = lake.tables('releases');
+    const row = await table.get<TableEntity & { run_id: string; path: string }>(analysis, window);
+    expect(row?.entity.run_id).toBe(first.report.run_id);
+    // The crash: the release JSON is published, its row and chart are not.
+    await table.delete(analysis, window);
+    await lake.objects('gold').delete(`releases/${analysis}/${window}.png`);
+
+    const second = await run();
+    expect(second.report.epsilon_spent).toBe(0);
+    const restored = await table.get<TableEntity & { run_id: string; path: string }>(analysis, window);
+    expect(restored?.entity).toMatchObject({ run_id: first.report.run_id, path: row!.entity.path });
+    expect(await lake.objects('gold').head(`releases/${analysis}/${window}.png`)).toBeDefined();
   });
 });
