@@ -22,6 +22,28 @@ export async function openActiveUsers(opts: {
   return { users, close: () => ledger?.close() };
 }
 
+/**
+ * One DAU/MAU command's answer: opens the service, asks it, prints the release JSON (`--json`)
+ * or one {@link answerLine} labelled by `label`, and releases the activity ledger.
+ */
+export async function printActiveAnswer(
+  opts: { lake: string; config?: string; json?: boolean },
+  ask: (users: ActiveUsers) => Promise<ActiveAnswer>,
+  label: (answer: ActiveAnswer) => string,
+): Promise<void> {
+  const { users, close } = await openActiveUsers(opts);
+  try {
+    const a = await ask(users);
+    process.stdout.write(
+      opts.json
+        ? JSON.stringify(a.release, null, 2) + '\n'
+        : answerLine(label(a), a, openLake(opts).locate('gold')) + '\n',
+    );
+  } finally {
+    close();
+  }
+}
+
 const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 6 });
 
 /** `DAU 2016-08-01: 2,345 (95% CI 2,336 to 2,354), ε = 0.3, new release; dau budget 2016-08: ε 0.3 of 3 spent → gold/…` */

@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import { openLake } from '../lake.js';
-import { answerLine, openActiveUsers } from '../active-users.js';
+import { printActiveAnswer } from '../active-users.js';
 import { configOption, isoDate, lakeOption } from '../options.js';
 import { UserError } from '../../errors.js';
 
@@ -19,17 +18,10 @@ export function registerDau(cli: Command): void {
       if ((opts.day === undefined) === (opts.month === undefined)) {
         throw new UserError('give exactly one of --day YYYY-MM-DD or --month YYYY-MM');
       }
-      const { users, close } = await openActiveUsers(opts);
-      try {
-        const a = opts.day !== undefined ? await users.dau(opts.day) : await users.series('dau', opts.month!);
-        const label = opts.day !== undefined ? `DAU ${opts.day}` : `DAU series ${opts.month}`;
-        process.stdout.write(
-          opts.json
-            ? JSON.stringify(a.release, null, 2) + '\n'
-            : answerLine(label, a, openLake(opts).locate('gold')) + '\n',
-        );
-      } finally {
-        close();
-      }
+      await printActiveAnswer(
+        opts,
+        (users) => (opts.day !== undefined ? users.dau(opts.day) : users.series('dau', opts.month!)),
+        () => (opts.day !== undefined ? `DAU ${opts.day}` : `DAU series ${opts.month}`),
+      );
     });
 }

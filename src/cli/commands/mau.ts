@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { answerLine, openActiveUsers } from '../active-users.js';
-import { openLake } from '../lake.js';
+import { printActiveAnswer } from '../active-users.js';
 import { configOption, isoDate, lakeOption, positiveInt } from '../options.js';
 
 export function registerMau(cli: Command): void {
@@ -34,25 +33,19 @@ export function registerMau(cli: Command): void {
         if ((opts.end === undefined) === (opts.month === undefined)) {
           throw new UserError('give exactly one of --end YYYY-MM-DD or --month YYYY-MM');
         }
-        const { users, close } = await openActiveUsers(opts);
-        try {
-          const a =
+        await printActiveAnswer(
+          opts,
+          (users) =>
             opts.end !== undefined
-              ? await users.mau(opts.end, opts.window)
-              : await users.series('mau', opts.month!, opts.window);
-          const window = a.release.privacy.window_days ?? opts.window;
-          const label =
-            opts.end !== undefined
+              ? users.mau(opts.end, opts.window)
+              : users.series('mau', opts.month!, opts.window),
+          (a) => {
+            const window = a.release.privacy.window_days ?? opts.window;
+            return opts.end !== undefined
               ? `MAU ${opts.end} (${window} days)`
               : `MAU series ${opts.month} (${window} days)`;
-          process.stdout.write(
-            opts.json
-              ? JSON.stringify(a.release, null, 2) + '\n'
-              : answerLine(label, a, openLake(opts).locate('gold')) + '\n',
-          );
-        } finally {
-          close();
-        }
+          },
+        );
       },
     );
 }
