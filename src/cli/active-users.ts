@@ -47,7 +47,7 @@ export async function printActiveAnswer(
 const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 6 });
 
 /** `DAU 2016-08-01: 2,345 (95% CI 2,336 to 2,354), ε = 0.3, new release; dau budget 2016-08: ε 0.3 of 3 spent → gold/…` */
-export function answerLine(label: string, a: ActiveAnswer, goldRoot: string): string {
+function answerLine(label: string, a: ActiveAnswer, goldRoot: string): string {
   const r = a.release;
   const budget = `${a.budget.metric} budget ${a.budget.period}: ε ${fmt(a.budget.epsilonSpent)} of ${fmt(a.budget.epsilonCap)} spent`;
   const how = a.reused
