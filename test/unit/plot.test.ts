@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { fontFile, releaseChartSpec, renderReleaseChart } from '../../src/gold/plot/index.js';
 import { PNG_MAX_PIXELS, pngZoom } from '../../src/gold/plot/rasterize.js';
 import { RELEASE_SCHEMA, type Release, type ReleasePartition } from '../../src/gold/release.js';
+import { sampleRelease } from '../helpers/release.js';
 
 const OUT = join(import.meta.dirname, '../../test-output/plots');
 
@@ -21,20 +22,11 @@ const countPrivacy = {
 } as const;
 
 function countRelease(partitions: readonly ReleasePartition[]): Release {
-  return {
-    schema: RELEASE_SCHEMA,
-    analysis: 'sessions_per_continent',
-    statistic: 'count',
-    privacy_unit: 'user',
-    partition_by: 'continent',
-    window: { start: '2016-08-01', end: '2016-08-31' },
+  return sampleRelease({
     privacy: countPrivacy,
-    description: 'Sessions',
     guarantee: 'Differentially private for each visitor (ε = 1).',
     partitions,
-    created_at: '2026-11-23T09:00:00.000Z',
-    run_id: '20261123T090000Z-ab12cd',
-  };
+  });
 }
 
 const count = (key: string, value: number, h = 3): ReleasePartition => ({
