@@ -11,19 +11,14 @@
  * with fresh secure noise, and the 95th percentile of |DP − exact| is reported per statistic,
  * pooled over partitions (counts) or averaged per partition (means, whose error depends on n).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { boundedAggregates } from '../src/analyses/release.js';
 import { monthWindow, monthsOf, planAll, type AnalysisPlan } from '../src/analyses/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { secureRandom } from '../src/dp/index.js';
-import { Engine } from '../src/engine/duckdb.js';
-import { silentLogger } from '../src/log.js';
-import type { RunContext } from '../src/pipeline/context.js';
+import { openRunContext } from '../src/pipeline/context.js';
 import { localCopies } from '../src/pipeline/local-files.js';
 import { committedSilverFiles } from '../src/pipeline/recovery.js';
-import { newRunId } from '../src/pipeline/run-id.js';
 import { dateOfSilverKey } from '../src/silver/paths.js';
 import { FsLake } from '../src/storage/index.js';
 
@@ -62,20 +57,9 @@ function exactQuantile(plan: AnalysisPlan, hist: ReadonlyMap<bigint, bigint>, n:
 
 async function main(): Promise<void> {
   const lake = new FsLake(lakeDir);
-  const tmpDir = await mkdtemp(join(tmpdir(), 'dp-error-'));
-  const engine = await Engine.open({ tempDirectory: join(tmpDir, 'duckdb') });
   const config = await loadConfig(process.env.DP_CONFIG);
-  const ctx: RunContext = {
-    lake,
-    config,
-    runId: newRunId(),
-    tmpDir,
-    engine,
-    log: silentLogger(),
-    progress: () => {},
-    now: new Date(),
-    timings: {},
-  };
+  const { ctx, close } = await openRunContext({ lake, config, purpose: 'error' });
+  const { tmpDir, engine } = ctx;
   const rng = secureRandom();
   try {
     const keys = await committedSilverFiles(ctx);
@@ -170,8 +154,7 @@ async function main(): Promise<void> {
       process.stdout.write(lines.join('\n') + '\n');
     }
   } finally {
-    engine.close();
-    await rm(tmpDir, { recursive: true, force: true });
+    await close();
   }
 }
 

@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   computeReleases,
@@ -11,13 +9,11 @@ import {
 } from '../analyses/index.js';
 import type { PipelineConfig } from '../config/index.js';
 import { secureRandom, type RandomSource } from '../dp/index.js';
-import { Engine } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
-import type { RunContext } from '../pipeline/context.js';
+import type { Logger } from '../log.js';
+import { openRunContext } from '../pipeline/context.js';
 import { localCopies } from '../pipeline/local-files.js';
 import { committedSilverFiles } from '../pipeline/recovery.js';
-import { newRunId } from '../pipeline/run-id.js';
 import { dateOfSilverKey } from '../silver/paths.js';
 import type { Lake } from '../storage/index.js';
 import { evaluationChartSpec } from './chart.js';
@@ -130,22 +126,8 @@ interface RunSample {
  * ```
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult> {
-  const now = options.now ?? new Date();
-  const id = newRunId(now);
-  const tmpDir = await mkdtemp(join(tmpdir(), `dp-evaluate-${id}-`));
-  const engine = await Engine.open({ tempDirectory: join(tmpDir, 'duckdb') });
-  const progress = options.progress ?? (() => {});
-  const ctx: RunContext = {
-    lake: options.lake,
-    config: options.config,
-    runId: id,
-    tmpDir,
-    engine,
-    log: options.log ?? silentLogger(),
-    progress,
-    now,
-    timings: {},
-  };
+  const { ctx, close } = await openRunContext({ ...options, purpose: 'evaluate' });
+  const { runId: id, tmpDir, engine, now, progress } = ctx;
   const rng = options.rng ?? secureRandom();
   try {
     const silverKeys = await committedSilverFiles(ctx);
@@ -227,8 +209,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     ctx.log.info({ evaluation: id, runs: options.runs, analyses: analyses.length }, 'evaluation written');
     return { evaluation: result, jsonKey, htmlKey };
   } finally {
-    engine.close();
-    await rm(tmpDir, { recursive: true, force: true });
+    await close();
   }
 }
 

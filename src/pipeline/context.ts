@@ -1,7 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PipelineConfig } from '../config/index.js';
-import type { Engine } from '../engine/duckdb.js';
-import type { Logger } from '../log.js';
+import { Engine } from '../engine/duckdb.js';
+import { silentLogger, type Logger } from '../log.js';
 import type { Lake } from '../storage/index.js';
+import { newRunId } from './run-id.js';
 
 /** Everything one run needs, passed explicitly. */
 export interface RunContext {
@@ -27,4 +31,47 @@ export async function timed<T>(ctx: RunContext, name: string, fn: () => Promise<
   } finally {
     ctx.timings[name] = (ctx.timings[name] ?? 0) + Math.round(performance.now() - t0);
   }
+}
+
+/**
+ * A fresh run context: a new run id, a private scratch directory (`dp-<purpose>-<run>-…` under
+ * the OS temp dir) and a DuckDB engine in it. `close()` closes the engine and deletes the
+ * directory; call it in a `finally`.
+ *
+ * @example
+ * ```ts
+ * const { ctx, close } = await openRunContext({ lake, config, purpose: 'pipeline' });
+ * try { await ingest(ctx, blobs); } finally { await close(); }
+ * ```
+ */
+export async function openRunContext(options: {
+  readonly lake: Lake;
+  readonly config: PipelineConfig;
+  readonly purpose: string;
+  readonly now?: Date;
+  readonly log?: Logger;
+  readonly progress?: RunContext['progress'];
+}): Promise<{ ctx: RunContext; close: () => Promise<void> }> {
+  const now = options.now ?? new Date();
+  const runId = newRunId(now);
+  const tmpDir = await mkdtemp(join(tmpdir(), `dp-${options.purpose}-${runId}-`));
+  const engine = await Engine.open({ tempDirectory: join(tmpDir, 'duckdb') });
+  const ctx: RunContext = {
+    lake: options.lake,
+    config: options.config,
+    runId,
+    tmpDir,
+    engine,
+    log: options.log ?? silentLogger(),
+    progress: options.progress ?? (() => {}),
+    now,
+    timings: {},
+  };
+  return {
+    ctx,
+    close: async () => {
+      engine.close();
+      await rm(tmpDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,19 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { PipelineConfig } from '../config/index.js';
 import { secureRandom, type RandomSource } from '../dp/index.js';
-import { Engine } from '../engine/duckdb.js';
 import { BudgetExhaustedError } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
+import type { Logger } from '../log.js';
 import type { Lake } from '../storage/index.js';
 import { markProcessed } from './checkpoints.js';
-import { timed, type RunContext } from './context.js';
+import { openRunContext, timed, type RunContext } from './context.js';
 import { releaseClosedWindows } from './gold-phase.js';
 import { ingest, pendingBlobs } from './ingest.js';
 import { recover } from './recovery.js';
 import type { RunReport } from './report.js';
-import { newRunId } from './run-id.js';
 import { erasedLinks, flushDeletes, purgeBronzeBlob } from '../erasure/index.js';
 import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
 import type { BlobTally } from './report.js';
@@ -44,21 +39,8 @@ export interface RunResult {
  * blobs are checkpointed only after that.
  */
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
-  const now = options.now ?? new Date();
-  const runId = newRunId(now);
-  const tmpDir = await mkdtemp(join(tmpdir(), `dp-pipeline-${runId}-`));
-  const engine = await Engine.open({ tempDirectory: join(tmpDir, 'duckdb') });
-  const ctx: RunContext = {
-    lake: options.lake,
-    config: options.config,
-    runId,
-    tmpDir,
-    engine,
-    log: options.log ?? silentLogger(),
-    progress: options.progress ?? (() => {}),
-    now,
-    timings: {},
-  };
+  const { ctx, close } = await openRunContext({ ...options, purpose: 'pipeline' });
+  const { runId, engine, now } = ctx;
   const timings = ctx.timings;
   try {
     await timed(ctx, 'recover', () => recover(ctx));
@@ -144,8 +126,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     );
     return budgetError ? { report, reportKey, budgetError } : { report, reportKey };
   } finally {
-    engine.close();
-    await rm(tmpDir, { recursive: true, force: true });
+    await close();
   }
 }
 

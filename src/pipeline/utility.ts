@@ -1,20 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monthWindow, monthsOf, planAll } from '../analyses/index.js';
 import { suggestBounds, type UtilitySuggestion } from '../analyses/utility.js';
 import type { PipelineConfig } from '../config/index.js';
 import { secureRandom, type RandomSource } from '../dp/index.js';
-import { Engine } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
 import { BudgetLedger } from '../ledger/index.js';
-import { silentLogger } from '../log.js';
 import { dateOfSilverKey } from '../silver/paths.js';
 import type { Lake } from '../storage/index.js';
-import type { RunContext } from './context.js';
+import { openRunContext } from './context.js';
 import { localCopies } from './local-files.js';
 import { committedSilverFiles } from './recovery.js';
-import { newRunId } from './run-id.js';
 
 /** Budget ledger metric that utility analyses are charged to. */
 export const UTILITY_METRIC = 'utility';
@@ -36,20 +31,12 @@ export interface UtilityOptions {
  * draws fresh noise, so each call is charged.
  */
 export async function utilityAnalysis(options: UtilityOptions): Promise<UtilitySuggestion[]> {
-  const runId = newRunId();
-  const tmp = await mkdtemp(join(tmpdir(), `dp-utility-${runId}-`));
-  const engine = await Engine.open({ tempDirectory: join(tmp, 'duckdb') });
-  const ctx: RunContext = {
+  const { ctx, close } = await openRunContext({
     lake: options.lake,
     config: options.config,
-    runId,
-    tmpDir: tmp,
-    engine,
-    log: silentLogger(),
-    progress: () => {},
-    now: new Date(),
-    timings: {},
-  };
+    purpose: 'utility',
+  });
+  const { runId, tmpDir: tmp, engine } = ctx;
   try {
     const keys = await committedSilverFiles(ctx);
     const months = monthsOf(keys.flatMap((k) => dateOfSilverKey(k) ?? []));
@@ -82,8 +69,7 @@ export async function utilityAnalysis(options: UtilityOptions): Promise<UtilityS
     }
     return out;
   } finally {
-    engine.close();
-    await rm(tmp, { recursive: true, force: true });
+    await close();
   }
 }
 
