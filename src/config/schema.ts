@@ -176,6 +176,18 @@ const analysisSchema = analysisInput
 export { analysisSchema };
 
 const epsilonField = (what: string) => z.number().positive().max(10).describe(what);
+/** A continual-release series' flippancy bound w: even, so a truncated user is frozen absent. */
+const flippancyField = (what: string) =>
+  z
+    .number()
+    .int()
+    .min(2)
+    .max(366)
+    .multipleOf(
+      2,
+      'must be even, so a truncated user is frozen absent rather than counted on every later day',
+    )
+    .describe(what);
 
 /** DAU / MAU releases (see `src/active-users/`): per-release budgets, monthly caps, continual series. */
 const activeUsersSchema = z
@@ -213,28 +225,12 @@ const activeUsersSchema = z
     series: z
       .object({
         epsilon: epsilonField('ε of one month-long continual-release series (DAU or MAU), tree mechanism.'),
-        dau_max_flippancy: z
-          .number()
-          .int()
-          .min(2)
-          .max(366)
-          .multipleOf(
-            2,
-            'must be even, so a truncated user is frozen absent rather than counted on every later day',
-          )
-          .describe(
-            "w for the DAU series: changes of a user's daily presence kept; later ones are truncated.",
-          ),
-        mau_max_flippancy: z
-          .number()
-          .int()
-          .min(2)
-          .max(366)
-          .multipleOf(
-            2,
-            'must be even, so a truncated user is frozen absent rather than counted on every later day',
-          )
-          .describe("w for the MAU series: entries/exits of a user's rolling-window presence kept."),
+        dau_max_flippancy: flippancyField(
+          "w for the DAU series: changes of a user's daily presence kept; later ones are truncated.",
+        ),
+        mau_max_flippancy: flippancyField(
+          "w for the MAU series: entries/exits of a user's rolling-window presence kept.",
+        ),
       })
       .strict()
       .default({ epsilon: 1, dau_max_flippancy: 8, mau_max_flippancy: 4 }),
