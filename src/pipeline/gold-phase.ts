@@ -61,15 +61,12 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
       if (await gold.exists(plan.name, month)) {
         previouslyReleasedMonths.add(month);
         // A run that crashed right after publishing left no row or no chart: add what is missing.
-        if (!(await ctx.lake.tables('releases').get(plan.name, month))) {
-          await recordRelease(ctx, plan, month, await gold.read(plan.name, month));
-        }
-        if (!(await gold.hasCharts(plan.name, month))) {
-          await gold.writeChart(
-            plan.name,
-            month,
-            await renderReleaseChart(await gold.read(plan.name, month)),
-          );
+        const missingRow = !(await ctx.lake.tables('releases').get(plan.name, month));
+        const missingChart = !(await gold.hasCharts(plan.name, month));
+        if (missingRow || missingChart) {
+          const stored = await gold.read(plan.name, month);
+          if (missingRow) await recordRelease(ctx, plan, month, stored);
+          if (missingChart) await gold.writeChart(plan.name, month, await renderReleaseChart(stored));
         }
         releases.push(summary(plan, month, 'already_released', ctx));
       } else {
