@@ -17,9 +17,7 @@ import { monthWindow, monthsOf, planAll, type AnalysisPlan } from '../src/analys
 import { loadConfig } from '../src/config/index.js';
 import { secureRandom } from '../src/dp/index.js';
 import { openRunContext } from '../src/pipeline/context.js';
-import { localCopies } from '../src/pipeline/local-files.js';
-import { committedSilverFiles } from '../src/pipeline/recovery.js';
-import { dateOfSilverKey } from '../src/silver/paths.js';
+import { CommittedView, dateOfSilverKey, localCopies } from '../src/lake/index.js';
 import { FsLake } from '../src/storage/index.js';
 
 const lakeDir = resolve(process.argv[2] ?? './lake');
@@ -62,7 +60,7 @@ async function main(): Promise<void> {
   const { tmpDir, engine } = ctx;
   const rng = secureRandom();
   try {
-    const keys = await committedSilverFiles(ctx);
+    const keys = await (await CommittedView.open(ctx.lake)).files('silver');
     const months = monthsOf(keys.flatMap((k) => dateOfSilverKey(k) ?? []));
     const files = await localCopies(lake.objects('silver'), keys, join(tmpDir, 'silver'));
     const windows = months.map(monthWindow);

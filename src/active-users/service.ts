@@ -6,7 +6,7 @@ import { renderReleaseChart } from '../gold/plot/index.js';
 import type { Release } from '../gold/release.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
 import { silentLogger, type Logger } from '../log.js';
-import { newRunId } from '../pipeline/run-id.js';
+import { newRunId } from '../lake/index.js';
 import type { Lake } from '../storage/index.js';
 import {
   ActiveUsersBudget,

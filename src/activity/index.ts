@@ -3,11 +3,4 @@
  * window, erased users excluded, each user once across key rotations).
  */
 export { openActivity, ledgerFiles, type ActivityCounts, type ActivityLedger } from './ledger.js';
-export {
-  ACTIVITY_PREFIX,
-  BLOB_INDEX_PREFIX,
-  activityFileKey,
-  blobIndexKey,
-  daysOfActivityKey,
-} from './paths.js';
 export { rebuildActivity } from './rebuild.js';

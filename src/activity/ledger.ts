@@ -1,12 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, sqlList, sqlString } from '../engine/duckdb.js';
+import { type Engine, sqlList, sqlString } from '../engine/duckdb.js';
 import { erasedLinks } from '../erasure/requests.js';
-import { localCopies } from '../pipeline/local-files.js';
-import { isRunId } from '../pipeline/run-id.js';
 import type { Lake } from '../storage/index.js';
-import { ACTIVITY_PREFIX, daysOfActivityKey, runIdOfLedgerFile } from './paths.js';
+import {
+  CommittedView,
+  daysOfActivityKey,
+  localCopies,
+  newRunId,
+  openScratch,
+  type Scratch,
+} from '../lake/index.js';
 
 /** Exact pre-noise activity counts over the private ledger. */
 export interface ActivityCounts {
@@ -40,13 +44,8 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
  * ```
  */
 export async function openActivity(lake: Lake, options: { engine?: Engine } = {}): Promise<ActivityLedger> {
-  let engine = options.engine;
-  let ownDir: string | undefined;
-  if (!engine) {
-    ownDir = await mkdtemp(join(tmpdir(), 'dp-activity-'));
-    engine = await Engine.open({ tempDirectory: join(ownDir, 'duckdb') });
-  }
-  const db = engine;
+  let scratch: Scratch | undefined = await openScratch('activity', newRunId(), { engine: options.engine });
+  const db = scratch.engine;
   // One query at a time on the connection: callers (e.g. an HTTP server) may ask concurrently.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -65,7 +64,8 @@ export async function openActivity(lake: Lake, options: { engine?: Engine } = {}
     const keys = await ledgerFiles(lake, start, end);
     if (keys.length === 0) return undefined;
     const store = lake.objects('private');
-    const tmp = store.localPath ? undefined : await mkdtemp(join(tmpdir(), 'dp-activity-read-'));
+    if (!scratch) throw new Error('internal: the activity ledger was closed');
+    const tmp = store.localPath ? undefined : await mkdtemp(join(scratch.dir, 'read-'));
     try {
       const paths = await localCopies(store, keys, tmp ?? '');
       const erased = [...(await erasedLinks(lake))];
@@ -104,10 +104,8 @@ export async function openActivity(lake: Lake, options: { engine?: Engine } = {}
         return (rows ?? []).map((r) => Object.freeze(r.days.split(',')));
       }),
     close: () => {
-      if (ownDir === undefined) return;
-      db.close();
-      void rm(ownDir, { recursive: true, force: true });
-      ownDir = undefined;
+      void scratch?.close();
+      scratch = undefined;
     },
   };
 }
@@ -122,23 +120,8 @@ function checkRange(start: string, end: string): void {
 
 /** Committed ledger files (their run's report exists) that can hold days in [start, end]. */
 export async function ledgerFiles(lake: Lake, start: string, end: string): Promise<string[]> {
-  const committed = await committedRunIds(lake);
-  const keys: string[] = [];
-  for await (const obj of lake.objects('private').list(ACTIVITY_PREFIX)) {
-    const days = daysOfActivityKey(obj.key);
-    const run = runIdOfLedgerFile(obj.key);
-    if (days && days[0] <= end && days[1] >= start && run !== undefined && committed.has(run))
-      keys.push(obj.key);
-  }
-  return keys;
-}
-
-/** Run ids whose report exists (their files are committed). */
-export async function committedRunIds(lake: Lake): Promise<Set<string>> {
-  const runs = new Set<string>();
-  for await (const obj of lake.objects('private').list('runs/')) {
-    const id = obj.key.slice('runs/'.length).replace(/\.json$/, '');
-    if (isRunId(id)) runs.add(id);
-  }
-  return runs;
+  return (await CommittedView.open(lake)).files('activity', (key) => {
+    const days = daysOfActivityKey(key);
+    return days !== undefined && days[0] <= end && days[1] >= start;
+  });
 }

@@ -1,15 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Engine, sqlList, sqlString } from '../engine/duckdb.js';
+import { type Engine, sqlList, sqlString } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
-import { localCopies } from '../pipeline/local-files.js';
-import { runIdOfSilverFile } from '../pipeline/run-id.js';
 import { loadKeyRing } from '../silver/key-ring.js';
-import { SESSIONS_PREFIX } from '../silver/paths.js';
 import type { Lake } from '../storage/index.js';
-import { committedRunIds } from './ledger.js';
-import { ACTIVITY_PREFIX } from './paths.js';
+import {
+  ACTIVITY_PREFIX,
+  CommittedView,
+  localCopies,
+  newRunId,
+  openScratch,
+  SESSIONS_PREFIX,
+} from '../lake/index.js';
 
 /**
  * Rebuilds the activity ledger from Silver: one ledger file per committed Silver file, same
@@ -24,15 +26,10 @@ export async function rebuildActivity(
 ): Promise<{ silverFiles: number; ledgerFiles: number; removed: number }> {
   const ring = await loadKeyRing(lake);
   const v1 = ring.versions[0]!.key.version;
-  const committed = await committedRunIds(lake);
   const silver = lake.objects('silver');
-  const keys: string[] = [];
-  for await (const obj of silver.list(SESSIONS_PREFIX)) {
-    const run = runIdOfSilverFile(obj.key);
-    if (run !== undefined && committed.has(run)) keys.push(obj.key);
-  }
-  const tmp = await mkdtemp(join(tmpdir(), 'dp-activity-rebuild-'));
-  const engine = options.engine ?? (await Engine.open({ tempDirectory: join(tmp, 'duckdb') }));
+  const keys = await (await CommittedView.open(lake)).files('silver');
+  const scratch = await openScratch('activity-rebuild', newRunId(), { engine: options.engine });
+  const { engine, dir: tmp } = scratch;
   try {
     const paths = await localCopies(silver, keys, join(tmp, 'silver'));
     if (paths.length > 0) {
@@ -64,7 +61,6 @@ export async function rebuildActivity(
     for (const key of stale) if (await priv.delete(key)) removed++;
     return { silverFiles: keys.length, ledgerFiles: written.size, removed };
   } finally {
-    if (!options.engine) engine.close();
-    await rm(tmp, { recursive: true, force: true });
+    await scratch.close();
   }
 }

@@ -1,15 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ACTIVITY_PREFIX, BLOB_INDEX_PREFIX } from '../activity/paths.js';
 import { bronzeFormat, ERASURE_PREFIX } from '../bronze/formats.js';
-import { Engine, sqlList, sqlString } from '../engine/duckdb.js';
+import { type Engine, sqlList, sqlString } from '../engine/duckdb.js';
 import { PreconditionFailedError, UserError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { CHECKPOINT_PARTITION } from '../pipeline/checkpoints.js';
-import { localCopies } from '../pipeline/local-files.js';
-import { runIdOfSilverFile } from '../pipeline/run-id.js';
-import { SESSIONS_PREFIX } from '../silver/paths.js';
+import {
+  ACTIVITY_PREFIX,
+  BLOB_INDEX_PREFIX,
+  CHECKPOINT_PARTITION,
+  localCopies,
+  newRunId,
+  openScratch,
+  runIdOfPartFile,
+  SESSIONS_PREFIX,
+} from '../lake/index.js';
 import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
 import type { Lake, ObjectInfo } from '../storage/index.js';
 import { parseErasureFile, requestErasure } from './request.js';
@@ -67,10 +71,9 @@ export async function flushDeletes(lake: Lake, options: FlushOptions = {}): Prom
 
   const links = new Set<string>(pending.map((e) => e.link));
   const pseudonyms = [...new Set(pending.flatMap((e) => Object.values(e.versions)))];
-  const tmp = await mkdtemp(join(tmpdir(), 'dp-erasure-'));
-  const engine = options.engine ?? (await Engine.open({ tempDirectory: join(tmp, 'duckdb') }));
+  const scratch = await openScratch('erasure', newRunId(options.now), { engine: options.engine });
   try {
-    const ctx: Ctx = { lake, engine, tmp, ring, links, result };
+    const ctx: Ctx = { lake, engine: scratch.engine, tmp: scratch.dir, ring, links, result };
     await purgeBronze(ctx);
     const silver = await rewriteParquet(ctx, 'silver', SESSIONS_PREFIX, 'user_pseudonym', pseudonyms);
     result.silver_files_rewritten = silver.files;
@@ -81,8 +84,7 @@ export async function flushDeletes(lake: Lake, options: FlushOptions = {}): Prom
     await rewriteParquet(ctx, 'private', BLOB_INDEX_PREFIX, 'user', [...links]);
     await purgeQuarantine(ctx);
   } finally {
-    if (!options.engine) engine.close();
-    await rm(tmp, { recursive: true, force: true });
+    await scratch.close();
   }
 
   const table = lake.tables('erasures');
@@ -142,7 +144,7 @@ async function candidateBlobs(ctx: Ctx): Promise<Set<string>> {
   const indexedRuns = new Set<string>();
   for await (const obj of priv.list(BLOB_INDEX_PREFIX)) {
     indexKeys.push(obj.key);
-    const run = runIdOfSilverFile(obj.key);
+    const run = runIdOfPartFile(obj.key);
     if (run) indexedRuns.add(run);
   }
   const blobs = new Set<string>();

@@ -12,9 +12,7 @@ import { secureRandom, type RandomSource } from '../dp/index.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { openRunContext } from '../pipeline/context.js';
-import { localCopies } from '../pipeline/local-files.js';
-import { committedSilverFiles } from '../pipeline/recovery.js';
-import { dateOfSilverKey } from '../silver/paths.js';
+import { CommittedView, dateOfSilverKey, localCopies } from '../lake/index.js';
 import type { Lake } from '../storage/index.js';
 import { evaluationChartSpec } from './chart.js';
 import { renderSpec } from '../gold/plot/index.js';
@@ -130,7 +128,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   const { runId: id, tmpDir, engine, now, progress } = ctx;
   const rng = options.rng ?? secureRandom();
   try {
-    const silverKeys = await committedSilverFiles(ctx);
+    const silverKeys = await (await CommittedView.open(ctx.lake)).files('silver');
     const available = monthsOf(silverKeys.flatMap((k) => dateOfSilverKey(k) ?? []));
     if (available.length === 0) {
       throw new UserError(`no Silver data in ${options.lake.describe()}; run 'dp-pipeline run' first`);

@@ -1,17 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { PipelineConfig } from '../config/index.js';
-import { Engine } from '../engine/duckdb.js';
+import type { Engine } from '../engine/duckdb.js';
+import { newRunId, openScratch, type RunId } from '../lake/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Lake } from '../storage/index.js';
-import { newRunId } from './run-id.js';
 
 /** Everything one run needs, passed explicitly. */
 export interface RunContext {
   readonly lake: Lake;
   readonly config: PipelineConfig;
-  readonly runId: string;
+  readonly runId: RunId;
   /** Private scratch directory of this run (deleted at the end). */
   readonly tmpDir: string;
   readonly engine: Engine;
@@ -34,8 +31,7 @@ export async function timed<T>(ctx: RunContext, name: string, fn: () => Promise<
 }
 
 /**
- * A fresh run context: a new run id, a private scratch directory (`dp-<purpose>-<run>-…` under
- * the OS temp dir) and a DuckDB engine in it. `close()` closes the engine and deletes the
+ * A fresh run context: a new run id, a private scratch directory (see `openScratch`) and a DuckDB engine in it. `close()` closes the engine and deletes the
  * directory; call it in a `finally`.
  *
  * @example
@@ -54,8 +50,8 @@ export async function openRunContext(options: {
 }): Promise<{ ctx: RunContext; close: () => Promise<void> }> {
   const now = options.now ?? new Date();
   const runId = newRunId(now);
-  const tmpDir = await mkdtemp(join(tmpdir(), `dp-${options.purpose}-${runId}-`));
-  const engine = await Engine.open({ tempDirectory: join(tmpDir, 'duckdb') });
+  const scratch = await openScratch(options.purpose, runId);
+  const { dir: tmpDir, engine } = scratch;
   const ctx: RunContext = {
     lake: options.lake,
     config: options.config,
@@ -69,9 +65,6 @@ export async function openRunContext(options: {
   };
   return {
     ctx,
-    close: async () => {
-      engine.close();
-      await rm(tmpDir, { recursive: true, force: true });
-    },
+    close: () => scratch.close(),
   };
 }

@@ -15,10 +15,8 @@ import type { Release } from '../gold/release.js';
 import { writeGoldReport } from '../gold/report/index.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
 import { BudgetLedger, type PrivacyCost } from '../ledger/index.js';
-import { dateOfSilverKey } from '../silver/paths.js';
 import { timed, type RunContext } from './context.js';
-import { localCopies } from './local-files.js';
-import { committedSilverFiles } from './recovery.js';
+import { CommittedView, dateOfSilverKey, localCopies } from '../lake/index.js';
 import type { ReleaseSummary } from './report.js';
 
 /** Budget ledger metric for Gold analyses (DAU/MAU get their own). */
@@ -47,7 +45,7 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
     deltaCap: ctx.config.budget.monthly_delta_cap,
     accounting: ctx.config.budget.accounting,
   });
-  const silverKeys = await committedSilverFiles(ctx);
+  const silverKeys = await (await CommittedView.open(ctx.lake)).files('silver');
   const months = monthsOf(silverKeys.flatMap((k) => dateOfSilverKey(k) ?? []));
   const plans = planAll(ctx.config);
   const releases: ReleaseSummary[] = [];

@@ -4,18 +4,23 @@ import { bronzeFormat, ERASURE_PREFIX } from '../bronze/formats.js';
 import type { Rejection, RejectionCode } from '../bronze/rejection.js';
 import { STAGE_SEPARATOR, stageBlobs, type StagedBlob } from '../bronze/stage.js';
 import { sqlList, sqlString } from '../engine/duckdb.js';
-import { dateOfSilverKey, silverFileKey } from '../silver/paths.js';
-import { activityFileKey, blobIndexKey } from '../activity/paths.js';
+import {
+  activityFileKey,
+  blobIndexKey,
+  CommittedView,
+  dateOfSilverKey,
+  localCopies,
+  quarantineKey,
+  silverFileKey,
+  unprocessedBlobs,
+} from '../lake/index.js';
 import { erasedLinks } from '../erasure/requests.js';
 import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
 import { SILVER_COLUMNS, keyRingParams, keySchedule, parseSql } from '../silver/transform-sql.js';
 import { mapConcurrently } from '../concurrency.js';
 import type { ObjectInfo } from '../storage/index.js';
 import { timed, type RunContext } from './context.js';
-import { localCopies } from './local-files.js';
 import type { BlobTally } from './report.js';
-import { committedSilverFiles } from './recovery.js';
-import { unprocessedBlobs } from './scan/pending.js';
 
 export interface IngestResult {
   blobs: BlobTally[];
@@ -72,7 +77,7 @@ export async function ingest(
     silverByMonth: {} as Record<string, number>,
   };
   const state: RunState = {
-    silver: await committedSilverFiles(ctx),
+    silver: await (await CommittedView.open(ctx.lake)).files('silver'),
     filesPerDate: new Map(),
     activityPerMonth: new Map(),
     ring: await loadKeyRing(ctx.lake),
@@ -326,7 +331,7 @@ async function writeQuarantine(
     for (const r of rejections) counts[r.reason_code] = (counts[r.reason_code] ?? 0) + 1;
     const blob = staged[index]!.blob;
     const body = rejections.map((r) => JSON.stringify({ bronze: blob.key, ...r })).join('\n') + '\n';
-    await store.write(`${ctx.runId}/${blob.key}.ndjson`, body, { contentType: 'application/x-ndjson' });
+    await store.write(quarantineKey(ctx.runId, blob.key), body, { contentType: 'application/x-ndjson' });
   }
   return counts;
 }

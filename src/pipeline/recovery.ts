@@ -1,84 +1,40 @@
-import { isRunId, runIdOfSilverFile } from './run-id.js';
+import { CommittedView, hasCheckpoint, markProcessed, runReportKey } from '../lake/index.js';
 import type { RunContext } from './context.js';
 import type { RunReport } from './report.js';
-import { CHECKPOINT_PARTITION, markProcessed } from './checkpoints.js';
-import { SESSIONS_PREFIX } from '../silver/paths.js';
-import { ACTIVITY_PREFIX, BLOB_INDEX_PREFIX } from '../activity/paths.js';
-
-/** Run ids whose report exists: their Silver and quarantine files are committed. */
-export async function committedRuns(ctx: RunContext): Promise<Set<string>> {
-  const runs = new Set<string>();
-  for await (const obj of ctx.lake.objects('private').list('runs/')) {
-    const id = obj.key.slice('runs/'.length).replace(/\.json$/, '');
-    if (isRunId(id)) runs.add(id);
-  }
-  return runs;
-}
-
-/** Silver session files of committed runs, sorted by key. */
-export async function committedSilverFiles(ctx: RunContext): Promise<string[]> {
-  const committed = await committedRuns(ctx);
-  const keys: string[] = [];
-  for await (const obj of ctx.lake.objects('silver').list(SESSIONS_PREFIX)) {
-    const run = runIdOfSilverFile(obj.key);
-    if (run !== undefined && committed.has(run)) keys.push(obj.key);
-  }
-  return keys;
-}
 
 /**
- * Makes a crashed run as if it never happened, or finishes one that committed: deletes Silver
- * and quarantine files of runs without a report (they never committed, and their blobs are
+ * Makes a crashed run as if it never happened, or finishes one that committed: deletes Silver,
+ * ledger and quarantine files of runs without a report (they never committed, and their blobs are
  * still pending), and re-adds checkpoints of the latest committed run in case the crash came
- * between its report and its checkpoints.
+ * between its report and its checkpoints. Only under the lake lease: then no other writer is
+ * alive, and every uncommitted run is a dead one.
  */
 export async function recover(
   ctx: RunContext,
 ): Promise<{ removedFiles: number; repairedCheckpoints: number }> {
-  const committed = await committedRuns(ctx);
+  const view = await CommittedView.open(ctx.lake);
   let removedFiles = 0;
-  const silver = ctx.lake.objects('silver');
-  for await (const obj of silver.list(SESSIONS_PREFIX)) {
-    const run = runIdOfSilverFile(obj.key);
-    if (run !== undefined && !committed.has(run) && run !== ctx.runId) {
-      await silver.delete(obj.key);
-      removedFiles++;
-    }
-  }
-  const priv = ctx.lake.objects('private');
-  for (const prefix of [ACTIVITY_PREFIX, BLOB_INDEX_PREFIX]) {
-    for await (const obj of priv.list(prefix)) {
-      const run = runIdOfSilverFile(obj.key);
-      if (run !== undefined && !committed.has(run) && run !== ctx.runId) {
-        await priv.delete(obj.key);
-        removedFiles++;
-      }
-    }
-  }
-  const quarantine = ctx.lake.objects('quarantine');
-  for await (const obj of quarantine.list('')) {
-    const run = obj.key.split('/')[0] ?? '';
-    if (isRunId(run) && !committed.has(run) && run !== ctx.runId) {
-      await quarantine.delete(obj.key);
-      removedFiles++;
-    }
+  const dead: { container: 'silver' | 'private' | 'quarantine'; key: string }[] = [];
+  for await (const file of view.uncommitted(ctx.runId)) dead.push(file);
+  for (const { container, key } of dead) {
+    if (await ctx.lake.objects(container).delete(key)) removedFiles++;
   }
   let repairedCheckpoints = 0;
-  const latest = [...committed].sort().at(-1);
+  const latest = view.latest();
   if (latest !== undefined) {
     const report = JSON.parse(
-      (await ctx.lake.objects('private').read(`runs/${latest}.json`)).toString('utf8'),
+      (await ctx.lake.objects('private').read(runReportKey(latest))).toString('utf8'),
     ) as RunReport;
-    const table = ctx.lake.tables('checkpoints');
     const missing = async <T extends { key: string }>(blobs: readonly T[]): Promise<T[]> => {
       const out: T[] = [];
-      for (const blob of blobs) if (!(await table.get(CHECKPOINT_PARTITION, blob.key))) out.push(blob);
+      for (const blob of blobs) if (!(await hasCheckpoint(ctx.lake, blob.key))) out.push(blob);
       return out;
     };
     const processed = await missing(report.blobs);
     const ignored = await missing(report.ignored_blobs);
-    await markProcessed(ctx, processed, 'processed', latest);
-    await markProcessed(ctx, ignored, 'ignored', latest);
+    const by = { runId: latest, now: ctx.now };
+    await markProcessed(ctx.lake, processed, 'processed', by);
+    await markProcessed(ctx.lake, ignored, 'ignored', by);
     repairedCheckpoints = processed.length + ignored.length;
   }
   if (removedFiles > 0 || repairedCheckpoints > 0) {

@@ -3,7 +3,7 @@ import { secureRandom, type RandomSource } from '../dp/index.js';
 import { BudgetExhaustedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Lake } from '../storage/index.js';
-import { markProcessed } from './checkpoints.js';
+import { markProcessed, runReportKey } from '../lake/index.js';
 import { openRunContext, timed, type RunContext } from './context.js';
 import { releaseClosedWindows } from './gold-phase.js';
 import { ingest, pendingBlobs } from './ingest.js';
@@ -91,15 +91,15 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     };
     if (!report.totals.balanced)
       throw new Error(`internal: run ${runId} does not balance: ${JSON.stringify(totals)}`);
-    const reportKey = `runs/${runId}.json`;
+    const reportKey = runReportKey(runId);
     const writeReport = (): Promise<unknown> =>
       options.lake
         .objects('private')
         .write(reportKey, JSON.stringify(report, null, 2) + '\n', { contentType: 'application/json' });
     await writeReport(); // commit point for this run's Silver and quarantine files
     await timed(ctx, 'checkpoints', async () => {
-      await markProcessed(ctx, ingested.blobs, 'processed');
-      await markProcessed(ctx, ignored, 'ignored');
+      await markProcessed(ctx.lake, ingested.blobs, 'processed', ctx);
+      await markProcessed(ctx.lake, ignored, 'ignored', ctx);
     });
 
     let budgetError: BudgetExhaustedError | undefined;

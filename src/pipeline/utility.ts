@@ -5,11 +5,9 @@ import type { PipelineConfig } from '../config/index.js';
 import { secureRandom, type RandomSource } from '../dp/index.js';
 import { UserError } from '../errors.js';
 import { BudgetLedger } from '../ledger/index.js';
-import { dateOfSilverKey } from '../silver/paths.js';
 import type { Lake } from '../storage/index.js';
 import { openRunContext } from './context.js';
-import { localCopies } from './local-files.js';
-import { committedSilverFiles } from './recovery.js';
+import { CommittedView, dateOfSilverKey, localCopies } from '../lake/index.js';
 
 /** Budget ledger metric that utility analyses are charged to. */
 export const UTILITY_METRIC = 'utility';
@@ -38,7 +36,7 @@ export async function utilityAnalysis(options: UtilityOptions): Promise<UtilityS
   });
   const { runId, tmpDir: tmp, engine } = ctx;
   try {
-    const keys = await committedSilverFiles(ctx);
+    const keys = await (await CommittedView.open(ctx.lake)).files('silver');
     const months = monthsOf(keys.flatMap((k) => dateOfSilverKey(k) ?? []));
     if (months.length === 0)
       throw new UserError('explain --utility: the lake has no Silver data yet; run `dp-pipeline run` first');

@@ -5,10 +5,8 @@ import { computeReleases, monthWindow, planAll } from '../../src/analyses/index.
 import { loadConfig } from '../../src/config/index.js';
 import { seededRandom } from '../../src/dp/index.js';
 import { generate } from '../../src/generate/index.js';
-import { localCopies } from '../../src/pipeline/local-files.js';
-import { committedSilverFiles } from '../../src/pipeline/recovery.js';
 import { runPipeline } from '../../src/pipeline/run.js';
-import { dateOfSilverKey } from '../../src/silver/paths.js';
+import { CommittedView, dateOfSilverKey, localCopies } from '../../src/lake/index.js';
 import type { FsLake } from '../../src/storage/index.js';
 import { testContext } from '../helpers/context.js';
 import { tempLake } from '../helpers/lake.js';
@@ -61,7 +59,7 @@ describe('DP releases on synthetic data with known truth', () => {
   it('95% intervals contain the truth in at least 90% of partitions over repeated releases', async () => {
     const { ctx, close } = await testContext(lake);
     try {
-      const silver = await committedSilverFiles(ctx);
+      const silver = await (await CommittedView.open(ctx.lake)).files('silver');
       let covered = 0;
       let total = 0;
       for (const month of Object.keys(truth.months)) {

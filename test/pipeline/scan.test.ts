@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { LaunchError } from '../../src/pipeline/launch/index.js';
 import { readClaim, releaseClaim, scan } from '../../src/pipeline/scan/index.js';
-import { CHECKPOINT_PARTITION } from '../../src/pipeline/checkpoints.js';
+import { CHECKPOINT_PARTITION } from '../../src/lake/index.js';
 import type { Lake } from '../../src/storage/index.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { RecordingLauncher } from '../helpers/recording-launcher.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SESSIONS_PREFIX, dateOfSilverKey } from '../../silver/paths.js';
+import { SESSIONS_PREFIX, dateOfSilverKey } from '../../lake/index.js';
 import { rotateKey } from '../../silver/key-ring.js';
 import { openLake } from '../lake.js';
 import { isoDate, lakeOption } from '../options.js';

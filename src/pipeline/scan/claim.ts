@@ -1,6 +1,6 @@
 import { ConflictError, PreconditionFailedError, UserError } from '../../errors.js';
 import type { Lake, TableEntity } from '../../storage/index.js';
-import { newRunId } from '../run-id.js';
+import { newRunId } from '../../lake/index.js';
 
 /** Where the one job claim lives: `checkpoints` table, partition `scan`, row `claim`. */
 export const CLAIM_PARTITION = 'scan';

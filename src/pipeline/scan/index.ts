@@ -1,5 +1,5 @@
 export { scan, type ScanOptions, type ScanResult } from './scan.js';
-export { unprocessedBlobs } from './pending.js';
+export { unprocessedBlobs } from '../../lake/index.js';
 export {
   DEFAULT_CLAIM_TTL_MS,
   checkClaim,

@@ -11,7 +11,7 @@ import {
   releaseClaim,
   takeClaim,
 } from './claim.js';
-import { unprocessedBlobs } from './pending.js';
+import { unprocessedBlobs } from '../../lake/index.js';
 
 export interface ScanOptions {
   readonly lake: Lake;
