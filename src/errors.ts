@@ -48,3 +48,30 @@ export class NotFoundError extends DpPipelineError {
     super('NOT_FOUND', message);
   }
 }
+
+/**
+ * Stored state (a table entity, a run report, a release record, a key file) that cannot be decoded
+ * or does not match its recorded hash. Names the object and what to do. Exit 1 / HTTP 500.
+ */
+export class DamagedStateError extends DpPipelineError {
+  constructor(
+    readonly object: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('DAMAGED_STATE', message, options);
+  }
+}
+
+/**
+ * A window cannot be released yet: Bronze data that could hold rows for it is not processed. Nothing
+ * is computed or spent. Exit 1 / HTTP 409 with `Retry-After`.
+ */
+export class DataPendingError extends DpPipelineError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('DATA_PENDING', message);
+  }
+}

@@ -2,11 +2,11 @@ import { isClosed } from '../analyses/index.js';
 import type { PipelineConfig } from '../config/index.js';
 import { secureRandom, type RandomSource } from '../dp/index.js';
 import { UserError } from '../errors.js';
-import { renderReleaseChart } from '../gold/plot/index.js';
 import type { Release } from '../gold/release.js';
-import { GoldStore, releaseKeys } from '../gold/store.js';
 import { silentLogger, type Logger } from '../log.js';
 import { newRunId } from '../lake/index.js';
+import { PrivacyLedger } from '../ledger/index.js';
+import { assertBronzeComplete, ReleaseService, requestKey, type ReleaseRequest } from '../release/index.js';
 import type { Lake } from '../storage/index.js';
 import {
   ActiveUsersBudget,
@@ -59,9 +59,12 @@ const MAX_WINDOW_DAYS = 366;
  * (metric, window), charged to the metric's monthly budget, published to Gold and re-served
  * from there without spending again.
  *
- * Order of a new release: budget check (refused → `BudgetExhaustedError`, nothing written) →
- * charge (idempotent per release id) → exact count → noise → publish (create-only). Two callers
- * racing on the same release charge it once; the loser of the publish serves the winner's.
+ * Every answer goes through the one release path (`ReleaseService`): a recorded release is served
+ * (and its Gold copy restored if lost or altered); otherwise completeness (no unprocessed Bronze
+ * blob, else `DataPendingError`) → budget check (refused → `BudgetExhaustedError`, nothing
+ * written) → charge (idempotent per release id) → exact count → noise → record (create-only) →
+ * publish. Two callers racing on the same release charge it once; the loser of the record serves
+ * the winner's.
  *
  * @example
  * ```ts
@@ -70,13 +73,18 @@ const MAX_WINDOW_DAYS = 366;
  * ```
  */
 export class ActiveUsers {
-  readonly #gold: GoldStore;
+  readonly #releases: ReleaseService;
   readonly #budget: ActiveUsersBudget;
   readonly #inflight = new Map<string, Promise<ActiveAnswer>>();
   #counts: Promise<ActivityCounts> | undefined;
 
   constructor(private readonly deps: ActiveUsersDeps) {
-    this.#gold = new GoldStore(deps.lake.objects('gold'));
+    this.#releases = new ReleaseService({
+      lake: deps.lake,
+      ledger: new PrivacyLedger(deps.lake.tables('budget'), deps.config),
+      ...(deps.charts === false ? { charts: false as const } : {}),
+      ...(deps.log ? { log: deps.log } : {}),
+    });
     this.#budget = new ActiveUsersBudget(deps.lake.tables('budget'), deps.config.active_users);
   }
 
@@ -205,49 +213,35 @@ export class ActiveUsers {
   }
 
   async #releaseOnce(spec: ReleaseSpec): Promise<ActiveAnswer> {
-    const path = releaseKeys(spec.analysis, spec.windowId).json;
-    if (await this.#gold.exists(spec.analysis, spec.windowId)) {
-      return this.#answer(await this.#gold.read(spec.analysis, spec.windowId), true, 0, spec, path);
-    }
     const releaseId = `${spec.analysis}/${spec.windowId}`;
-    // A window is charged to every month it covers, so each month's cap bounds what releases
-    // reveal about that month's activity. All months are checked before any is charged.
-    const periods = spec.periods ?? [spec.period];
-    for (const period of periods) {
-      if (!(await this.#budget.isCharged(spec.metric, period, releaseId))) {
-        await this.#budget.check(spec.metric, period, spec.cost);
-      }
-    }
-    let epsilon = 0;
-    for (const period of periods) {
-      epsilon += await this.#budget.charge(spec.metric, period, releaseId, spec.cost);
-    }
+    const request: ReleaseRequest = {
+      analysis: spec.analysis,
+      windowId: spec.windowId,
+      // A window is charged to every month it covers, so each month's cap bounds what releases
+      // reveal about that month's activity. All months are checked before any is charged.
+      charge: { metric: spec.metric, releaseId, periods: spec.periods ?? [spec.period], cost: spec.cost },
+    };
     const now = this.deps.clock();
-    const release = await spec.compute(this.deps.rng?.() ?? secureRandom(), {
-      createdAt: now.toISOString(),
-      runId: newRunId(now),
-    });
-    if (!(await this.#gold.publish(release, spec.windowId))) {
-      // Someone else published it first: serve theirs, so every caller sees the same numbers.
-      return this.#answer(await this.#gold.read(spec.analysis, spec.windowId), true, epsilon, spec, path);
-    }
-    if (this.deps.charts !== false) {
-      await this.#gold.writeChart(spec.analysis, spec.windowId, await renderReleaseChart(release));
-    }
-    await this.deps.lake.tables('releases').upsert({
-      partitionKey: spec.analysis,
-      rowKey: spec.windowId,
-      run_id: release.run_id,
-      epsilon: release.privacy.epsilon,
-      created_at: release.created_at,
-      path,
-    });
-    await this.#gold.writeIndex(now);
-    this.#log.info(
-      { analysis: spec.analysis, window: spec.windowId, epsilon_charged: epsilon },
-      'release published',
+    const [outcome] = await this.#releases.release(
+      [request],
+      async () => {
+        const release = await spec.compute(this.deps.rng?.() ?? secureRandom(), {
+          createdAt: now.toISOString(),
+          runId: newRunId(now),
+        });
+        return new Map([[requestKey(request), release]]);
+      },
+      // Complete before released: never a stored undercount from events not yet processed.
+      { beforeCompute: () => assertBronzeComplete(this.deps.lake, `${spec.analysis} ${spec.windowId}`) },
     );
-    return this.#answer(release, false, epsilon, spec, path);
+    if (outcome!.status === 'released') await this.#releases.publishIndex(now);
+    return this.#answer(
+      outcome!.release,
+      outcome!.status === 'already_released',
+      outcome!.epsilonCharged,
+      spec,
+      outcome!.path,
+    );
   }
 
   async #answer(

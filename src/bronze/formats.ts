@@ -14,3 +14,8 @@ export function bronzeFormat(key: string): BronzeFormat {
   if (name.endsWith('.json')) return 'json';
   return 'unsupported';
 }
+
+/** Whether a Bronze object holds session records a run ingests (not an erasure request, a known format). */
+export function holdsSessions(key: string): boolean {
+  return !key.startsWith(ERASURE_PREFIX) && bronzeFormat(key) !== 'unsupported';
+}

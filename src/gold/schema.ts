@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { RELEASE_SCHEMA } from './release.js';
+import { DamagedStateError } from '../errors.js';
+import { RELEASE_SCHEMA, type Release } from './release.js';
 import { INDEX_SCHEMA } from './store.js';
 
 /**
@@ -97,4 +98,25 @@ export function goldJsonSchemas(): { 'release.schema.json': unknown; 'index.sche
     'release.schema.json': withId('release.schema.json', releaseSchema, RELEASE_SCHEMA),
     'index.schema.json': withId('index.schema.json', indexSchema, INDEX_SCHEMA),
   };
+}
+
+/**
+ * Decodes a stored release JSON (a release record or a Gold copy) through `releaseSchema`;
+ * `what` names the object in the `DamagedStateError` raised when it does not decode.
+ */
+export function decodeRelease(text: string, what: string): Release {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new DamagedStateError(what, `${what} is not valid JSON: restore it from a backup`, { cause: err });
+  }
+  const checked = releaseSchema.safeParse(value);
+  if (!checked.success) {
+    throw new DamagedStateError(
+      what,
+      `${what} is not a ${RELEASE_SCHEMA} release (${checked.error.issues[0]?.path.join('.') ?? ''}: ${checked.error.issues[0]?.message ?? 'invalid'}): restore it from a backup`,
+    );
+  }
+  return value as Release; // validated above; the schema is deliberately open, the type is the full one
 }

@@ -4,7 +4,7 @@ import { ActiveUsers, type ActivityCounts } from '../active-users/index.js';
 import { openActivity } from '../activity/index.js';
 import type { PipelineConfig } from '../config/index.js';
 import type { RandomSource } from '../dp/index.js';
-import { DpPipelineError } from '../errors.js';
+import { DataPendingError, DpPipelineError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Lake } from '../storage/index.js';
 import { addActiveUsersRoutes } from './active-users-routes.js';
@@ -106,6 +106,13 @@ export function createApp(deps: HttpDeps): Hono {
     c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
   );
   app.onError((err, c) => {
+    if (err instanceof DataPendingError) {
+      c.header('Retry-After', String(err.retryAfterSeconds));
+      return c.json(
+        { error: 'data_pending', message: err.message, retry_after_seconds: err.retryAfterSeconds },
+        409,
+      );
+    }
     if (err instanceof DpPipelineError) {
       return c.json({ error: { code: err.code, message: err.message } }, statusFor(err));
     }

@@ -1,6 +1,7 @@
 import {
   BudgetExhaustedError,
   ConflictError,
+  DataPendingError,
   DpPipelineError,
   NotFoundError,
   PreconditionFailedError,
@@ -11,7 +12,7 @@ import {
 export function statusFor(err: DpPipelineError): 400 | 404 | 409 | 412 | 429 | 500 {
   if (err instanceof UserError) return 400;
   if (err instanceof NotFoundError) return 404;
-  if (err instanceof ConflictError) return 409;
+  if (err instanceof ConflictError || err instanceof DataPendingError) return 409;
   if (err instanceof PreconditionFailedError) return 412;
   if (err instanceof BudgetExhaustedError) return 429;
   return 500;

@@ -84,3 +84,41 @@ export type RunDataset = keyof typeof RUN_DATASETS;
 
 /** The run that wrote a file of a run dataset, if `key` is one. */
 export const runIdOfDataFile = runIdOfPartFile;
+
+/**
+ * Release records, the authority on what was released: `private/releases/<analysis>/<window>.json`
+ * holds the exact bytes published to Gold (whose copy is restored from it if lost or altered).
+ */
+export const RELEASE_RECORDS_PREFIX = 'releases/';
+
+export function releaseRecordKey(analysis: string, windowId: string): string {
+  return `${RELEASE_RECORDS_PREFIX}${analysis}/${windowId}.json`;
+}
+
+/** The (analysis, window) a release record key names, if it is one. */
+export function parseReleaseRecordKey(key: string): { analysis: string; windowId: string } | undefined {
+  const m = /^releases\/([^/]+)\/([^/]+)\.json$/.exec(key);
+  return m ? { analysis: m[1]!, windowId: m[2]! } : undefined;
+}
+
+/** Gold: `gold/releases/<analysis>/<window>.json|.svg|.png`, `gold/index.json`, `gold/report.html`. */
+export const GOLD_RELEASES_PREFIX = 'releases/';
+export const GOLD_INDEX_KEY = 'index.json';
+export const GOLD_REPORT_KEY = 'report.html';
+
+export interface GoldReleaseKeys {
+  readonly json: string;
+  readonly svg: string;
+  readonly png: string;
+}
+
+export function goldReleaseKeys(analysis: string, windowId: string): GoldReleaseKeys {
+  const base = `${GOLD_RELEASES_PREFIX}${analysis}/${windowId}`;
+  return { json: `${base}.json`, svg: `${base}.svg`, png: `${base}.png` };
+}
+
+/** The (analysis, window) of a Gold release JSON key, if it is one. */
+export function parseGoldReleaseKey(key: string): { analysis: string; windowId: string } | undefined {
+  const m = /^releases\/([^/]+)\/([^/]+)\.json$/.exec(key);
+  return m ? { analysis: m[1]!, windowId: m[2]! } : undefined;
+}

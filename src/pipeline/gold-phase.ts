@@ -10,13 +10,13 @@ import {
   type Window,
 } from '../analyses/index.js';
 import type { RandomSource } from '../dp/index.js';
-import { PngRasterizer, renderReleaseChart, renderReleaseSvg } from '../gold/plot/index.js';
+import { PngRasterizer, renderReleaseSvg } from '../gold/plot/index.js';
 import type { Release } from '../gold/release.js';
-import { writeGoldReport } from '../gold/report/index.js';
-import { GoldStore, releaseKeys } from '../gold/store.js';
-import { BudgetLedger, type PrivacyCost } from '../ledger/index.js';
-import { timed, type RunContext } from './context.js';
+import { GoldStore } from '../gold/store.js';
 import { CommittedView, dateOfSilverKey, localCopies } from '../lake/index.js';
+import { PrivacyLedger } from '../ledger/index.js';
+import { ReleaseService, requestKey, type ChartSink, type ReleaseRequest } from '../release/index.js';
+import { timed, type RunContext } from './context.js';
 import type { ReleaseSummary } from './report.js';
 
 /** Budget ledger metric for Gold analyses (DAU/MAU get their own). */
@@ -27,169 +27,128 @@ export interface GoldPhaseResult {
   readonly epsilonSpent: number;
   /** Months that already had a release before this run. */
   readonly previouslyReleasedMonths: Set<string>;
-}
-
-interface Pending {
-  readonly plan: AnalysisPlan;
-  readonly window: Window;
+  /** Gold objects restored from their release records (lost, altered, or without row or chart). */
+  readonly restored: number;
 }
 
 /**
- * Releases every (analysis, closed month) not yet in Gold. The whole batch is checked against
- * the monthly budget first: if any month would go over its cap, nothing is released or spent.
+ * Releases every (analysis, closed month) through the one release path (`ReleaseService`): Gold is
+ * first restored from the release records, then every window without a record is checked against
+ * the budget as one batch (refused → nothing is charged or published), charged, computed from one
+ * shared bounding pass over the months' Silver rows, recorded and published. The index and the
+ * report are rebuilt from the records.
  */
 export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): Promise<GoldPhaseResult> {
-  const gold = new GoldStore(ctx.lake.objects('gold'));
-  const ledger = new BudgetLedger(ctx.lake.tables('budget'), ANALYSES_METRIC, {
-    epsilonCap: ctx.config.budget.monthly_epsilon_cap,
-    deltaCap: ctx.config.budget.monthly_delta_cap,
-    accounting: ctx.config.budget.accounting,
-  });
-  const silverKeys = await (await CommittedView.open(ctx.lake)).files('silver');
-  const months = monthsOf(silverKeys.flatMap((k) => dateOfSilverKey(k) ?? []));
-  const plans = planAll(ctx.config);
-  const releases: ReleaseSummary[] = [];
-  const previouslyReleasedMonths = new Set<string>();
-  const pending: Pending[] = [];
-
-  for (const month of months) {
-    const window = monthWindow(month);
-    if (!isClosed(window, ctx.now, ctx.config.lateness_days)) continue;
-    for (const plan of plans) {
-      if (await gold.exists(plan.name, month)) {
-        previouslyReleasedMonths.add(month);
-        // A run that crashed right after publishing left no row or no chart: add what is missing.
-        const missingRow = !(await ctx.lake.tables('releases').get(plan.name, month));
-        const missingChart = !(await gold.hasCharts(plan.name, month));
-        if (missingRow || missingChart) {
-          const stored = await gold.read(plan.name, month);
-          if (missingRow) await recordRelease(ctx, plan, month, stored);
-          if (missingChart) await gold.writeChart(plan.name, month, await renderReleaseChart(stored));
-        }
-        releases.push(summary(plan, month, 'already_released', ctx));
-      } else {
-        pending.push({ plan, window });
-      }
-    }
-  }
-
-  const needed = new Map<string, PrivacyCost[]>();
-  const newlyCharged = new Set<string>();
-  for (const p of pending) {
-    if (await ledger.isCharged(p.window.id, releaseId(p))) continue; // charged by a run that crashed before publishing
-    newlyCharged.add(releaseId(p));
-    needed.set(p.window.id, [...(needed.get(p.window.id) ?? []), p.plan.cost]);
-  }
-  // Refused (BudgetExhaustedError): nothing at all is written to Gold, not even the index or report.
-  for (const [month, costs] of needed) await ledger.check(month, costs);
-
-  let epsilonSpent = 0;
-  let done = 0;
-  const work = plans
-    .map((plan) => ({ plan, mine: pending.filter((p) => p.plan === plan) }))
-    .filter((w) => w.mine.length > 0);
-  for (const { plan, mine } of work) {
-    for (const p of mine) {
-      await ledger.charge(p.window.id, releaseId(p), plan.cost);
-    }
-  }
-  // Every analysis's bounded aggregates at once: they share one read of the months' Silver rows.
-  const pendingMonths = new Set(pending.map((p) => p.window.id));
-  const keys = silverKeys.filter((k) => pendingMonths.has((dateOfSilverKey(k) ?? '').slice(0, 7)));
-  const computed =
-    work.length === 0
-      ? []
-      : await timed(ctx, 'gold_compute', async () => {
-          const files = await localCopies(ctx.lake.objects('silver'), keys, join(ctx.tmpDir, 'silver-gold'));
-          return boundedAggregatesOfAll(
-            ctx.engine,
-            work.map(({ plan, mine }) => ({ plan, windows: mine.map((p) => p.window) })),
-            files,
-            rng,
-          );
-        });
-  const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };
-  // A worker draws each chart's PNG while this thread adds the next releases' noise and draws
-  // their SVGs: on two cores the two overlap.
+  const ledger = new PrivacyLedger(ctx.lake.tables('budget'), ctx.config);
   const rasterizer = new PngRasterizer();
-  let drawing: Promise<void> = Promise.resolve();
+  const charts = new OverlappedCharts(ctx, new GoldStore(ctx.lake.objects('gold')), rasterizer);
+  const service = new ReleaseService({ lake: ctx.lake, ledger, charts, log: ctx.log });
+  const plans = planAll(ctx.config);
+  const byName = new Map(plans.map((p) => [p.name, p]));
+  let result: GoldPhaseResult;
   try {
-    for (const [i, { plan, mine }] of work.entries()) {
-      const released = releasesOf(
-        plan,
-        mine.map((p) => p.window),
-        computed[i]!,
-        rng,
-        meta,
-      );
-      for (const p of mine) {
-        ctx.progress('releasing', done++, pending.length);
-        const month = p.window.id;
-        const release = released.get(month)!;
-        if (await gold.publish(release, month)) {
-          // Its row before its chart: a chart that fails to render is redrawn by the next run.
-          await recordRelease(ctx, plan, month, release);
-          if (newlyCharged.has(releaseId(p))) epsilonSpent += plan.epsilon;
-          releases.push(summary(plan, month, 'released', ctx));
-          const svg = await timed(ctx, 'gold_charts', () => renderReleaseSvg(release));
-          // One PNG in flight at most (the worker draws one at a time); a failed one stops the run here.
-          await timed(ctx, 'gold_charts', () => drawing);
-          drawing = rasterizer.rasterize(svg).then((png) => gold.writeChart(plan.name, month, { svg, png }));
-          drawing.catch(() => {}); // awaited on the next release or after the loop
-        } else {
-          releases.push(summary(plan, month, 'already_released', ctx));
-        }
+    const restored = await timed(ctx, 'gold_restore', () => service.restoreAll());
+    const silverKeys = await (await CommittedView.open(ctx.lake)).files('silver');
+    const requests: ReleaseRequest[] = [];
+    for (const month of monthsOf(silverKeys.flatMap((k) => dateOfSilverKey(k) ?? []))) {
+      if (!isClosed(monthWindow(month), ctx.now, ctx.config.lateness_days)) continue;
+      for (const plan of plans) {
+        requests.push({
+          analysis: plan.name,
+          windowId: month,
+          charge: {
+            metric: ANALYSES_METRIC,
+            releaseId: `${plan.name}/${month}`,
+            periods: [month],
+            cost: plan.cost,
+          },
+        });
       }
     }
-    await timed(ctx, 'gold_charts', () => drawing);
+    const outcomes = await service.release(requests, (pending) =>
+      computeReleases(ctx, rng, silverKeys, pending, byName),
+    );
+    await timed(ctx, 'gold_charts', () => charts.flush());
+    const releases: ReleaseSummary[] = outcomes.map((o) => ({
+      analysis: o.request.analysis,
+      window: o.request.windowId,
+      status: o.status,
+      epsilon: byName.get(o.request.analysis)!.epsilon,
+      path: `${ctx.lake.locate('gold')}/${o.path}`,
+    }));
+    result = {
+      releases,
+      epsilonSpent: outcomes.reduce((acc, o) => acc + (o.status === 'released' ? o.epsilonCharged : 0), 0),
+      previouslyReleasedMonths: new Set(
+        outcomes.filter((o) => o.status === 'already_released').map((o) => o.request.windowId),
+      ),
+      restored,
+    };
   } finally {
     await rasterizer.close();
   }
-  if (pending.length > 0) ctx.progress('releasing', pending.length, pending.length);
-  await publishIndexAndReport(ctx, gold);
-  return { releases, epsilonSpent, previouslyReleasedMonths };
+  await timed(ctx, 'gold_report', () => service.publishIndex(ctx.now, { report: true }));
+  return result;
 }
 
-/** `gold/index.json`, then `gold/report.html` from it: rewritten after every Gold phase. */
-async function publishIndexAndReport(ctx: RunContext, gold: GoldStore): Promise<void> {
-  await gold.writeIndex(ctx.now);
-  await timed(ctx, 'gold_report', () =>
-    writeGoldReport(ctx.lake.objects('gold'), ctx.lake.tables('budget'), ctx.now),
-  );
-}
-
-/** The `releases` table row of a published release: what was released, when, by which run, where. */
-async function recordRelease(
+/** Every pending analysis's releases at once: they share one read of the months' Silver rows. */
+async function computeReleases(
   ctx: RunContext,
-  plan: AnalysisPlan,
-  month: string,
-  release: Release,
-): Promise<void> {
-  await ctx.lake.tables('releases').upsert({
-    partitionKey: plan.name,
-    rowKey: month,
-    run_id: release.run_id,
-    epsilon: plan.epsilon,
-    created_at: release.created_at,
-    path: releaseKeys(plan.name, month).json,
+  rng: RandomSource,
+  silverKeys: readonly string[],
+  pending: readonly ReleaseRequest[],
+  plans: ReadonlyMap<string, AnalysisPlan>,
+): Promise<Map<string, Release>> {
+  const work = new Map<AnalysisPlan, Window[]>();
+  for (const p of pending) {
+    const plan = plans.get(p.analysis)!;
+    work.set(plan, [...(work.get(plan) ?? []), monthWindow(p.windowId)]);
+  }
+  const months = new Set(pending.map((p) => p.windowId));
+  const keys = silverKeys.filter((k) => months.has((dateOfSilverKey(k) ?? '').slice(0, 7)));
+  const entries = [...work.entries()].map(([plan, windows]) => ({ plan, windows }));
+  const computed = await timed(ctx, 'gold_compute', async () => {
+    const files = await localCopies(ctx.lake.objects('silver'), keys, join(ctx.tmpDir, 'silver-gold'));
+    return boundedAggregatesOfAll(ctx.engine, entries, files, rng);
   });
+  const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };
+  const out = new Map<string, Release>();
+  await timed(ctx, 'gold_noise', async () => {
+    for (const [i, { plan, windows }] of entries.entries()) {
+      for (const [windowId, release] of releasesOf(plan, windows, computed[i]!, rng, meta)) {
+        out.set(requestKey({ analysis: plan.name, windowId }), release);
+      }
+    }
+  });
+  return out;
 }
 
-function releaseId(p: Pending): string {
-  return `${p.plan.name}/${p.window.id}`;
-}
+/**
+ * Draws each chart's SVG here and its PNG on a worker thread, one PNG in flight: on two cores the
+ * worker rasterizes while this thread records and publishes the next release. A failed PNG stops
+ * the run at the next draw or at `flush()`; the next run redraws missing charts.
+ */
+class OverlappedCharts implements ChartSink {
+  #drawing: Promise<void> = Promise.resolve();
+  #done = 0;
 
-function summary(
-  plan: AnalysisPlan,
-  month: string,
-  status: ReleaseSummary['status'],
-  ctx: RunContext,
-): ReleaseSummary {
-  return {
-    analysis: plan.name,
-    window: month,
-    status,
-    epsilon: plan.epsilon,
-    path: `${ctx.lake.locate('gold')}/${releaseKeys(plan.name, month).json}`,
-  };
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly gold: GoldStore,
+    private readonly rasterizer: PngRasterizer,
+  ) {}
+
+  async draw(release: Release, windowId: string): Promise<void> {
+    this.ctx.progress('drawing charts', this.#done++, this.#done);
+    const svg = await timed(this.ctx, 'gold_charts', () => renderReleaseSvg(release));
+    await timed(this.ctx, 'gold_charts', () => this.#drawing);
+    this.#drawing = this.rasterizer
+      .rasterize(svg)
+      .then((png) => this.gold.writeChart(release.analysis, windowId, { svg, png }));
+    this.#drawing.catch(() => {}); // awaited on the next draw or by flush()
+  }
+
+  flush(): Promise<void> {
+    return this.#drawing;
+  }
 }

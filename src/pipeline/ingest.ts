@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bronzeFormat, ERASURE_PREFIX } from '../bronze/formats.js';
+import { holdsSessions } from '../bronze/formats.js';
 import type { Rejection, RejectionCode } from '../bronze/rejection.js';
 import { STAGE_SEPARATOR, stageBlobs, type StagedBlob } from '../bronze/stage.js';
 import { sqlList, sqlString } from '../engine/duckdb.js';
@@ -36,8 +36,8 @@ export async function pendingBlobs(ctx: RunContext): Promise<{ todo: ObjectInfo[
   const todo: ObjectInfo[] = [];
   const ignored: ObjectInfo[] = [];
   for (const blob of await unprocessedBlobs(ctx.lake)) {
-    if (blob.key.startsWith(ERASURE_PREFIX) || bronzeFormat(blob.key) === 'unsupported') ignored.push(blob);
-    else todo.push(blob);
+    if (holdsSessions(blob.key)) todo.push(blob);
+    else ignored.push(blob);
   }
   return { todo, ignored };
 }

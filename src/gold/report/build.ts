@@ -1,33 +1,30 @@
+import { goldReleaseKeys } from '../../lake/index.js';
 import type { ObjectStore, TableStore } from '../../storage/index.js';
 import type { Release } from '../release.js';
-import { indexSchema } from '../schema.js';
-import { GoldStore, INDEX_KEY } from '../store.js';
+import { GoldStore } from '../store.js';
 import { renderReport, type BudgetRow, type ReportRelease } from './render-report.js';
 
 /**
- * Regenerates `gold/report.html` from `gold/index.json`, the release JSONs and charts it links,
- * and the budget ledger (ε spent and cap per month: public parameters). Returns how many
+ * Regenerates `gold/report.html` from the releases given (the release records), their charts in
+ * Gold, and the budget ledger (ε spent and cap per month: public parameters). Returns how many
  * releases the page shows.
  *
  * @example
  * ```ts
- * await gold.writeIndex(now);
- * await writeGoldReport(lake.objects('gold'), lake.tables('budget'), now);
+ * await writeGoldReport(lake.objects('gold'), lake.tables('budget'), now, releases);
  * ```
  */
 export async function writeGoldReport(
   goldObjects: ObjectStore,
   budget: TableStore,
   now: Date,
+  records: readonly { readonly release: Release; readonly windowId: string }[],
 ): Promise<number> {
   const gold = new GoldStore(goldObjects);
-  const index = indexSchema.parse(JSON.parse((await goldObjects.read(INDEX_KEY)).toString('utf8')));
   const releases: ReportRelease[] = [];
-  for (const entry of index.releases) {
-    const release = JSON.parse((await goldObjects.read(entry.json)).toString('utf8')) as Release;
-    const links = { json: entry.json, svg: entry.svg, png: entry.png };
+  for (const { release, windowId } of records) {
+    const links = goldReleaseKeys(release.analysis, windowId);
     const svg = await gold.readSvg(links);
-    const windowId = entry.json.slice(entry.json.lastIndexOf('/') + 1).replace(/\.json$/, '');
     releases.push(svg === undefined ? { release, windowId, links } : { release, windowId, links, svg });
   }
   const budgets: BudgetRow[] = [];

@@ -1,11 +1,11 @@
 /**
- * The analysts' page, `gold/report.html`: built from `gold/index.json`, the releases and the
+ * The analysts' page, `gold/report.html`: built from the release records, their charts and the
  * budget ledger, self-contained (inline CSS, JS, SVG).
  *
  * @example
  * ```ts
  * import { writeGoldReport } from '../gold/report/index.js';
- * await writeGoldReport(lake.objects('gold'), lake.tables('budget'), new Date());
+ * await writeGoldReport(lake.objects("gold"), lake.tables("budget"), new Date(), records);
  * ```
  */
 export { writeGoldReport } from './build.js';
