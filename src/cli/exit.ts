@@ -1,4 +1,4 @@
-import { BudgetExhaustedError, UserError } from '../errors.js';
+import { BudgetExhaustedError, DpParameterError, UserError } from '../errors.js';
 
 export const EXIT = { ok: 0, user: 1, internal: 2, budget: 3 } as const;
 
@@ -6,7 +6,8 @@ export const EXIT = { ok: 0, user: 1, internal: 2, budget: 3 } as const;
 export function exitCodeFor(err: unknown): { code: number; message: string } {
   if (err instanceof BudgetExhaustedError)
     return { code: EXIT.budget, message: `dp-pipeline: ${err.message}` };
-  if (err instanceof UserError) return { code: EXIT.user, message: `dp-pipeline: ${err.message}` };
+  if (err instanceof UserError || err instanceof DpParameterError)
+    return { code: EXIT.user, message: `dp-pipeline: ${err.message}` };
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return {
     code: EXIT.internal,
