@@ -1,15 +1,13 @@
 /**
  * The few error classes of dp-pipeline. Each has a stable `code`; the CLI maps them to exit
  * codes and the HTTP layer to status codes, each in one place.
+ *
+ * The base class and `DpParameterError` (code `DP_PARAMETER`: a DP parameter out of range, a
+ * user error) are defined in `dp/`, which imports nothing of ours, and re-exported here.
  */
-export class DpPipelineError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { DpPipelineError } from './dp/index.js';
+
+export { DpParameterError, DpPipelineError } from './dp/index.js';
 
 /** Bad input from the user (config, flags, files): a one-line message saying what to do. Exit 1 / HTTP 400. */
 export class UserError extends DpPipelineError {

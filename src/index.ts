@@ -32,6 +32,7 @@ export { explainConfig } from './analyses/explain.js';
 export { generate, type GenerateOptions, type GenerateResult } from './generate/index.js';
 export {
   DpPipelineError,
+  DpParameterError,
   UserError,
   BudgetExhaustedError,
   ConflictError,

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { jsonArrayItems } from './json-items.js';
 import { RAW_EXCERPT_BYTES, type Rejection } from './rejection.js';
 
 /** Receives the good lines of a blob, in order. */
@@ -211,12 +212,16 @@ async function detectGzip(input: Readable): Promise<AsyncIterable<Buffer>> {
   return rest();
 }
 
-/** Reads a whole `.json` blob (an array of records, or one record), gunzipping when needed. */
+/**
+ * Reads a whole `.json` blob (an array of records, or one record), gunzipping when needed. The
+ * records come back as their source text, one line each (see `jsonArrayItems`), never as parsed
+ * values: a JS parse would round numeric user ids above 2^53.
+ */
 export async function readJsonBlob(
   input: Readable,
   maxBytes: number,
 ): Promise<
-  { ok: true; records: unknown[]; bytes: number } | { ok: false; rejection: Rejection; bytes: number }
+  { ok: true; records: string[]; bytes: number } | { ok: false; rejection: Rejection; bytes: number }
 > {
   const parts: Buffer[] = [];
   let bytes = 0;
@@ -266,15 +271,16 @@ export async function readJsonBlob(
     };
   }
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (Array.isArray(parsed) && parsed.length === 0) {
+    JSON.parse(text); // validates only: the records are taken from the source text
+    const records = jsonArrayItems(text) ?? [text.trim().replace(/[\r\n]+/g, ' ')];
+    if (records.length === 0) {
       return {
         ok: false,
         bytes,
         rejection: { line: null, reason_code: 'empty_blob', reason: 'JSON array is empty', raw: null },
       };
     }
-    return { ok: true, bytes, records: Array.isArray(parsed) ? parsed : [parsed] };
+    return { ok: true, bytes, records };
   } catch (err) {
     return {
       ok: false,

@@ -66,7 +66,7 @@ async function stageOne(
           file: null,
         };
       }
-      parsed.records.forEach((record, i) => out.line(i + 1, Buffer.from(JSON.stringify(record) ?? 'null')));
+      parsed.records.forEach((record, i) => out.line(i + 1, Buffer.from(record)));
       await out.close();
       const n = parsed.records.length;
       return { index, blob, records: n, staged: n, bytes: parsed.bytes, rejections: [], file };

@@ -1,4 +1,10 @@
-import { BudgetExhaustedError, DamagedStateError, DataPendingError, UserError } from '../errors.js';
+import {
+  BudgetExhaustedError,
+  DamagedStateError,
+  DataPendingError,
+  DpParameterError,
+  UserError,
+} from '../errors.js';
 
 export const EXIT = { ok: 0, user: 1, internal: 2, budget: 3 } as const;
 
@@ -6,7 +12,12 @@ export const EXIT = { ok: 0, user: 1, internal: 2, budget: 3 } as const;
 export function exitCodeFor(err: unknown): { code: number; message: string } {
   if (err instanceof BudgetExhaustedError)
     return { code: EXIT.budget, message: `dp-pipeline: ${err.message}` };
-  if (err instanceof UserError || err instanceof DataPendingError || err instanceof DamagedStateError)
+  if (
+    err instanceof UserError ||
+    err instanceof DpParameterError ||
+    err instanceof DataPendingError ||
+    err instanceof DamagedStateError
+  )
     return { code: EXIT.user, message: `dp-pipeline: ${err.message}` };
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return {

@@ -1,10 +1,12 @@
+import { DpPipelineError } from './pipeline-error.js';
+
 /**
  * A DP parameter is out of its valid range (ε not a positive finite number, a contribution bound
  * that is not a positive integer, value bounds with lo ≥ hi, …). The message is one line naming
  * the parameter and the offending value.
  *
- * This lives in `dp/` (which imports nothing outside itself); the CLI and HTTP layers map its
- * stable `code` to an exit or status code like any other user error.
+ * A {@link DpPipelineError} with code `DP_PARAMETER`: the CLI maps it to exit 1 and the HTTP
+ * layer to 400, like a user error (the parameters come from the config or the request).
  *
  * @example
  * ```ts
@@ -15,11 +17,10 @@
  * }
  * ```
  */
-export class DpParameterError extends Error {
-  readonly code = 'DP_PARAMETER' as const;
+export class DpParameterError extends DpPipelineError {
+  declare readonly code: 'DP_PARAMETER';
   constructor(message: string) {
-    super(message);
-    this.name = 'DpParameterError';
+    super('DP_PARAMETER', message);
   }
 }
 

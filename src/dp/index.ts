@@ -19,6 +19,7 @@
  * ```
  */
 export { DpParameterError } from './errors.js';
+export { DpPipelineError } from './pipeline-error.js';
 export { type RandomSource, secureRandom, seededRandom } from './random-source.js';
 export { type Rational, rationalFromNumber, rationalToNumber } from './rational.js';
 export { sampleBernoulliExp, sampleBernoulliRational } from './bernoulli.js';

@@ -1,4 +1,4 @@
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api';
 
 /**
  * One embedded DuckDB database for a unit of work. Extensions are never downloaded
@@ -62,4 +62,12 @@ export function sqlString(value: string): string {
 /** A SQL list literal of strings, e.g. for `read_parquet([...])` or `IN (...)`. */
 export function sqlList(values: readonly string[]): string {
   return `[${values.map(sqlString).join(', ')}]`;
+}
+
+/**
+ * A list of strings as a query parameter (bind as `$name::VARCHAR[]`): for bulk text such as a
+ * blob's lines, which must not be spliced into the SQL. Must not be empty (DuckDB cannot type it).
+ */
+export function textListParam(values: readonly string[]): DuckDBValue {
+  return listValue([...values]);
 }

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { bronzeFormat, ERASURE_PREFIX } from '../bronze/formats.js';
 import { type Engine, sqlList, sqlString } from '../engine/duckdb.js';
 import { PreconditionFailedError, UserError } from '../errors.js';
@@ -18,7 +19,7 @@ import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
 import type { Lake, ObjectInfo } from '../storage/index.js';
 import { parseErasureFile, requestErasure } from './request.js';
 import { ERASURE_PARTITION, listErasures, type ErasureEntity } from './requests.js';
-import { isErased, userIdOfLine, withoutErasedRecords } from './user-lines.js';
+import { erasedRecords, withoutErasedRecords } from './user-lines.js';
 
 /** What one `flushDeletes` did: counts only, never ids. */
 export interface FlushResult {
@@ -174,7 +175,7 @@ async function candidateBlobs(ctx: Ctx): Promise<Set<string>> {
 
 async function purgeBronze(ctx: Ctx): Promise<void> {
   for (const key of [...(await candidateBlobs(ctx))].sort()) {
-    const r = await purgeBronzeBlob(ctx.lake, key, ctx.ring, ctx.links);
+    const r = await purgeBronzeBlob(ctx.lake, ctx.engine, key, ctx.ring, ctx.links);
     if (r.removed > 0) {
       ctx.result.bronze_blobs_rewritten++;
       ctx.result.bronze_records_removed += r.removed;
@@ -185,10 +186,12 @@ async function purgeBronze(ctx: Ctx): Promise<void> {
 /**
  * Rewrites Bronze blob `key` without the records of users in `links` (deleting it when nothing
  * is left) and moves its processed-blob checkpoint to the new ETag, so the rewrite is not taken
- * for a new upload. Returns the records removed and the blob's new version (undefined: deleted).
+ * for a new upload. Records are matched in `engine` by ingest's own user-id SQL. Returns the
+ * records removed and the blob's new version (undefined: deleted).
  */
 export async function purgeBronzeBlob(
   lake: Lake,
+  engine: Engine,
   key: string,
   ring: KeyRing,
   links: ReadonlySet<string>,
@@ -196,7 +199,13 @@ export async function purgeBronzeBlob(
   const bronze = lake.objects('bronze');
   const before = await bronze.head(key);
   if (!before) return { removed: 0 };
-  const rewritten = withoutErasedRecords(await bronze.read(key), ring, links);
+  const rewritten = await withoutErasedRecords(
+    await bronze.read(key),
+    bronzeFormat(key),
+    engine,
+    ring,
+    links,
+  );
   if (!rewritten) return { removed: 0, info: before };
   const table = lake.tables('checkpoints');
   const checkpoint = await table.get(CHECKPOINT_PARTITION, key);
@@ -267,23 +276,28 @@ async function purgeQuarantine(ctx: Ctx): Promise<void> {
   for await (const obj of store.list('')) keys.push(obj.key);
   for (const key of keys) {
     const lines = (await store.read(key)).toString('utf8').split('\n');
-    let removed = 0;
-    const kept = lines.filter((line) => {
-      if (line.trim() === '') return true;
-      let raw: string = line;
-      try {
-        const rec = JSON.parse(line) as { raw?: unknown };
-        if (typeof rec.raw === 'string') raw = rec.raw;
-      } catch {
-        raw = line;
-      }
-      const drop = isErased(ctx.ring, ctx.links, userIdOfLine(raw));
-      if (drop) removed++;
-      return !drop;
-    });
-    if (removed === 0) continue;
-    ctx.result.quarantine_lines_removed += removed;
+    // A quarantine line names whom its raw Bronze text names (an undecodable line: its own text).
+    const drop = await erasedRecords(ctx.engine, ctx.ring, ctx.links, lines.map(rawOfQuarantineLine));
+    if (drop.size === 0) continue;
+    ctx.result.quarantine_lines_removed += drop.size;
+    const kept = lines.filter((_, i) => !drop.has(i));
     if (kept.every((l) => l.trim() === '')) await store.delete(key);
     else await store.write(key, kept.join('\n'), { contentType: 'application/x-ndjson' });
   }
+}
+
+/** The part of a quarantine record (`{…, "raw": "<Bronze line>"}`) that holds the Bronze text. */
+const QUARANTINE_RAW = z.object({ raw: z.string().nullable().optional() });
+
+function rawOfQuarantineLine(line: string): string {
+  if (line.trim() === '') return '';
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  const decoded = QUARANTINE_RAW.safeParse(value);
+  if (!decoded.success) return line;
+  return decoded.data.raw ?? '';
 }

@@ -2,6 +2,7 @@ import {
   BudgetExhaustedError,
   ConflictError,
   DataPendingError,
+  DpParameterError,
   DpPipelineError,
   NotFoundError,
   PreconditionFailedError,
@@ -10,7 +11,7 @@ import {
 
 /** The one place our typed errors become HTTP status codes. */
 export function statusFor(err: DpPipelineError): 400 | 404 | 409 | 412 | 429 | 500 {
-  if (err instanceof UserError) return 400;
+  if (err instanceof UserError || err instanceof DpParameterError) return 400;
   if (err instanceof NotFoundError) return 404;
   if (err instanceof ConflictError || err instanceof DataPendingError) return 409;
   if (err instanceof PreconditionFailedError) return 412;

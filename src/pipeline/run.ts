@@ -144,7 +144,7 @@ async function purgeLateErased(ctx: RunContext, ring: KeyRing, blobs: BlobTally[
       out.push(b);
       continue;
     }
-    const r = await purgeBronzeBlob(ctx.lake, b.key, ring, links);
+    const r = await purgeBronzeBlob(ctx.lake, ctx.engine, b.key, ring, links);
     out.push(r.info ? { ...b, etag: r.info.etag } : b);
   }
   return out;

@@ -37,11 +37,11 @@ const PATHS = [
 type Path = (typeof PATHS)[number];
 
 /** The struct field holding `path`, e.g. `struct_extract(struct_extract(j, 'totals'), 'hits')`. */
-const at = (path: Path): string =>
+const at = (path: Path, root = 'j'): string =>
   path
     .slice(2)
     .split('.')
-    .reduce((expr, field) => `struct_extract(${expr}, '${field}')`, 'j');
+    .reduce((expr, field) => `struct_extract(${expr}, '${field}')`, root);
 
 /** The `json_transform` type: every leaf as VARCHAR (numbers arrive as text, validated below). */
 function structType(): string {
@@ -59,16 +59,36 @@ export const DEVICE_CATEGORIES = ['desktop', 'mobile', 'tablet'] as const;
 export const CONTINENTS = ['Africa', 'Americas', 'Asia', 'Europe', 'Oceania', '(not set)'] as const;
 export const NOT_SET = '(not set)';
 const MAX_TEXT = 256;
+const MAX_USER_ID = 128;
 
 interface Field {
   readonly name: string;
   readonly expr: string;
 }
 
-const userId: Field = {
-  name: 'fullVisitorId',
-  expr: `coalesce(${at('$.fullVisitorId')}, ${at('$.user_id')})`,
-};
+/**
+ * The one parse of a Bronze line (NDJSON line or `.json` array item, as text): the STRUCT every
+ * field is read from, NULL when the line is not JSON. Ingest and erasure both read users through it.
+ */
+export const lineStructSql = (line: string): string => `try(json_transform(${line}, '${structType()}'))`;
+
+/**
+ * The raw user id of a parsed line `j` (from {@link lineStructSql}): `fullVisitorId`, else
+ * `user_id`, as text. A JSON string is unescaped; a JSON integer keeps its digits exactly (however
+ * long); other numbers read as DuckDB renders them (`1.50` → `1.5`, `1e3` → `1000.0`). This is the
+ * identity rule: erasure finds a user's lines with this same expression, never with a JS parse.
+ */
+export const userIdSql = (j: string): string =>
+  `coalesce(${at('$.fullVisitorId', j)}, ${at('$.user_id', j)})`;
+
+/** Whether raw id `u` names a user (ingest gives such lines a link; the checks below reject others). */
+export const namesUserSql = (u: string): string =>
+  `(${u} IS NOT NULL AND trim(${u}) <> '' AND length(${u}) <= ${MAX_USER_ID})`;
+
+/** The activity link of raw id `u`: its pseudonym under the first key version (`linkParams`). */
+export const linkSql = (u: string): string => pseudonymSql(u, 'k0_');
+
+const userId: Field = { name: 'fullVisitorId', expr: userIdSql('j') };
 /** Counters: [json path(s) expression, column alias of the raw text, name in messages]. */
 const counters: readonly (Field & { readonly alias: string })[] = [
   {
@@ -109,7 +129,7 @@ function checks(): [string, RejectionCode, string][] {
     ['j IS NULL', 'not_json', `'line is not valid JSON'`],
     [`left(ltrim(line), 1) <> '{'`, 'not_object', `'line is JSON but not an object'`],
     [`u IS NULL OR trim(u) = ''`, 'missing_field', `'fullVisitorId: missing (the user id is required)'`],
-    [`length(u) > 128`, 'out_of_range', `'fullVisitorId: longer than 128 characters'`],
+    [`length(u) > ${MAX_USER_ID}`, 'out_of_range', `'fullVisitorId: longer than ${MAX_USER_ID} characters'`],
     [`visit_id IS NULL OR visit_id = ''`, 'missing_field', `'visitId: missing (the session id is required)'`],
     [
       `NOT regexp_full_match(visit_id, '[0-9]{1,20}')`,
@@ -189,7 +209,7 @@ export function parseSql(keys: readonly KeySchedule[]): string {
   return `
 CREATE OR REPLACE TEMP TABLE parsed AS
 WITH e AS (
-  SELECT blob, line_no, line, try(json_transform(line, '${structType()}')) AS j
+  SELECT blob, line_no, line, ${lineStructSql('line')} AS j
   FROM staged_lines
 ), t AS (
   SELECT blob, line_no, line, j,
@@ -229,8 +249,8 @@ FROM v
 )
 -- The activity link is the first version's pseudonym: already computed for rows under it.
 SELECT * EXCLUDE (u),
-  CASE WHEN u IS NOT NULL AND trim(u) <> '' AND length(u) <= 128 THEN
-    (CASE WHEN key_version = ${quote(keys[0]!.version)} THEN user_pseudonym ELSE ${pseudonymSql('u', 'k0_')} END)
+  CASE WHEN ${namesUserSql('u')} THEN
+    (CASE WHEN key_version = ${quote(keys[0]!.version)} THEN user_pseudonym ELSE ${linkSql('u')} END)
   END AS user_link
 FROM out`;
 }
@@ -250,6 +270,12 @@ export function keyRingParams(ring: KeyRing): Record<string, string> {
     params[`k${i}_opad`] = pads.opad;
   });
   return params;
+}
+
+/** The HMAC pad parameters `linkSql` expects for `ring` (a subset of `keyRingParams`). */
+export function linkParams(ring: KeyRing): Record<string, string> {
+  const pads = ring.link.hmacPads();
+  return { k0_ipad: pads.ipad, k0_opad: pads.opad };
 }
 
 /** The key schedule of `ring` for `parseSql`. */

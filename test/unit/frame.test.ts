@@ -75,8 +75,21 @@ describe('readJsonBlob', () => {
   const read = (text: string | Buffer) => readJsonBlob(Readable.from([Buffer.from(text)]), 1 << 20);
 
   it('reads an array of records, or one record, gzipped or not', async () => {
-    expect(await read('[{"a":1},{"b":2}]')).toMatchObject({ ok: true, records: [{ a: 1 }, { b: 2 }] });
-    expect(await read(gzipSync('{"a":1}'))).toMatchObject({ ok: true, records: [{ a: 1 }] });
+    expect(await read('[{"a":1},{"b":2}]')).toMatchObject({ ok: true, records: ['{"a":1}', '{"b":2}'] });
+    expect(await read(gzipSync('{"a":1}'))).toMatchObject({ ok: true, records: ['{"a":1}'] });
+  });
+
+  it('keeps each record as written, one line each: big numbers keep their digits, nesting and strings stay whole', async () => {
+    const text =
+      '\ufeff [\n {"fullVisitorId": 895954260133011192, "x": [1, {"y": "a,]}\\"b"}]},\r\n\t"s", 1e400 ,null]';
+    expect(await read(text)).toEqual({
+      ok: true,
+      bytes: Buffer.byteLength(text),
+      records: ['{"fullVisitorId": 895954260133011192, "x": [1, {"y": "a,]}\\"b"}]}', '"s"', '1e400', 'null'],
+    });
+    expect(await read('{\n  "fullVisitorId": 895954260133011192\n}\n')).toMatchObject({
+      records: ['{   "fullVisitorId": 895954260133011192 }'],
+    });
   });
 
   it('turns an empty array, invalid JSON and an oversize blob into one clear rejection', async () => {
