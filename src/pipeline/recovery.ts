@@ -1,7 +1,8 @@
 import { isRunId, runIdOfSilverFile } from './run-id.js';
 import type { RunContext } from './context.js';
-import type { RunReport } from './report.js';
-import { CHECKPOINT_PARTITION, markProcessed } from './checkpoints.js';
+import { runReportSchema, type RunReport } from './report.js';
+import { markProcessed, readCheckpoint } from './checkpoints.js';
+import { decodeStoredJson, storedFile, type ObjectStore } from '../storage/index.js';
 import { SESSIONS_PREFIX } from '../silver/paths.js';
 import { ACTIVITY_PREFIX, BLOB_INDEX_PREFIX } from '../activity/paths.js';
 
@@ -66,13 +67,10 @@ export async function recover(
   let repairedCheckpoints = 0;
   const latest = [...committed].sort().at(-1);
   if (latest !== undefined) {
-    const report = JSON.parse(
-      (await ctx.lake.objects('private').read(`runs/${latest}.json`)).toString('utf8'),
-    ) as RunReport;
-    const table = ctx.lake.tables('checkpoints');
+    const report = await readRunReport(ctx.lake.objects('private'), latest);
     const missing = async <T extends { key: string }>(blobs: readonly T[]): Promise<T[]> => {
       const out: T[] = [];
-      for (const blob of blobs) if (!(await table.get(CHECKPOINT_PARTITION, blob.key))) out.push(blob);
+      for (const blob of blobs) if (!(await readCheckpoint(ctx.lake, blob.key))) out.push(blob);
       return out;
     };
     const processed = await missing(report.blobs);
@@ -85,4 +83,16 @@ export async function recover(
     ctx.log.warn({ run: ctx.runId, removedFiles, repairedCheckpoints }, 'recovered from an interrupted run');
   }
   return { removedFiles, repairedCheckpoints };
+}
+
+/** The report of committed run `runId`. Raises `DamagedStateError` when it does not decode. */
+export async function readRunReport(priv: ObjectStore, runId: string): Promise<RunReport> {
+  const key = `runs/${runId}.json`;
+  const where = storedFile(
+    priv,
+    key,
+    'run report',
+    `restore it from a backup, or delete it together with the checkpoints rows whose run_id is ${runId}: the next run then drops that run's Silver files and reads its Bronze blobs again (deleting the report alone loses them)`,
+  );
+  return decodeStoredJson(runReportSchema, (await priv.read(key)).toString('utf8'), where);
 }

@@ -1,5 +1,5 @@
 import type { Lake, ObjectInfo } from '../../storage/index.js';
-import { CHECKPOINT_PARTITION } from '../checkpoints.js';
+import { listCheckpoints } from '../checkpoints.js';
 
 /**
  * Bronze blobs a run has not yet registered: absent from the processed-blob registry (name +
@@ -9,9 +9,7 @@ import { CHECKPOINT_PARTITION } from '../checkpoints.js';
  */
 export async function unprocessedBlobs(lake: Lake): Promise<ObjectInfo[]> {
   const done = new Map<string, string>();
-  for await (const { entity } of lake.tables('checkpoints').list(CHECKPOINT_PARTITION)) {
-    done.set(entity.rowKey, String(entity.etag));
-  }
+  for await (const { entity } of listCheckpoints(lake)) done.set(entity.rowKey, entity.etag);
   const pending: ObjectInfo[] = [];
   for await (const blob of lake.objects('bronze').list('')) {
     if (done.get(blob.key) !== blob.etag) pending.push(blob);
