@@ -1,19 +1,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { ACTIVITY_PREFIX, BLOB_INDEX_PREFIX } from '../activity/paths.js';
 import { bronzeFormat, ERASURE_PREFIX } from '../bronze/formats.js';
 import { Engine, sqlList, sqlString } from '../engine/duckdb.js';
 import { PreconditionFailedError, UserError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { CHECKPOINT_PARTITION } from '../pipeline/checkpoints.js';
+import { CHECKPOINT_PARTITION, listCheckpoints, readCheckpoint } from '../pipeline/checkpoints.js';
 import { localCopies } from '../pipeline/local-files.js';
 import { runIdOfSilverFile } from '../pipeline/run-id.js';
 import { SESSIONS_PREFIX } from '../silver/paths.js';
 import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
 import type { Lake, ObjectInfo } from '../storage/index.js';
 import { parseErasureFile, requestErasure } from './request.js';
-import { ERASURE_PARTITION, listErasures, type ErasureEntity } from './requests.js';
+import { listErasures, readErasure } from './requests.js';
 import { isErased, userIdOfLine, withoutErasedRecords } from './user-lines.js';
 
 /** What one `flushDeletes` did: counts only, never ids. */
@@ -88,10 +89,10 @@ export async function flushDeletes(lake: Lake, options: FlushOptions = {}): Prom
   const table = lake.tables('erasures');
   const processedAt = (options.now ?? new Date()).toISOString();
   for (const e of pending) {
-    const stored = await table.get<ErasureEntity>(ERASURE_PARTITION, e.link);
-    if (!stored || stored.entity.status !== 'pending') continue;
+    const stored = await readErasure(lake, e.link);
+    if (!stored || stored.record.status !== 'pending') continue;
     try {
-      await table.update({ ...stored.entity, status: 'done', processed_at: processedAt }, stored.etag);
+      await table.update({ ...stored.entity, status: 'done', processed_at: processedAt }, stored.record.etag);
       result.erasures_processed++;
     } catch (err) {
       // Changed meanwhile (a new key version's pseudonym was added): the next flush finishes it.
@@ -155,9 +156,9 @@ async function candidateBlobs(ctx: Ctx): Promise<Set<string>> {
     for (const r of rows) blobs.add(r.bronze);
   }
   const done = new Map<string, string>();
-  for await (const { entity } of ctx.lake.tables('checkpoints').list(CHECKPOINT_PARTITION)) {
-    done.set(entity.rowKey, String(entity.etag));
-    if (entity.status === 'processed' && !indexedRuns.has(String(entity.run_id))) blobs.add(entity.rowKey);
+  for await (const { entity } of listCheckpoints(ctx.lake)) {
+    done.set(entity.rowKey, entity.etag);
+    if (entity.status === 'processed' && !indexedRuns.has(entity.run_id)) blobs.add(entity.rowKey);
   }
   for await (const obj of ctx.lake.objects('bronze').list('')) {
     if (
@@ -197,7 +198,7 @@ export async function purgeBronzeBlob(
   const rewritten = withoutErasedRecords(await bronze.read(key), ring, links);
   if (!rewritten) return { removed: 0, info: before };
   const table = lake.tables('checkpoints');
-  const checkpoint = await table.get(CHECKPOINT_PARTITION, key);
+  const checkpoint = await readCheckpoint(lake, key);
   const emptied = rewritten.body.length === 0 || isEmptyRecordSet(rewritten.body);
   if (emptied) {
     await bronze.delete(key);
@@ -268,14 +269,7 @@ async function purgeQuarantine(ctx: Ctx): Promise<void> {
     let removed = 0;
     const kept = lines.filter((line) => {
       if (line.trim() === '') return true;
-      let raw: string = line;
-      try {
-        const rec = JSON.parse(line) as { raw?: unknown };
-        if (typeof rec.raw === 'string') raw = rec.raw;
-      } catch {
-        raw = line;
-      }
-      const drop = isErased(ctx.ring, ctx.links, userIdOfLine(raw));
+      const drop = isErased(ctx.ring, ctx.links, userIdOfLine(rawOfQuarantineLine(line)));
       if (drop) removed++;
       return !drop;
     });
@@ -284,4 +278,18 @@ async function purgeQuarantine(ctx: Ctx): Promise<void> {
     if (kept.every((l) => l.trim() === '')) await store.delete(key);
     else await store.write(key, kept.join('\n'), { contentType: 'application/x-ndjson' });
   }
+}
+
+/** A quarantine record's `raw` line; a line that is not such a record is searched as it is. */
+const quarantineRecordSchema = z.object({ raw: z.string() });
+
+function rawOfQuarantineLine(line: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  const rec = quarantineRecordSchema.safeParse(value);
+  return rec.success ? rec.data.raw : line;
 }
