@@ -78,7 +78,7 @@ export function entitySchema<Shape extends z.ZodRawShape>(fields: Shape) {
  */
 const TABLE_REMEDIES: Readonly<Record<TableName, string>> = {
   checkpoints:
-    "restore it from a backup, or delete it to reset that checkpoint: deleting a Bronze blob's row (bronze, <blob>) makes the next run read that blob again (its sessions already in Silver count as duplicates, its rejected lines are quarantined again); deleting the scan claim (scan, claim) lets the next scan start a job, so do that only when no job is running",
+    "restore it from a backup, or delete it to reset that checkpoint: a Bronze blob's row (bronze, <blob>) the next run restores from the latest run report, or else reads that blob again (its sessions already in Silver then count as duplicates); the scan claim (scan, claim) the next scan takes afresh, so delete it only when no job is running",
   budget:
     'restore it from a backup; do not delete it: that forgets the privacy budget already spent in that period and lets later releases exceed the cap',
   releases:
