@@ -46,3 +46,33 @@ export class NotFoundError extends DpPipelineError {
     super('NOT_FOUND', message);
   }
 }
+
+/**
+ * Stored state that cannot be decoded: a table entity, run report or key file that is truncated,
+ * garbled or of the wrong shape. It is the operator's state, not the caller's input, and it stays
+ * damaged until someone repairs it, so the message says what to do and what that costs.
+ * Exit 1 (the operator can fix it) / HTTP 500 (the client cannot).
+ *
+ * @example
+ * ```ts
+ * throw new DamagedStateError(
+ *   'checkpoints entity (scan, claim) in ./lake/tables/checkpoints/scan/claim.json',
+ *   'not valid JSON: it ends early',
+ *   'delete it to reset the scan claim',
+ * );
+ * // message: "checkpoints entity (scan, claim) in … is damaged (not valid JSON: it ends early): delete it to reset the scan claim"
+ * ```
+ */
+export class DamagedStateError extends DpPipelineError {
+  constructor(
+    /** What is damaged, named so an operator can find it (table, partition and row; file path). */
+    readonly object: string,
+    /** What is wrong with it, in one line, without its values (they may be keys or pseudonyms). */
+    readonly problem: string,
+    /** What to do: restore it, or delete it and what deleting it costs. */
+    readonly remedy: string,
+    options?: { cause?: unknown },
+  ) {
+    super('DAMAGED_STATE', `${object} is damaged (${problem}): ${remedy}`, options);
+  }
+}

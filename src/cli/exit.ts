@@ -1,4 +1,4 @@
-import { BudgetExhaustedError, DpParameterError, UserError } from '../errors.js';
+import { BudgetExhaustedError, DamagedStateError, DpParameterError, UserError } from '../errors.js';
 
 export const EXIT = { ok: 0, user: 1, internal: 2, budget: 3 } as const;
 
@@ -8,6 +8,9 @@ export function exitCodeFor(err: unknown): { code: number; message: string } {
     return { code: EXIT.budget, message: `dp-pipeline: ${err.message}` };
   if (err instanceof UserError || err instanceof DpParameterError)
     return { code: EXIT.user, message: `dp-pipeline: ${err.message}` };
+  // The operator's state, which the operator can repair: one line (keys may hold newlines), no trace.
+  if (err instanceof DamagedStateError)
+    return { code: EXIT.user, message: `dp-pipeline: ${err.message.replace(/\s*[\r\n]+\s*/g, ' ')}` };
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return {
     code: EXIT.internal,

@@ -10,7 +10,7 @@ import type { Lake } from '../storage/index.js';
 import { addActiveUsersRoutes } from './active-users-routes.js';
 import { apiKeyAuth } from './auth.js';
 import { HttpMetrics } from './metrics.js';
-import { statusFor } from './status.js';
+import { errorBodyFor, statusFor } from './status.js';
 
 /** Default cap on request bodies; larger ones get 413. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -107,7 +107,9 @@ export function createApp(deps: HttpDeps): Hono {
   );
   app.onError((err, c) => {
     if (err instanceof DpPipelineError) {
-      return c.json({ error: { code: err.code, message: err.message } }, statusFor(err));
+      const status = statusFor(err);
+      if (status >= 500) deps.log?.error({ code: err.code }, err.message);
+      return c.json({ error: errorBodyFor(err) }, status);
     }
     deps.log?.error({ err: err.name }, 'internal error answering a request');
     return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);

@@ -12,6 +12,7 @@ import {
 import type { RandomSource } from '../dp/index.js';
 import { PngRasterizer, renderReleaseChart, renderReleaseSvg } from '../gold/plot/index.js';
 import type { Release } from '../gold/release.js';
+import { readReleaseRow, type ReleaseRow } from '../gold/release-row.js';
 import { writeGoldReport } from '../gold/report/index.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
 import { BudgetLedger, type PrivacyCost } from '../ledger/index.js';
@@ -59,7 +60,7 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
       if (await gold.exists(plan.name, month)) {
         previouslyReleasedMonths.add(month);
         // A run that crashed right after publishing left no row or no chart: add what is missing.
-        const missingRow = !(await ctx.lake.tables('releases').get(plan.name, month));
+        const missingRow = !(await readReleaseRow(ctx.lake, plan.name, month));
         const missingChart = !(await gold.hasCharts(plan.name, month));
         if (missingRow || missingChart) {
           const stored = await gold.read(plan.name, month);
@@ -172,7 +173,7 @@ async function recordRelease(
     epsilon: plan.epsilon,
     created_at: release.created_at,
     path: releaseKeys(plan.name, month).json,
-  });
+  } satisfies ReleaseRow);
 }
 
 function releaseId(p: Pending): string {
