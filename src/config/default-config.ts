@@ -6,7 +6,13 @@
  */
 export const DEFAULT_CONFIG_INPUT = {
   version: 1,
-  budget: { monthly_epsilon_cap: 4, monthly_delta_cap: 1e-5, accounting: 'naive' },
+  budget: {
+    monthly_epsilon_cap: 4,
+    monthly_delta_cap: 1e-5,
+    accounting: 'naive',
+    total_monthly_epsilon_cap: 8,
+    total_monthly_delta_cap: 1e-5,
+  },
   lateness_days: 2,
   max_line_bytes: 1024 * 1024,
   analyses: [
