@@ -2,7 +2,8 @@
  * The built-in config: the two seed analyses, sessions per country (keys chosen by private
  * partition selection) and pageviews per device (mean and quantiles from one bounding pass).
  * Each visitor contributes at most one session per month to each (L0 = Linf = 1), and each
- * analysis spends ε = 1 per monthly release, within the monthly cap of ε = 4.
+ * analysis spends ε = 1 per monthly release, within the analyses' monthly cap of ε = 4 and the
+ * per-person monthly total of ε = 8 that DAU, MAU and utility analyses share.
  */
 export const DEFAULT_CONFIG_INPUT = {
   version: 1,
