@@ -16,11 +16,22 @@ export class UserError extends DpPipelineError {
   }
 }
 
-/** A release would exceed the privacy budget cap. Exit 3 / HTTP 429. Nothing is written. */
+/** A release would exceed a privacy budget cap. Exit 3 / HTTP 429. Nothing is written. */
 export class BudgetExhaustedError extends DpPipelineError {
   constructor(
     message: string,
-    readonly details: { readonly period: string; readonly epsilonSpent: number; readonly epsilonCap: number },
+    readonly details: {
+      /** The metric of the refused release (also when the total cap was hit). */
+      readonly metric: string;
+      /** Which cap was hit: the metric's own, or the month's per-person total over every metric. */
+      readonly limit: 'metric' | 'total';
+      readonly period: string;
+      /** Spent of that cap before the refused release(s). */
+      readonly epsilonSpent: number;
+      readonly epsilonCap: number;
+      readonly deltaSpent: number;
+      readonly deltaCap: number;
+    },
   ) {
     super('BUDGET_EXHAUSTED', message);
   }

@@ -8,13 +8,8 @@ import { GoldStore, releaseKeys } from '../gold/store.js';
 import { silentLogger, type Logger } from '../log.js';
 import { newRunId } from '../lake/index.js';
 import type { Lake } from '../storage/index.js';
-import {
-  ActiveUsersBudget,
-  checkPeriod,
-  type ActiveBudgetState,
-  type ActiveMetric,
-  type ReleaseCost,
-} from './budget.js';
+import { PrivacyLedger, type Charge, type PrivacyCost } from '../ledger/index.js';
+import { activeBudgetState, checkPeriod, type ActiveBudgetState, type ActiveMetric } from './budget.js';
 import type { ActivityCounts } from './counts.js';
 import { addDays, daysOfMonth, monthOf, monthsBetween, parseDay } from './days.js';
 import {
@@ -71,17 +66,18 @@ const MAX_WINDOW_DAYS = 366;
  */
 export class ActiveUsers {
   readonly #gold: GoldStore;
-  readonly #budget: ActiveUsersBudget;
+  readonly #ledger: PrivacyLedger;
   readonly #inflight = new Map<string, Promise<ActiveAnswer>>();
   #counts: Promise<ActivityCounts> | undefined;
 
   constructor(private readonly deps: ActiveUsersDeps) {
     this.#gold = new GoldStore(deps.lake.objects('gold'));
-    this.#budget = new ActiveUsersBudget(deps.lake.tables('budget'), deps.config.active_users);
+    this.#ledger = new PrivacyLedger(deps.lake.tables('budget'), deps.config);
   }
 
-  get budget(): ActiveUsersBudget {
-    return this.#budget;
+  /** The privacy-budget ledger every release is charged to. */
+  get ledger(): PrivacyLedger {
+    return this.#ledger;
   }
 
   /** DAU of a closed day. */
@@ -166,7 +162,8 @@ export class ActiveUsers {
   }
 
   async budgetState(metric: ActiveMetric, period: string): Promise<ActiveBudgetState> {
-    return this.#budget.state(metric, period);
+    checkPeriod(period);
+    return activeBudgetState(await this.#ledger.state(period), metric, this.deps.config.active_users);
   }
 
   get #log(): Logger {
@@ -210,18 +207,16 @@ export class ActiveUsers {
       return this.#answer(await this.#gold.read(spec.analysis, spec.windowId), true, 0, spec, path);
     }
     const releaseId = `${spec.analysis}/${spec.windowId}`;
-    // A window is charged to every month it covers, so each month's cap bounds what releases
+    // A window is charged to every month it covers, so each month's caps bound what releases
     // reveal about that month's activity. All months are checked before any is charged.
-    const periods = spec.periods ?? [spec.period];
-    for (const period of periods) {
-      if (!(await this.#budget.isCharged(spec.metric, period, releaseId))) {
-        await this.#budget.check(spec.metric, period, spec.cost);
-      }
-    }
-    let epsilon = 0;
-    for (const period of periods) {
-      epsilon += await this.#budget.charge(spec.metric, period, releaseId, spec.cost);
-    }
+    const charge: Charge = {
+      metric: spec.metric,
+      releaseId,
+      periods: spec.periods ?? [spec.period],
+      cost: spec.cost,
+    };
+    await this.#ledger.check([charge]);
+    const epsilon = (await this.#ledger.charge(charge)).epsilonCharged;
     const now = this.deps.clock();
     const release = await spec.compute(this.deps.rng?.() ?? secureRandom(), {
       createdAt: now.toISOString(),
@@ -261,7 +256,7 @@ export class ActiveUsers {
       release,
       reused,
       epsilonCharged,
-      budget: await this.#budget.state(spec.metric, spec.period),
+      budget: await this.budgetState(spec.metric, spec.period),
       path,
     };
   }
@@ -275,6 +270,6 @@ interface ReleaseSpec {
   readonly period: string;
   /** Every month the window covers (default: `period` alone); each is charged. */
   readonly periods?: readonly string[];
-  readonly cost: ReleaseCost;
+  readonly cost: PrivacyCost;
   readonly compute: (rng: RandomSource, meta: { createdAt: string; runId: string }) => Promise<Release>;
 }

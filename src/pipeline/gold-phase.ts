@@ -15,13 +15,13 @@ import type { Release } from '../gold/release.js';
 import { readReleaseRow, type ReleaseRow } from '../gold/release-row.js';
 import { writeGoldReport } from '../gold/report/index.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
-import { BudgetLedger, type PrivacyCost } from '../ledger/index.js';
+import { PrivacyLedger, type Charge } from '../ledger/index.js';
 import { timed, type RunContext } from './context.js';
 import { CommittedView, dateOfSilverKey, localCopies } from '../lake/index.js';
 import type { ReleaseSummary } from './report.js';
 
 /** Budget ledger metric for Gold analyses (DAU/MAU get their own). */
-export const ANALYSES_METRIC = 'analyses';
+export const ANALYSES_METRIC = 'analyses' as const;
 
 export interface GoldPhaseResult {
   readonly releases: ReleaseSummary[];
@@ -41,11 +41,7 @@ interface Pending {
  */
 export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): Promise<GoldPhaseResult> {
   const gold = new GoldStore(ctx.lake.objects('gold'));
-  const ledger = new BudgetLedger(ctx.lake.tables('budget'), ANALYSES_METRIC, {
-    epsilonCap: ctx.config.budget.monthly_epsilon_cap,
-    deltaCap: ctx.config.budget.monthly_delta_cap,
-    accounting: ctx.config.budget.accounting,
-  });
+  const ledger = new PrivacyLedger(ctx.lake.tables('budget'), ctx.config);
   const silverKeys = await (await CommittedView.open(ctx.lake)).files('silver');
   const months = monthsOf(silverKeys.flatMap((k) => dateOfSilverKey(k) ?? []));
   const plans = planAll(ctx.config);
@@ -74,24 +70,24 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
     }
   }
 
-  const needed = new Map<string, PrivacyCost[]>();
+  const needed: Charge[] = [];
   const newlyCharged = new Set<string>();
   for (const p of pending) {
-    if (await ledger.isCharged(p.window.id, releaseId(p))) continue; // charged by a run that crashed before publishing
+    if (await ledger.isCharged(releaseId(p), p.window.id)) continue; // charged by a run that crashed before publishing
     newlyCharged.add(releaseId(p));
-    needed.set(p.window.id, [...(needed.get(p.window.id) ?? []), p.plan.cost]);
+    needed.push(chargeOf(p));
   }
   // Refused (BudgetExhaustedError): nothing at all is written to Gold, not even the index or report.
-  for (const [month, costs] of needed) await ledger.check(month, costs);
+  await ledger.check(needed);
 
   let epsilonSpent = 0;
   let done = 0;
   const work = plans
     .map((plan) => ({ plan, mine: pending.filter((p) => p.plan === plan) }))
     .filter((w) => w.mine.length > 0);
-  for (const { plan, mine } of work) {
+  for (const { mine } of work) {
     for (const p of mine) {
-      await ledger.charge(p.window.id, releaseId(p), plan.cost);
+      await ledger.charge(chargeOf(p));
     }
   }
   // Every analysis's bounded aggregates at once: they share one read of the months' Silver rows.
@@ -155,7 +151,11 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
 async function publishIndexAndReport(ctx: RunContext, gold: GoldStore): Promise<void> {
   await gold.writeIndex(ctx.now);
   await timed(ctx, 'gold_report', () =>
-    writeGoldReport(ctx.lake.objects('gold'), ctx.lake.tables('budget'), ctx.now),
+    writeGoldReport(
+      ctx.lake.objects('gold'),
+      new PrivacyLedger(ctx.lake.tables('budget'), ctx.config),
+      ctx.now,
+    ),
   );
 }
 
@@ -178,6 +178,10 @@ async function recordRelease(
 
 function releaseId(p: Pending): string {
   return `${p.plan.name}/${p.window.id}`;
+}
+
+function chargeOf(p: Pending): Charge {
+  return { metric: ANALYSES_METRIC, releaseId: releaseId(p), periods: [p.window.id], cost: p.plan.cost };
 }
 
 function summary(

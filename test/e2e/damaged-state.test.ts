@@ -95,11 +95,11 @@ describe('damaged state in the local lake: one line naming the object, exit 1, t
   });
 
   it('a truncated budget row: run names it and says not to delete it; restoring it repairs the lake', async () => {
-    const path = file('tables', 'budget', 'analyses', '2016-08.json');
+    const path = file('tables', 'budget', 'month', '2016-08.json');
     const original = await truncate(path);
     expectDamaged(
       cli('run'),
-      /^budget entity \(analyses, 2016-08\) in \S+2016-08\.json is damaged/,
+      /^budget entity \(month, 2016-08\) in \S+2016-08\.json is damaged/,
       /: restore it from a backup; do not delete it: that forgets the privacy budget already spent/,
     );
     await writeFile(path, original);

@@ -34,7 +34,7 @@ describe('HTTP API on damaged state', () => {
     const get = (path: string) =>
       Promise.resolve(app.fetch(new Request(`http://x${path}`, { headers: { 'x-api-key': KEY } })));
     expect((await get('/dau/2016-08-03')).status).toBe(200); // charges the DAU budget of 2016-08
-    const budgetDir = join(dir, 'tables', 'budget', 'dau');
+    const budgetDir = join(dir, 'tables', 'budget', 'month');
     const [row] = await readdir(budgetDir);
     const path = join(budgetDir, row!);
     const text = await readFile(path, 'utf8');
@@ -56,7 +56,7 @@ describe('HTTP API on damaged state', () => {
       expect.objectContaining({
         code: 'DAMAGED_STATE',
         msg: expect.stringMatching(
-          /^budget entity \(dau, 2016-08\) in \S+ is damaged \(not valid JSON: it ends early, as if truncated\): restore it from a backup/,
+          /^budget entity \(month, 2016-08\) in \S+ is damaged \(not valid JSON: it ends early, as if truncated\): restore it from a backup/,
         ),
       }),
     ]);

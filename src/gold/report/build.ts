@@ -1,4 +1,5 @@
-import type { ObjectStore, TableStore } from '../../storage/index.js';
+import type { PrivacyLedger } from '../../ledger/index.js';
+import type { ObjectStore } from '../../storage/index.js';
 import type { Release } from '../release.js';
 import { indexSchema } from '../schema.js';
 import { GoldStore, INDEX_KEY } from '../store.js';
@@ -6,18 +7,18 @@ import { renderReport, type BudgetRow, type ReportRelease } from './render-repor
 
 /**
  * Regenerates `gold/report.html` from `gold/index.json`, the release JSONs and charts it links,
- * and the budget ledger (ε spent and cap per month: public parameters). Returns how many
- * releases the page shows.
+ * and the budget ledger (per month: the per-person total, then each metric's ε spent and cap:
+ * public parameters). Returns how many releases the page shows.
  *
  * @example
  * ```ts
  * await gold.writeIndex(now);
- * await writeGoldReport(lake.objects('gold'), lake.tables('budget'), now);
+ * await writeGoldReport(lake.objects('gold'), new PrivacyLedger(lake.tables('budget'), config), now);
  * ```
  */
 export async function writeGoldReport(
   goldObjects: ObjectStore,
-  budget: TableStore,
+  ledger: PrivacyLedger,
   now: Date,
 ): Promise<number> {
   const gold = new GoldStore(goldObjects);
@@ -31,14 +32,19 @@ export async function writeGoldReport(
     releases.push(svg === undefined ? { release, windowId, links } : { release, windowId, links, svg });
   }
   const budgets: BudgetRow[] = [];
-  for await (const { entity } of budget.list()) {
-    budgets.push({
-      metric: entity.partitionKey,
-      period: entity.rowKey,
-      epsilonSpent: Number(entity.epsilon_spent ?? 0),
-      epsilonCap: Number(entity.epsilon_cap ?? 0),
-      releaseCount: Number(entity.release_count ?? 0),
-    });
+  for (const period of await ledger.months()) {
+    const month = await ledger.state(period);
+    if (month.total.releaseCount === 0) continue;
+    for (const s of [month.total, ...Object.values(month.metrics).filter((m) => m.releaseCount > 0)]) {
+      budgets.push({
+        metric: s.metric,
+        period,
+        epsilonSpent: s.epsilonSpent,
+        epsilonCap: s.epsilonCap,
+        delta: s.deltaSpent,
+        releaseCount: s.releaseCount,
+      });
+    }
   }
   await gold.writeReport(renderReport({ generatedAt: now.toISOString(), releases, budgets }));
   return releases.length;
