@@ -5,7 +5,7 @@ export type RejectionCode =
   | 'line_too_long'
   | 'invalid_utf8'
   | 'control_character'
-  | 'json_too_large'
+  | 'blob_too_large'
   | 'not_json'
   | 'not_object'
   | 'missing_field'

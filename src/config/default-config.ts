@@ -9,6 +9,7 @@ export const DEFAULT_CONFIG_INPUT = {
   budget: { monthly_epsilon_cap: 4, monthly_delta_cap: 1e-5, accounting: 'naive' },
   lateness_days: 2,
   max_line_bytes: 1024 * 1024,
+  max_blob_bytes: 1024 ** 3,
   analyses: [
     {
       name: 'sessions_per_continent',

@@ -119,9 +119,11 @@ async function ingestBatch(
   await mkdir(stageDir, { recursive: true });
 
   const staged = await timed(ctx, 'frame', () =>
-    stageBlobs(ctx.lake.objects('bronze'), blobs, stageDir, config.max_line_bytes, (done, total) =>
-      ctx.progress('reading bronze', done, total),
-    ),
+    stageBlobs(ctx.lake.objects('bronze'), blobs, stageDir, {
+      maxLineBytes: config.max_line_bytes,
+      maxBlobBytes: config.max_blob_bytes,
+      onBlob: (done, total) => ctx.progress('reading bronze', done, total),
+    }),
   );
   const files = staged.flatMap((s) => (s.file ? [s.file] : []));
   ctx.log.info({ run: runId, blobs: blobs.length, staged_files: files.length }, 'bronze framed');
