@@ -16,6 +16,7 @@ export const DEFAULT_CONFIG_INPUT = {
   },
   lateness_days: 2,
   max_line_bytes: 1024 * 1024,
+  max_blob_bytes: 1024 ** 3,
   analyses: [
     {
       name: 'sessions_per_continent',

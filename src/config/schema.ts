@@ -295,6 +295,15 @@ export const configSchema = z
       .max(64 * 1024 * 1024)
       .default(1024 * 1024)
       .describe('Bronze lines longer than this are quarantined unread.'),
+    max_blob_bytes: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .max(2 ** 40)
+      .default(1024 ** 3)
+      .describe(
+        'Most bytes one Bronze blob may hold once decompressed. A blob past it is read no further and quarantined whole as one blob_too_large record, so scratch disk per blob stays bounded.',
+      ),
     analyses: z
       .array(analysisSchema)
       .min(1)

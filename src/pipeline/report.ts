@@ -17,6 +17,7 @@ const REJECTION_CODES = {
   line_too_long: 'line_too_long',
   invalid_utf8: 'invalid_utf8',
   control_character: 'control_character',
+  blob_too_large: 'blob_too_large',
   json_too_large: 'json_too_large',
   not_json: 'not_json',
   not_object: 'not_object',
