@@ -16,11 +16,22 @@ export class UserError extends DpPipelineError {
   }
 }
 
-/** A release would exceed the privacy budget cap. Exit 3 / HTTP 429. Nothing is written. */
+/** A release would exceed a privacy budget cap. Exit 3 / HTTP 429. Nothing is written. */
 export class BudgetExhaustedError extends DpPipelineError {
   constructor(
     message: string,
-    readonly details: { readonly period: string; readonly epsilonSpent: number; readonly epsilonCap: number },
+    readonly details: {
+      /** The metric of the refused release (also when the total cap was hit). */
+      readonly metric: string;
+      /** Which cap was hit: the metric's own, or the month's per-person total over every metric. */
+      readonly limit: 'metric' | 'total';
+      readonly period: string;
+      /** Spent of that cap before the refused release(s). */
+      readonly epsilonSpent: number;
+      readonly epsilonCap: number;
+      readonly deltaSpent: number;
+      readonly deltaCap: number;
+    },
   ) {
     super('BUDGET_EXHAUSTED', message);
   }
@@ -48,16 +59,32 @@ export class NotFoundError extends DpPipelineError {
 }
 
 /**
- * Stored state (a table entity, a run report, a release record, a key file) that cannot be decoded
- * or does not match its recorded hash. Names the object and what to do. Exit 1 / HTTP 500.
+ * Stored state that cannot be decoded: a table entity, run report or key file that is truncated,
+ * garbled or of the wrong shape. It is the operator's state, not the caller's input, and it stays
+ * damaged until someone repairs it, so the message says what to do and what that costs.
+ * Exit 1 (the operator can fix it) / HTTP 500 (the client cannot).
+ *
+ * @example
+ * ```ts
+ * throw new DamagedStateError(
+ *   'checkpoints entity (scan, claim) in ./lake/tables/checkpoints/scan/claim.json',
+ *   'not valid JSON: it ends early',
+ *   'delete it to reset the scan claim',
+ * );
+ * // message: "checkpoints entity (scan, claim) in … is damaged (not valid JSON: it ends early): delete it to reset the scan claim"
+ * ```
  */
 export class DamagedStateError extends DpPipelineError {
   constructor(
+    /** What is damaged, named so an operator can find it (table, partition and row; file path). */
     readonly object: string,
-    message: string,
+    /** What is wrong with it, in one line, without its values (they may be keys or pseudonyms). */
+    readonly problem: string,
+    /** What to do: restore it, or delete it and what deleting it costs. */
+    readonly remedy: string,
     options?: { cause?: unknown },
   ) {
-    super('DAMAGED_STATE', message, options);
+    super('DAMAGED_STATE', `${object} is damaged (${problem}): ${remedy}`, options);
   }
 }
 

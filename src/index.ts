@@ -38,6 +38,7 @@ export {
   ConflictError,
   PreconditionFailedError,
   NotFoundError,
+  DamagedStateError,
 } from './errors.js';
 export { openActivity, type ActivityCounts, type ActivityLedger } from './activity/index.js';
 export { ingestEvents, type IngestEvent } from './pipeline/events.js';

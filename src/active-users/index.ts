@@ -13,11 +13,10 @@
 export { ActiveUsers, type ActiveAnswer, type ActiveUsersDeps } from './service.js';
 export {
   ACTIVE_METRICS,
-  ActiveUsersBudget,
+  activeBudgetState,
   parseMetric,
   type ActiveBudgetState,
   type ActiveMetric,
-  type ReleaseCost,
 } from './budget.js';
 export type { ActivityCounts } from './counts.js';
 export {

@@ -18,7 +18,7 @@ import {
   type RandomSource,
 } from '../dp/index.js';
 import { RELEASE_SCHEMA, type Release } from '../gold/release.js';
-import type { ReleaseCost } from './budget.js';
+import { pureCost, zcdpCost, type PrivacyCost } from '../ledger/index.js';
 import { addDays, daysBetween } from './days.js';
 
 /** Where and when a release was made: public metadata. */
@@ -29,7 +29,7 @@ export interface ReleaseMeta {
 
 /** A planned release: its cost, resolved from the config before any data is read. */
 export interface ActivePlan {
-  readonly cost: ReleaseCost;
+  readonly cost: PrivacyCost;
 }
 
 const GUARANTEE_DAU =
@@ -39,13 +39,13 @@ const GUARANTEE_MAU =
 
 /** DAU: discrete Laplace, sensitivity 1 (a user is in a day's set at most once), scale 1/ε. */
 export function dauPlan(config: ActiveUsersConfig): ActivePlan {
-  return { cost: { epsilon: config.dau.epsilon } };
+  return { cost: pureCost(config.dau.epsilon) };
 }
 
 /** MAU: discrete Gaussian, L2 sensitivity 1, ρ the largest with (ε, δ)-DP at the configured ε, δ. */
 export function mauPlan(config: ActiveUsersConfig): ActivePlan & { readonly rho: number } {
   const rho = rhoForEpsilonDelta(config.mau.epsilon, config.mau.delta);
-  return { cost: { rho }, rho };
+  return { cost: zcdpCost(rho, config.mau.delta), rho };
 }
 
 export function dauRelease(
@@ -123,12 +123,16 @@ export function mauRelease(
 
 export type SeriesKind = 'dau' | 'mau';
 
+/** The series' noise budget: pure ε for DAU (Laplace tree), ρ for MAU (Gaussian tree, at the MAU δ). */
+function seriesBudget(kind: SeriesKind, config: ActiveUsersConfig): { epsilon: number } | { rho: number } {
+  const { epsilon } = config.series;
+  return kind === 'dau' ? { epsilon } : { rho: rhoForEpsilonDelta(epsilon, config.mau.delta) };
+}
+
 /** The cost of a continual-release series: pure ε for DAU (Laplace tree), ρ for MAU (Gaussian tree). */
 export function seriesPlan(kind: SeriesKind, config: ActiveUsersConfig): ActivePlan {
-  const { epsilon } = config.series;
-  return kind === 'dau'
-    ? { cost: { epsilon } }
-    : { cost: { rho: rhoForEpsilonDelta(epsilon, config.mau.delta) } };
+  const budget = seriesBudget(kind, config);
+  return { cost: 'rho' in budget ? zcdpCost(budget.rho, config.mau.delta) : pureCost(budget.epsilon) };
 }
 
 /**
@@ -149,7 +153,7 @@ export function seriesRelease(
   const T = days.length;
   const first = days[0]!;
   const w = kind === 'dau' ? config.series.dau_max_flippancy : config.series.mau_max_flippancy;
-  const cost = seriesPlan(kind, config).cost;
+  const cost = seriesBudget(kind, config);
   const mechanism = continualTreeMechanism(T, w, cost);
   // Day `first` is step 1.
   const flips = activeDays.map((ds) =>

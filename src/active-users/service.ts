@@ -5,16 +5,10 @@ import { UserError } from '../errors.js';
 import type { Release } from '../gold/release.js';
 import { silentLogger, type Logger } from '../log.js';
 import { newRunId } from '../lake/index.js';
-import { PrivacyLedger } from '../ledger/index.js';
+import { PrivacyLedger, type PrivacyCost } from '../ledger/index.js';
 import { assertBronzeComplete, ReleaseService, requestKey, type ReleaseRequest } from '../release/index.js';
 import type { Lake } from '../storage/index.js';
-import {
-  ActiveUsersBudget,
-  checkPeriod,
-  type ActiveBudgetState,
-  type ActiveMetric,
-  type ReleaseCost,
-} from './budget.js';
+import { activeBudgetState, checkPeriod, type ActiveBudgetState, type ActiveMetric } from './budget.js';
 import type { ActivityCounts } from './counts.js';
 import { addDays, daysOfMonth, monthOf, monthsBetween, parseDay } from './days.js';
 import {
@@ -74,22 +68,23 @@ const MAX_WINDOW_DAYS = 366;
  */
 export class ActiveUsers {
   readonly #releases: ReleaseService;
-  readonly #budget: ActiveUsersBudget;
+  readonly #ledger: PrivacyLedger;
   readonly #inflight = new Map<string, Promise<ActiveAnswer>>();
   #counts: Promise<ActivityCounts> | undefined;
 
   constructor(private readonly deps: ActiveUsersDeps) {
+    this.#ledger = new PrivacyLedger(deps.lake.tables('budget'), deps.config);
     this.#releases = new ReleaseService({
       lake: deps.lake,
-      ledger: new PrivacyLedger(deps.lake.tables('budget'), deps.config),
+      ledger: this.#ledger,
       ...(deps.charts === false ? { charts: false as const } : {}),
       ...(deps.log ? { log: deps.log } : {}),
     });
-    this.#budget = new ActiveUsersBudget(deps.lake.tables('budget'), deps.config.active_users);
   }
 
-  get budget(): ActiveUsersBudget {
-    return this.#budget;
+  /** The privacy-budget ledger every release is charged to. */
+  get ledger(): PrivacyLedger {
+    return this.#ledger;
   }
 
   /** DAU of a closed day. */
@@ -174,7 +169,8 @@ export class ActiveUsers {
   }
 
   async budgetState(metric: ActiveMetric, period: string): Promise<ActiveBudgetState> {
-    return this.#budget.state(metric, period);
+    checkPeriod(period);
+    return activeBudgetState(await this.#ledger.state(period), metric, this.deps.config.active_users);
   }
 
   get #log(): Logger {
@@ -255,7 +251,7 @@ export class ActiveUsers {
       release,
       reused,
       epsilonCharged,
-      budget: await this.#budget.state(spec.metric, spec.period),
+      budget: await this.budgetState(spec.metric, spec.period),
       path,
     };
   }
@@ -269,6 +265,6 @@ interface ReleaseSpec {
   readonly period: string;
   /** Every month the window covers (default: `period` alone); each is charged. */
   readonly periods?: readonly string[];
-  readonly cost: ReleaseCost;
+  readonly cost: PrivacyCost;
   readonly compute: (rng: RandomSource, meta: { createdAt: string; runId: string }) => Promise<Release>;
 }

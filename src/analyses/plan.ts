@@ -8,6 +8,7 @@ import {
   type PartitionSelectionMechanism,
   type PartitionSelectionStrategy,
 } from '../dp/index.js';
+import { approxCost, combine, pureCost, type PrivacyCost } from '../ledger/index.js';
 import {
   planQuantiles,
   planStatistics,
@@ -26,17 +27,6 @@ export type PartitionPlan =
       readonly strategy: PartitionSelectionStrategy;
       readonly mechanism: PartitionSelectionMechanism;
     };
-
-/**
- * What one release of an analysis spends: its (ε, δ) on its own, and split for zCDP accounting
- * into the ρ of its noise and the (ε, δ) of partition selection (not zCDP). Structurally the
- * ledger's `PrivacyCost`.
- */
-export interface ReleaseCost {
-  readonly epsilon: number;
-  readonly delta: number;
-  readonly zcdp: { readonly rho: number; readonly epsilon: number; readonly delta: number };
-}
 
 /**
  * One analysis, resolved up front: bounds, budget share and every statistic's mechanism are
@@ -67,7 +57,8 @@ export interface AnalysisPlan {
   /** The analysis's whole budget per window (all statistics and partition selection). */
   readonly epsilon: number;
   readonly delta: number;
-  readonly cost: ReleaseCost;
+  /** What one release spends: a part per statistic mechanism (ρ-zCDP if Gaussian), and partition selection (approx). */
+  readonly cost: PrivacyCost;
   /** The first statistic: its outputs fill each partition's `value`/`ci95`. */
   readonly kind: StatisticName;
   readonly statistics: readonly StatisticPlan[];
@@ -179,11 +170,14 @@ export function planAnalysis(a: AnalysisConfig, budget?: AnalysisBudget): Analys
   const selEps = partitions.kind === 'private' ? partitions.epsilon : 0;
   const selDelta = partitions.kind === 'private' ? partitions.delta : 0;
   const statisticsDelta = statistics.reduce((acc, s) => acc + s.delta, 0);
-  const cost: ReleaseCost = {
-    epsilon,
-    delta: statisticsDelta + selDelta,
-    zcdp: { rho: statistics.reduce((acc, s) => acc + s.rho, 0), epsilon: selEps, delta: selDelta },
-  };
+  const cost = combine(
+    ...statistics.map((s): PrivacyCost =>
+      s.mechanism === 'discrete_gaussian'
+        ? [{ measure: 'zcdp', rho: s.rho, epsilon: s.epsilon, delta: s.delta }]
+        : pureCost(s.epsilon),
+    ),
+    ...(partitions.kind === 'private' ? [approxCost(selEps, selDelta)] : []),
+  );
   return Object.freeze({
     name: a.name,
     description: a.description,

@@ -1,46 +1,35 @@
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { jsonArrayItems } from './json-items.js';
+import {
+  blobTooLarge,
+  inflate,
+  isCorruptGzip,
+  type FrameLimits,
+  type FrameResult,
+  type LineSink,
+} from './blob-stream.js';
 import { RAW_EXCERPT_BYTES, type Rejection } from './rejection.js';
 
-/** Receives the good lines of a blob, in order. */
-export interface LineSink {
-  line(lineNo: number, text: Buffer): void;
-  /** Resolves when the sink can take more (backpressure); called between input chunks. */
-  ready?(): Promise<void>;
-}
-
-export interface FrameResult {
-  /** Records seen: staged lines plus rejections (a whole-blob problem counts as one record). */
-  readonly records: number;
-  readonly staged: number;
-  readonly rejections: Rejection[];
-  readonly bytes: number;
-}
+export type { FrameLimits, FrameResult, LineSink } from './blob-stream.js';
 
 const NL = 0x0a;
 const CR = 0x0d;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const ZLIB_DATA_ERRORS = new Set([
-  'Z_DATA_ERROR',
-  'Z_BUF_ERROR',
-  'Z_NEED_DICT',
-  'ERR_ZLIB_INITIALIZATION_FAILED',
-]);
 
 /**
  * Splits a Bronze NDJSON stream (plain or gzip, detected by magic bytes) into lines without
  * holding the blob in memory, and checks what DuckDB cannot be trusted to report: lines over
  * `maxLineBytes`, invalid UTF-8, raw control characters, and a corrupt or truncated gzip stream
  * (whose unreadable remainder becomes one rejected record; the lines before it are kept).
- * Blank lines are not records.
+ * Blank lines are not records; a blob with none but blank lines is one `empty_blob` record.
+ * A blob that decompresses past `maxBlobBytes` is read no further and rejected whole.
  */
 export async function frameNdjson(
   input: Readable,
-  maxLineBytes: number,
+  limits: FrameLimits,
   sink: LineSink,
 ): Promise<FrameResult> {
+  const { maxLineBytes, maxBlobBytes } = limits;
   const rejections: Rejection[] = [];
   let staged = 0;
   let lineNo = 0;
@@ -80,10 +69,12 @@ export async function frameNdjson(
     staged++;
   };
 
-  const source = await detectGzip(input);
+  const source = await inflate(input);
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
       bytes += chunk.length;
+      // Leaving the loop stops the gunzip: scratch disk and time stay bounded by the limit.
+      if (bytes > maxBlobBytes) return { ok: false, rejection: blobTooLarge(maxBlobBytes), bytes };
       let start = 0;
       const firstNl = chunk.indexOf(NL);
       const lastNl = firstNl === -1 ? -1 : chunk.lastIndexOf(NL);
@@ -127,12 +118,11 @@ export async function frameNdjson(
       if (sink.ready) await sink.ready();
     }
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code !== 'string' || !ZLIB_DATA_ERRORS.has(code)) throw err;
+    if (!isCorruptGzip(err)) throw err;
     rejections.push({
       line: lineNo + 1,
       reason_code: 'corrupt_gzip',
-      reason: `gzip stream is corrupt or truncated after line ${lineNo} (${(err as Error).message}); lines before it were kept, the rest is unreadable: re-upload the blob`,
+      reason: `gzip stream is corrupt or truncated after line ${lineNo} (${err.message}); lines before it were kept, the rest is unreadable: re-upload the blob`,
       raw: null,
     });
     pending = [];
@@ -148,7 +138,7 @@ export async function frameNdjson(
       raw: null,
     });
   }
-  return { records: staged + rejections.length, staged, rejections, bytes };
+  return { ok: true, records: staged + rejections.length, staged, rejections, bytes };
 }
 
 function isBlank(buf: Buffer, from: number, to: number): boolean {
@@ -178,119 +168,4 @@ function lineProblem(line: Buffer): Pick<Rejection, 'reason_code' | 'reason'> | 
   }
   if (!isUtf8(line)) return { reason_code: 'invalid_utf8', reason: 'line is not valid UTF-8 text' };
   return undefined;
-}
-
-/** Peeks at the first bytes; gzip (1f 8b) gets a streaming gunzip, anything else passes through. */
-async function detectGzip(input: Readable): Promise<AsyncIterable<Buffer>> {
-  const iterator = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return (async function* () {})();
-  const head = first.value;
-  async function* rest(): AsyncGenerator<Buffer> {
-    yield head;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    const gunzip = createGunzip();
-    const feed = (async () => {
-      try {
-        for await (const chunk of rest()) {
-          if (!gunzip.write(chunk)) await new Promise((resolve) => gunzip.once('drain', resolve));
-        }
-        gunzip.end();
-      } catch (err) {
-        gunzip.destroy(err as Error);
-      }
-    })();
-    void feed;
-    return gunzip;
-  }
-  return rest();
-}
-
-/**
- * Reads a whole `.json` blob (an array of records, or one record), gunzipping when needed. The
- * records come back as their source text, one line each (see `jsonArrayItems`), never as parsed
- * values: a JS parse would round numeric user ids above 2^53.
- */
-export async function readJsonBlob(
-  input: Readable,
-  maxBytes: number,
-): Promise<
-  { ok: true; records: string[]; bytes: number } | { ok: false; rejection: Rejection; bytes: number }
-> {
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  try {
-    for await (const chunk of (await detectGzip(input)) as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      if (bytes > maxBytes) {
-        return {
-          ok: false,
-          bytes,
-          rejection: {
-            line: null,
-            reason_code: 'json_too_large',
-            reason: `JSON blob is over ${maxBytes} bytes; upload large data as NDJSON (one record per line)`,
-            raw: null,
-          },
-        };
-      }
-      parts.push(chunk);
-    }
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code !== 'string' || !ZLIB_DATA_ERRORS.has(code)) throw err;
-    return {
-      ok: false,
-      bytes,
-      rejection: {
-        line: null,
-        reason_code: 'corrupt_gzip',
-        reason: `gzip stream is corrupt: ${(err as Error).message}`,
-        raw: null,
-      },
-    };
-  }
-  let text = Buffer.concat(parts).toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim() === '') {
-    return {
-      ok: false,
-      bytes,
-      rejection: {
-        line: null,
-        reason_code: 'empty_blob',
-        reason: 'blob holds no records (empty)',
-        raw: null,
-      },
-    };
-  }
-  try {
-    JSON.parse(text); // validates only: the records are taken from the source text
-    const records = jsonArrayItems(text) ?? [text.trim().replace(/[\r\n]+/g, ' ')];
-    if (records.length === 0) {
-      return {
-        ok: false,
-        bytes,
-        rejection: { line: null, reason_code: 'empty_blob', reason: 'JSON array is empty', raw: null },
-      };
-    }
-    return { ok: true, bytes, records };
-  } catch (err) {
-    return {
-      ok: false,
-      bytes,
-      rejection: {
-        line: null,
-        reason_code: 'not_json',
-        reason: `blob is not valid JSON (${(err as Error).message}); a .json blob must hold one array or object`,
-        raw: text.slice(0, RAW_EXCERPT_BYTES),
-      },
-    };
-  }
 }

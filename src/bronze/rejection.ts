@@ -5,6 +5,8 @@ export type RejectionCode =
   | 'line_too_long'
   | 'invalid_utf8'
   | 'control_character'
+  | 'blob_too_large'
+  /** No longer produced (`.json` blobs are streamed); kept so older run reports still decode. */
   | 'json_too_large'
   | 'not_json'
   | 'not_object'

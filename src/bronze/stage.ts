@@ -1,17 +1,21 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { mapConcurrently } from '../concurrency.js';
 import type { ObjectInfo, ObjectStore } from '../storage/index.js';
+import type { FrameLimits, LineSink } from './blob-stream.js';
 import { bronzeFormat } from './formats.js';
-import { frameNdjson, readJsonBlob, type LineSink } from './frame.js';
+import { frameNdjson } from './frame.js';
+import { frameJson } from './json-items.js';
 import type { Rejection } from './rejection.js';
 
 /** The staged form of one Bronze blob: good lines in a local file DuckDB reads, plus rejections. */
 export interface StagedBlob {
   readonly index: number;
   readonly blob: ObjectInfo;
+  /** `staged + rejections.length`: what the blob counts as in the run report. */
   readonly records: number;
   readonly staged: number;
+  /** Decompressed bytes read (no more than `max_blob_bytes` plus one chunk). */
   readonly bytes: number;
   readonly rejections: Rejection[];
   /** Local file of `index \x01 lineNo \x01 json` lines, or null when nothing was staged. */
@@ -21,23 +25,23 @@ export interface StagedBlob {
 const SEP = 0x01;
 /** Field separator of staged lines: a byte that cannot occur in a line we stage (frame rejects it). */
 export const STAGE_SEPARATOR = String.fromCharCode(SEP);
-const MAX_JSON_BLOB_BYTES = 256 * 1024 * 1024;
 
 /**
  * Frames each blob into `<dir>/<index>.txt`, a few blobs at a time (gunzip runs on libuv's
- * thread pool, so two cores stay busy). Every line is either staged or rejected here.
+ * thread pool, so two cores stay busy). Every line is either staged or rejected here; a blob
+ * rejected whole (over `maxBlobBytes`, or a `.json` blob that is not one array or value) keeps
+ * no staged line and counts as one record.
  */
 export async function stageBlobs(
   store: ObjectStore,
   blobs: readonly ObjectInfo[],
   dir: string,
-  maxLineBytes: number,
-  onBlob?: (done: number, total: number) => void,
+  options: FrameLimits & { readonly onBlob?: (done: number, total: number) => void },
 ): Promise<StagedBlob[]> {
   let done = 0;
   return mapConcurrently(blobs, 4, async (blob, index) => {
-    const staged = await stageOne(store, blob, index, join(dir, `${index}.txt`), maxLineBytes);
-    onBlob?.(++done, blobs.length);
+    const staged = await stageOne(store, blob, index, join(dir, `${index}.txt`), options);
+    options.onBlob?.(++done, blobs.length);
     return staged;
   });
 }
@@ -47,35 +51,31 @@ async function stageOne(
   blob: ObjectInfo,
   index: number,
   file: string,
-  maxLineBytes: number,
+  limits: FrameLimits,
 ): Promise<StagedBlob> {
   const out = new BufferedLineWriter(file, index);
   try {
     const input = await store.readStream(blob.key);
-    if (bronzeFormat(blob.key) === 'json') {
-      const parsed = await readJsonBlob(input, MAX_JSON_BLOB_BYTES);
-      if (!parsed.ok) {
-        // A whole-blob problem counts as one rejected record.
-        return {
-          index,
-          blob,
-          records: 1,
-          staged: 0,
-          bytes: parsed.bytes,
-          rejections: [parsed.rejection],
-          file: null,
-        };
-      }
-      parsed.records.forEach((record, i) => out.line(i + 1, Buffer.from(record)));
-      await out.close();
-      const n = parsed.records.length;
-      return { index, blob, records: n, staged: n, bytes: parsed.bytes, rejections: [], file };
+    const frame = bronzeFormat(blob.key) === 'json' ? frameJson : frameNdjson;
+    const framed = await frame(input, limits, out);
+    if (!framed.ok) {
+      out.discard();
+      return {
+        index,
+        blob,
+        records: 1,
+        staged: 0,
+        bytes: framed.bytes,
+        rejections: [framed.rejection],
+        file: null,
+      };
     }
-    const framed = await frameNdjson(input, maxLineBytes, out);
-    await out.close();
-    return { index, blob, ...framed, file: framed.staged > 0 ? file : null };
-  } finally {
-    await out.close();
+    out.close();
+    const { records, staged, rejections, bytes } = framed;
+    return { index, blob, records, staged, rejections, bytes, file: staged > 0 ? file : null };
+  } catch (err) {
+    out.discard();
+    throw err;
   }
 }
 
@@ -131,12 +131,21 @@ class BufferedLineWriter implements LineSink {
     this.size = 0;
   }
 
-  close(): Promise<void> {
+  close(): void {
     this.flush();
     if (this.fd !== undefined) {
       closeSync(this.fd);
       this.fd = undefined;
     }
-    return Promise.resolve();
+  }
+
+  /** Drops every line written so far: the staged file is removed. */
+  discard(): void {
+    this.size = 0;
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+    rmSync(this.path, { force: true });
   }
 }

@@ -12,13 +12,11 @@ export const EXIT = { ok: 0, user: 1, internal: 2, budget: 3 } as const;
 export function exitCodeFor(err: unknown): { code: number; message: string } {
   if (err instanceof BudgetExhaustedError)
     return { code: EXIT.budget, message: `dp-pipeline: ${err.message}` };
-  if (
-    err instanceof UserError ||
-    err instanceof DpParameterError ||
-    err instanceof DataPendingError ||
-    err instanceof DamagedStateError
-  )
+  if (err instanceof UserError || err instanceof DpParameterError || err instanceof DataPendingError)
     return { code: EXIT.user, message: `dp-pipeline: ${err.message}` };
+  // The operator's state, which the operator can repair: one line (keys may hold newlines), no trace.
+  if (err instanceof DamagedStateError)
+    return { code: EXIT.user, message: `dp-pipeline: ${err.message.replace(/\s*[\r\n]+\s*/g, ' ')}` };
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return {
     code: EXIT.internal,

@@ -2,13 +2,21 @@
  * The built-in config: the two seed analyses, sessions per country (keys chosen by private
  * partition selection) and pageviews per device (mean and quantiles from one bounding pass).
  * Each visitor contributes at most one session per month to each (L0 = Linf = 1), and each
- * analysis spends ε = 1 per monthly release, within the monthly cap of ε = 4.
+ * analysis spends ε = 1 per monthly release, within the analyses' monthly cap of ε = 4 and the
+ * per-person monthly total of ε = 8 that DAU, MAU and utility analyses share.
  */
 export const DEFAULT_CONFIG_INPUT = {
   version: 1,
-  budget: { monthly_epsilon_cap: 4, monthly_delta_cap: 1e-5, accounting: 'naive' },
+  budget: {
+    monthly_epsilon_cap: 4,
+    monthly_delta_cap: 1e-5,
+    accounting: 'naive',
+    total_monthly_epsilon_cap: 8,
+    total_monthly_delta_cap: 1e-5,
+  },
   lateness_days: 2,
   max_line_bytes: 1024 * 1024,
+  max_blob_bytes: 1024 ** 3,
   analyses: [
     {
       name: 'sessions_per_continent',

@@ -237,6 +237,13 @@ const activeUsersSchema = z
   })
   .strict();
 
+/**
+ * Default per-person monthly total: the built-in analyses (ε = 4, δ = 1e-6 of partition
+ * selection) plus a month of typical DAU/MAU use compose to well under it (README, "Budget").
+ */
+export const TOTAL_EPSILON_CAP = 8;
+export const TOTAL_DELTA_CAP = 1e-5;
+
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
@@ -257,6 +264,21 @@ export const configSchema = z
           .enum(['naive', 'zcdp'])
           .default('naive')
           .describe('How releases compose: naive (ε and δ add up) or zcdp (ρ adds up, converted to (ε, δ)).'),
+        total_monthly_epsilon_cap: z
+          .number()
+          .positive()
+          .default(TOTAL_EPSILON_CAP)
+          .describe(
+            'The per-person monthly guarantee: most ε that every release of one calendar month (Gold analyses, utility, DAU, MAU) may spend together, composed with the best valid statement.',
+          ),
+        total_monthly_delta_cap: z
+          .number()
+          .min(0)
+          .lt(1)
+          .default(TOTAL_DELTA_CAP)
+          .describe(
+            'δ of the per-person monthly guarantee: most δ every release of one calendar month may spend together.',
+          ),
       })
       .strict(),
     lateness_days: z
@@ -273,6 +295,15 @@ export const configSchema = z
       .max(64 * 1024 * 1024)
       .default(1024 * 1024)
       .describe('Bronze lines longer than this are quarantined unread.'),
+    max_blob_bytes: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .max(2 ** 40)
+      .default(1024 ** 3)
+      .describe(
+        'Most bytes one Bronze blob may hold once decompressed. A blob past it is read no further and quarantined whole as one blob_too_large record, so scratch disk per blob stays bounded.',
+      ),
     analyses: z
       .array(analysisSchema)
       .min(1)

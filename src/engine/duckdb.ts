@@ -48,6 +48,12 @@ export class Engine {
     });
   }
 
+  /** The column names `sql` would return, without fetching rows (use a `LIMIT 0` query). */
+  async columnNames(sql: string): Promise<string[]> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.columnNames();
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
@@ -57,6 +63,11 @@ export class Engine {
 /** Quotes a string as a SQL literal. */
 export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Quotes a name as a SQL identifier (table, view or column). */
+export function sqlIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** A SQL list literal of strings, e.g. for `read_parquet([...])` or `IN (...)`. */

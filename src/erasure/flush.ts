@@ -9,6 +9,8 @@ import {
   ACTIVITY_PREFIX,
   BLOB_INDEX_PREFIX,
   CHECKPOINT_PARTITION,
+  listCheckpoints,
+  readCheckpoint,
   localCopies,
   newRunId,
   openScratch,
@@ -18,7 +20,7 @@ import {
 import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
 import type { Lake, ObjectInfo } from '../storage/index.js';
 import { parseErasureFile, requestErasure } from './request.js';
-import { ERASURE_PARTITION, listErasures, type ErasureEntity } from './requests.js';
+import { listErasures, readErasure } from './requests.js';
 import { erasedRecords, withoutErasedRecords } from './user-lines.js';
 
 /** What one `flushDeletes` did: counts only, never ids. */
@@ -91,10 +93,10 @@ export async function flushDeletes(lake: Lake, options: FlushOptions = {}): Prom
   const table = lake.tables('erasures');
   const processedAt = (options.now ?? new Date()).toISOString();
   for (const e of pending) {
-    const stored = await table.get<ErasureEntity>(ERASURE_PARTITION, e.link);
-    if (!stored || stored.entity.status !== 'pending') continue;
+    const stored = await readErasure(lake, e.link);
+    if (!stored || stored.record.status !== 'pending') continue;
     try {
-      await table.update({ ...stored.entity, status: 'done', processed_at: processedAt }, stored.etag);
+      await table.update({ ...stored.entity, status: 'done', processed_at: processedAt }, stored.record.etag);
       result.erasures_processed++;
     } catch (err) {
       // Changed meanwhile (a new key version's pseudonym was added): the next flush finishes it.
@@ -158,9 +160,9 @@ async function candidateBlobs(ctx: Ctx): Promise<Set<string>> {
     for (const r of rows) blobs.add(r.bronze);
   }
   const done = new Map<string, string>();
-  for await (const { entity } of ctx.lake.tables('checkpoints').list(CHECKPOINT_PARTITION)) {
-    done.set(entity.rowKey, String(entity.etag));
-    if (entity.status === 'processed' && !indexedRuns.has(String(entity.run_id))) blobs.add(entity.rowKey);
+  for await (const { entity } of listCheckpoints(ctx.lake)) {
+    done.set(entity.rowKey, entity.etag);
+    if (entity.status === 'processed' && !indexedRuns.has(entity.run_id)) blobs.add(entity.rowKey);
   }
   for await (const obj of ctx.lake.objects('bronze').list('')) {
     if (
@@ -208,7 +210,7 @@ export async function purgeBronzeBlob(
   );
   if (!rewritten) return { removed: 0, info: before };
   const table = lake.tables('checkpoints');
-  const checkpoint = await table.get(CHECKPOINT_PARTITION, key);
+  const checkpoint = await readCheckpoint(lake, key);
   const emptied = rewritten.body.length === 0 || isEmptyRecordSet(rewritten.body);
   if (emptied) {
     await bronze.delete(key);

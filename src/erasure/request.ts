@@ -2,7 +2,7 @@ import { ConflictError, PreconditionFailedError, UserError } from '../errors.js'
 import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
 import type { RawUserId } from '../silver/pseudonym.js';
 import type { Lake } from '../storage/index.js';
-import { ERASURE_PARTITION, type ErasureEntity } from './requests.js';
+import { ERASURE_PARTITION, readErasure, type ErasureEntity } from './requests.js';
 
 export type ErasureRequestStatus = 'pending' | 'already_pending' | 'already_erased';
 
@@ -31,19 +31,19 @@ export async function requestErasure(
   const { link, versions } = ring.pseudonymsOf(rawUserId as RawUserId);
   const table = lake.tables('erasures');
   for (;;) {
-    const existing = await table.get<ErasureEntity>(ERASURE_PARTITION, link);
+    const existing = await readErasure(lake, link);
     if (existing) {
-      const known = JSON.parse(existing.entity.pseudonyms) as Record<string, string>;
+      const known = existing.record.versions;
       const merged = { ...known, ...versions };
       if (Object.keys(merged).length !== Object.keys(known).length) {
         // A key version was added since: keep its pseudonym too (the update is ETag-guarded).
         await table
-          .update({ ...existing.entity, pseudonyms: JSON.stringify(merged) }, existing.etag)
+          .update({ ...existing.entity, pseudonyms: JSON.stringify(merged) }, existing.record.etag)
           .catch((err: unknown) => {
             if (!(err instanceof PreconditionFailedError)) throw err;
           });
       }
-      return { status: existing.entity.status === 'done' ? 'already_erased' : 'already_pending' };
+      return { status: existing.record.status === 'done' ? 'already_erased' : 'already_pending' };
     }
     const entity: ErasureEntity = {
       partitionKey: ERASURE_PARTITION,

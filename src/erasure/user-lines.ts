@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { BronzeFormat } from '../bronze/formats.js';
-import { jsonArrayItems } from '../bronze/json-items.js';
+import { splitJsonItems } from '../bronze/json-items.js';
 import { sqlList, sqlString, textListParam, type Engine } from '../engine/duckdb.js';
 import type { KeyRing } from '../silver/key-ring.js';
 import { lineStructSql, linkParams, linkSql, namesUserSql, userIdSql } from '../silver/transform-sql.js';
@@ -100,15 +100,31 @@ export async function withoutErasedRecords(
   const text = (gz ? gunzipSync(body) : body).toString('utf8');
   let out: string;
   let removed: number;
-  const whole = format === 'json' ? wholeJson(text) : undefined;
-  if (whole?.items) {
-    const drop = await erasedRecords(engine, ring, links, whole.items);
+  const whole = format === 'json' ? splitJsonItems(Buffer.from(text, 'utf8')) : undefined;
+  if (whole?.array) {
+    const drop = await erasedRecords(
+      engine,
+      ring,
+      links,
+      whole.items.map((i) => i.staged),
+    );
     removed = drop.size;
-    out = `[${whole.items.filter((_, i) => !drop.has(i)).join(',\n')}]`;
-  } else if (whole) {
-    removed = (await erasedRecords(engine, ring, links, [whole.record])).size;
+    out = `[${whole.items
+      .filter((_, i) => !drop.has(i))
+      .map((i) => i.source)
+      .join(',\n')}]`;
+  } else if (whole && whole.items.length > 0) {
+    removed = (
+      await erasedRecords(
+        engine,
+        ring,
+        links,
+        whole.items.map((i) => i.staged),
+      )
+    ).size;
     out = '[]'; // a .json blob of one record
   } else {
+    // Not a JSON value as a whole (ingest quarantined it whole): read it line by line for named users.
     const lines = text.split('\n');
     // Read as the framer does (no BOM, no CR); kept lines are written back as they were.
     const records = lines.map((l, i) => (i === 0 && l.startsWith(BOM) ? l.slice(1) : l).replace(/\r$/, ''));
@@ -119,14 +135,4 @@ export async function withoutErasedRecords(
   if (removed === 0) return undefined;
   const bytes = Buffer.from(out, 'utf8');
   return { body: gz ? gzipSync(bytes) : bytes, removed };
-}
-
-/** A valid `.json` blob as ingest reads it: its array items, or its one record. */
-function wholeJson(text: string): { items?: string[]; record: string } | undefined {
-  try {
-    JSON.parse(text.startsWith(BOM) ? text.slice(1) : text);
-  } catch {
-    return undefined; // ingest quarantined it whole; read it line by line for named users
-  }
-  return { items: jsonArrayItems(text), record: text.trim() };
 }

@@ -104,18 +104,23 @@ export function goldJsonSchemas(): { 'release.schema.json': unknown; 'index.sche
  * Decodes a stored release JSON (a release record or a Gold copy) through `releaseSchema`;
  * `what` names the object in the `DamagedStateError` raised when it does not decode.
  */
+const RESTORE_RELEASE =
+  'restore it from a backup (a Gold copy is restored from its record by the next run or request)';
+
 export function decodeRelease(text: string, what: string): Release {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new DamagedStateError(what, `${what} is not valid JSON: restore it from a backup`, { cause: err });
+    throw new DamagedStateError(what, 'not valid JSON', RESTORE_RELEASE, { cause: err });
   }
   const checked = releaseSchema.safeParse(value);
   if (!checked.success) {
+    const issue = checked.error.issues[0];
     throw new DamagedStateError(
       what,
-      `${what} is not a ${RELEASE_SCHEMA} release (${checked.error.issues[0]?.path.join('.') ?? ''}: ${checked.error.issues[0]?.message ?? 'invalid'}): restore it from a backup`,
+      `not a ${RELEASE_SCHEMA} release: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+      RESTORE_RELEASE,
     );
   }
   return value as Release; // validated above; the schema is deliberately open, the type is the full one

@@ -7,6 +7,7 @@ import {
 } from '../active-users/index.js';
 import { requestErasure } from '../erasure/index.js';
 import { BudgetExhaustedError, UserError } from '../errors.js';
+import type { BudgetState } from '../ledger/index.js';
 import { ingestEvents } from '../pipeline/events.js';
 import type { Lake } from '../storage/index.js';
 import type { HttpMetrics } from './metrics.js';
@@ -37,6 +38,10 @@ function answerBody(a: ActiveAnswer): Record<string, unknown> {
   };
 }
 
+/**
+ * A metric's budget in a month, and `total`: the month's per-person total over every metric
+ * (the guarantee one person gets for that month).
+ */
 export function budgetBody(s: ActiveBudgetState, day?: string): Record<string, unknown> {
   return {
     metric: s.metric,
@@ -49,7 +54,36 @@ export function budgetBody(s: ActiveBudgetState, day?: string): Record<string, u
     release_count: s.releaseCount,
     composition: s.composition,
     next_reset: s.nextReset,
+    total: totalBody(s.total),
   };
+}
+
+/** The month's per-person total: every metric's releases composed with the best valid statement. */
+export function totalBody(t: BudgetState): Record<string, unknown> {
+  return {
+    epsilon_cap: t.epsilonCap,
+    epsilon_spent: t.epsilonSpent,
+    epsilon_remaining: t.epsilonRemaining,
+    delta: t.deltaSpent,
+    delta_cap: t.deltaCap,
+    release_count: t.releaseCount,
+    composition: t.statement,
+  };
+}
+
+/**
+ * The 429 body: `metric` is the requested metric; `limit` says which cap was hit (`metric`: its
+ * own, `total`: the month's per-person total), and `epsilon_*` describe that cap.
+ */
+function exhaustedBody(err: BudgetExhaustedError, s: ActiveBudgetState): Record<string, unknown> {
+  const body = budgetBody(s);
+  if (err.details.limit === 'total') {
+    body.epsilon_cap = s.total.epsilonCap;
+    body.epsilon_spent = s.total.epsilonSpent;
+    body.epsilon_remaining = s.total.epsilonRemaining;
+    body.delta = s.total.deltaSpent;
+  }
+  return { error: 'budget_exhausted', message: err.message, limit: err.details.limit, ...body };
 }
 
 /**
@@ -78,7 +112,7 @@ export function addActiveUsersRoutes(
       metrics.add('dp_releases_total', { metric, outcome: 'refused' });
       // The month that ran out (a window spanning two months may exhaust the earlier one).
       const s = await users.budgetState(metric, err.details.period ?? period);
-      return c.json({ error: 'budget_exhausted', message: err.message, ...budgetBody(s) }, 429);
+      return c.json(exhaustedBody(err, s), 429);
     }
   };
 

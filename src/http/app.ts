@@ -10,7 +10,7 @@ import type { Lake } from '../storage/index.js';
 import { addActiveUsersRoutes } from './active-users-routes.js';
 import { apiKeyAuth } from './auth.js';
 import { HttpMetrics } from './metrics.js';
-import { statusFor } from './status.js';
+import { errorBodyFor, statusFor } from './status.js';
 
 /** Default cap on request bodies; larger ones get 413. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -114,7 +114,9 @@ export function createApp(deps: HttpDeps): Hono {
       );
     }
     if (err instanceof DpPipelineError) {
-      return c.json({ error: { code: err.code, message: err.message } }, statusFor(err));
+      const status = statusFor(err);
+      if (status >= 500) deps.log?.error({ code: err.code }, err.message);
+      return c.json({ error: errorBodyFor(err) }, status);
     }
     deps.log?.error({ err: err.name }, 'internal error answering a request');
     return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);

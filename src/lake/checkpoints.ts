@@ -1,9 +1,53 @@
+import { z } from 'zod';
 import { mapConcurrently } from '../concurrency.js';
-import type { Lake, ObjectInfo } from '../storage/index.js';
+import {
+  decodeStored,
+  entitySchema,
+  storedEntity,
+  type Lake,
+  type ObjectInfo,
+  type StoredEntity,
+} from '../storage/index.js';
 import type { RunId } from './run-id.js';
 
 /** Partition of the `checkpoints` table holding the processed-blob registry (row key = blob key). */
 export const CHECKPOINT_PARTITION = 'bronze';
+
+/**
+ * One row of the processed-blob registry: the blob (row key) was registered at ETag `etag` by run
+ * `run_id`. `rewritten_for_erasure` marks a blob the erasure flush rewrote (the ETag followed it).
+ */
+const checkpointSchema = entitySchema({
+  partitionKey: z.literal(CHECKPOINT_PARTITION),
+  etag: z.string().min(1),
+  run_id: z.string().min(1),
+  status: z.enum(['processed', 'ignored']),
+  processed_at: z.iso.datetime(),
+  rewritten_for_erasure: z.boolean().optional(),
+});
+
+export type CheckpointEntity = z.output<typeof checkpointSchema>;
+
+/** The checkpoint of Bronze blob `key`, if a run registered it. Raises `DamagedStateError`. */
+export async function readCheckpoint(
+  lake: Lake,
+  key: string,
+): Promise<StoredEntity<CheckpointEntity> | undefined> {
+  const table = lake.tables('checkpoints');
+  const stored = await table.get(CHECKPOINT_PARTITION, key);
+  if (!stored) return undefined;
+  const where = storedEntity(table, CHECKPOINT_PARTITION, key);
+  return { entity: decodeStored(checkpointSchema, stored.entity, where), etag: stored.etag };
+}
+
+/** Every checkpoint of the processed-blob registry, in blob key order. Raises `DamagedStateError`. */
+export async function* listCheckpoints(lake: Lake): AsyncIterable<StoredEntity<CheckpointEntity>> {
+  const table = lake.tables('checkpoints');
+  for await (const { entity, etag } of table.list(CHECKPOINT_PARTITION)) {
+    const where = storedEntity(table, CHECKPOINT_PARTITION, entity.rowKey);
+    yield { entity: decodeStored(checkpointSchema, entity, where), etag };
+  }
+}
 
 /**
  * Marks blobs processed (or ignored) at the ETag that was read, by run `runId`; a re-upload (new
@@ -25,7 +69,7 @@ export async function markProcessed(
       run_id: by.runId,
       status,
       processed_at: by.now.toISOString(),
-    }),
+    } satisfies CheckpointEntity),
   );
 }
 
@@ -36,15 +80,13 @@ export async function forgetCheckpoint(lake: Lake, key: string): Promise<boolean
 
 /** Whether the blob `key` has a checkpoint (at any ETag). */
 export async function hasCheckpoint(lake: Lake, key: string): Promise<boolean> {
-  return (await lake.tables('checkpoints').get(CHECKPOINT_PARTITION, key)) !== undefined;
+  return (await readCheckpoint(lake, key)) !== undefined;
 }
 
 /** Blob key → ETag of every checkpointed blob. */
 export async function checkpointedEtags(lake: Lake): Promise<Map<string, string>> {
   const done = new Map<string, string>();
-  for await (const { entity } of lake.tables('checkpoints').list(CHECKPOINT_PARTITION)) {
-    done.set(entity.rowKey, String(entity.etag));
-  }
+  for await (const { entity } of listCheckpoints(lake)) done.set(entity.rowKey, entity.etag);
   return done;
 }
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { holdsSessions } from '../bronze/formats.js';
 import type { Rejection, RejectionCode } from '../bronze/rejection.js';
 import { STAGE_SEPARATOR, stageBlobs, type StagedBlob } from '../bronze/stage.js';
-import { sqlList, sqlString } from '../engine/duckdb.js';
+import { sqlIdent, sqlList, sqlString } from '../engine/duckdb.js';
+import { withTempRelations, type Relation, type TempRelations } from '../engine/relation.js';
 import {
   activityFileKey,
   blobIndexKey,
@@ -16,7 +17,14 @@ import {
 } from '../lake/index.js';
 import { erasedLinks } from '../erasure/requests.js';
 import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
-import { SILVER_COLUMNS, keyRingParams, keySchedule, parseSql } from '../silver/transform-sql.js';
+import {
+  PARSED_COLUMNS,
+  SILVER_COLUMNS,
+  STAGED_COLUMNS,
+  keyRingParams,
+  keySchedule,
+  parseSelect,
+} from '../silver/transform-sql.js';
 import { mapConcurrently } from '../concurrency.js';
 import type { ObjectInfo } from '../storage/index.js';
 import { timed, type RunContext } from './context.js';
@@ -114,114 +122,190 @@ function* batches(blobs: readonly ObjectInfo[], budget: number): Generator<Objec
   if (batch.length > 0) yield batch;
 }
 
+/** The staged lines as DuckDB reads them from the staging files. */
+const STAGED_TYPES: Readonly<Record<(typeof STAGED_COLUMNS)[number], string>> = {
+  blob: 'INTEGER',
+  line_no: 'BIGINT',
+  line: 'VARCHAR',
+};
+
+/** A struct literal of column types, e.g. `{'blob': 'INTEGER'}`, as `read_csv(columns = …)` takes. */
+function sqlStruct(types: Readonly<Record<string, string>>): string {
+  return `{${Object.entries(types)
+    .map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`)
+    .join(', ')}}`;
+}
+
+/** A line's position: the batch-local blob index and its 1-based line (or item) number. */
+const POSITION = ['blob', 'line_no'] as const;
+type Parsed = Relation<(typeof PARSED_COLUMNS)[number]>;
+type Positions = Relation<(typeof POSITION)[number]>;
+
+/**
+ * One batch: frame its blobs into a private scratch directory, then run the SQL stages over
+ * relations created for this batch only, and remove both whether the batch succeeds or fails.
+ */
 async function ingestBatch(
   ctx: RunContext,
   blobs: readonly ObjectInfo[],
   state: RunState,
 ): Promise<Omit<IngestResult, 'ignored'>> {
-  const { engine, config, runId } = ctx;
-  const stageDir = join(ctx.tmpDir, 'stage');
-  await mkdir(stageDir, { recursive: true });
+  const scratch = join(ctx.tmpDir, 'batch');
+  await rm(scratch, { recursive: true, force: true });
+  await mkdir(join(scratch, 'stage'), { recursive: true });
+  try {
+    const staged = await timed(ctx, 'frame', () =>
+      stageBlobs(ctx.lake.objects('bronze'), blobs, join(scratch, 'stage'), {
+        maxLineBytes: ctx.config.max_line_bytes,
+        maxBlobBytes: ctx.config.max_blob_bytes,
+        onBlob: (done, total) => ctx.progress('reading bronze', done, total),
+      }),
+    );
+    ctx.log.info(
+      { run: ctx.runId, blobs: blobs.length, staged_files: staged.filter((s) => s.file).length },
+      'bronze framed',
+    );
+    return await withTempRelations(ctx.engine, (rel) => transformBatch(ctx, staged, state, rel, scratch));
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
 
-  const staged = await timed(ctx, 'frame', () =>
-    stageBlobs(ctx.lake.objects('bronze'), blobs, stageDir, config.max_line_bytes, (done, total) =>
-      ctx.progress('reading bronze', done, total),
+/** `SELECT` of no rows with the given typed columns: the shape of a stage that has no input. */
+function noRows(columns: Readonly<Record<string, string>>): string {
+  return `SELECT ${Object.entries(columns)
+    .map(([name, type]) => `NULL::${type} AS ${sqlIdent(name)}`)
+    .join(', ')} WHERE false`;
+}
+
+/**
+ * Parse, validate, type, pseudonymize and deduplicate the staged lines (DuckDB), then write
+ * Silver Parquet, the activity ledger's share and the quarantine files, and tally every blob.
+ */
+async function transformBatch(
+  ctx: RunContext,
+  staged: readonly StagedBlob[],
+  state: RunState,
+  rel: TempRelations,
+  scratch: string,
+): Promise<Omit<IngestResult, 'ignored'>> {
+  const { engine, config, runId } = ctx;
+  const files = staged.flatMap((s) => (s.file ? [s.file] : []));
+  ctx.progress('parsing', 0, 1);
+  const lines = await rel.view(
+    'staged_lines',
+    STAGED_COLUMNS,
+    files.length > 0
+      ? `SELECT * FROM read_csv(${sqlList(files)}, columns = ${sqlStruct(STAGED_TYPES)},
+        delim = '${STAGE_SEPARATOR}', quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n',
+        max_line_size = ${config.max_line_bytes + 64})`
+      : noRows(STAGED_TYPES),
+  );
+  const parsed = await timed(ctx, 'parse', () =>
+    rel.table(
+      'parsed',
+      PARSED_COLUMNS,
+      parseSelect(lines, keySchedule(state.ring)),
+      keyRingParams(state.ring),
     ),
   );
-  const files = staged.flatMap((s) => (s.file ? [s.file] : []));
-  ctx.log.info({ run: runId, blobs: blobs.length, staged_files: files.length }, 'bronze framed');
-
-  ctx.progress('parsing', 0, 1);
-  if (files.length > 0) {
-    await engine.run(`CREATE OR REPLACE TEMP VIEW staged_lines AS
-      SELECT * FROM read_csv(${sqlList(files)}, columns = {'blob': 'INTEGER', 'line_no': 'BIGINT', 'line': 'VARCHAR'},
-        delim = '${STAGE_SEPARATOR}', quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n',
-        max_line_size = ${config.max_line_bytes + 64})`);
-  } else {
-    await engine.run(
-      `CREATE OR REPLACE TEMP TABLE staged_lines (blob INTEGER, line_no BIGINT, line VARCHAR)`,
-    );
-  }
-  await timed(ctx, 'parse', () => engine.run(parseSql(keySchedule(state.ring)), keyRingParams(state.ring)));
-  await assertStagedCounts(ctx, staged);
+  await assertStagedCounts(ctx, parsed, staged);
 
   // Lines of erased users are dropped on arrival (and their Bronze blob is rewritten by the caller).
-  await engine.run(`CREATE OR REPLACE TEMP TABLE erased_lines AS
-    SELECT blob, line_no FROM parsed
-    WHERE user_link IN (SELECT unnest(${sqlList(state.erased)}::VARCHAR[]))`);
+  const erased = await rel.table(
+    'erased_lines',
+    POSITION,
+    `SELECT blob, line_no FROM ${parsed.ref}
+    WHERE user_link IN (SELECT unnest(${sqlList(state.erased)}::VARCHAR[]))`,
+  );
 
   // Inside this batch the earliest date wins (then blob order, then line order): only keys seen
   // more than once need a winner. Across runs the copy already in Silver wins: Silver is append-only.
   // A key seen once has a hash seen once (unless hashes collide), so grouping the 64-bit hashes
   // first leaves the exact grouping on strings only the few candidate rows: same result, ~3× faster.
-  await timed(ctx, 'dedupe', () =>
-    engine.run(`CREATE OR REPLACE TEMP TABLE repeated AS
-    WITH candidates AS (
-      SELECT hash(user_link, session_id) AS h FROM parsed WHERE reason_code IS NULL GROUP BY h HAVING count(*) > 1
+  const repeated = await timed(ctx, 'dedupe', () =>
+    rel.table(
+      'repeated',
+      ['user_link', 'session_id', 'winner'],
+      `WITH candidates AS (
+      SELECT hash(user_link, session_id) AS h FROM ${parsed.ref} WHERE reason_code IS NULL GROUP BY h HAVING count(*) > 1
     )
     SELECT user_link, session_id, min({'d': date, 'b': blob, 'l': line_no}) AS winner
-    FROM parsed ANTI JOIN erased_lines USING (blob, line_no)
+    FROM ${parsed.ref} ANTI JOIN ${erased.ref} USING (blob, line_no)
     WHERE reason_code IS NULL AND hash(user_link, session_id) IN (SELECT h FROM candidates)
-    GROUP BY ALL HAVING count(*) > 1`),
+    GROUP BY ALL HAVING count(*) > 1`,
+    ),
   );
   // Copies of one session key are at most a day apart (GA360 splits sessions at midnight), so
   // only Silver partitions from the day before to the day after this batch's dates can hold them.
   const [range] = await engine.all<{ lo: string | null; hi: string | null }>(
-    `SELECT strftime(min(date) - 1, '%Y-%m-%d') AS lo, strftime(max(date) + 1, '%Y-%m-%d') AS hi FROM parsed`,
+    `SELECT strftime(min(date) - 1, '%Y-%m-%d') AS lo, strftime(max(date) + 1, '%Y-%m-%d') AS hi FROM ${parsed.ref}`,
   );
   const inRange = (key: string): boolean => {
     const d = dateOfSilverKey(key);
     return d !== undefined && range?.lo != null && range.hi != null && d >= range.lo && d <= range.hi;
   };
-  const existing = state.silver.filter(inRange);
-  if (existing.length > 0) {
-    const paths = await localCopies(ctx.lake.objects('silver'), existing, join(ctx.tmpDir, 'silver-in'));
-    await engine.run(`CREATE OR REPLACE TEMP TABLE existing AS
-      SELECT DISTINCT s.user_pseudonym, s.session_id
-      FROM read_parquet(${sqlList(paths)}, hive_partitioning = false) s
-      SEMI JOIN (SELECT user_pseudonym, session_id FROM parsed WHERE reason_code IS NULL) p USING (user_pseudonym, session_id)`);
-  } else {
-    await engine.run(`CREATE OR REPLACE TEMP TABLE existing (user_pseudonym VARCHAR, session_id VARCHAR)`);
-  }
+  const inSilver = state.silver.filter(inRange);
+  const existingColumns = ['user_pseudonym', 'session_id'] as const;
+  const existing =
+    inSilver.length > 0
+      ? await rel.table(
+          'existing',
+          existingColumns,
+          `SELECT DISTINCT s.user_pseudonym, s.session_id
+      FROM read_parquet(${sqlList(await localCopies(ctx.lake.objects('silver'), inSilver, join(scratch, 'silver-in')))}, hive_partitioning = false) s
+      SEMI JOIN (SELECT user_pseudonym, session_id FROM ${parsed.ref} WHERE reason_code IS NULL) p USING (user_pseudonym, session_id)`,
+        )
+      : await rel.table(
+          'existing',
+          existingColumns,
+          noRows({ user_pseudonym: 'VARCHAR', session_id: 'VARCHAR' }),
+        );
   // The few rows that lose (a later copy in this batch, or a key already in Silver), by position.
-  await timed(ctx, 'dedupe', () =>
-    engine.run(`CREATE OR REPLACE TEMP TABLE losers AS
-      SELECT p.blob, p.line_no FROM parsed p JOIN repeated r USING (user_link, session_id)
+  const losers = await timed(ctx, 'dedupe', () =>
+    rel.table(
+      'losers',
+      POSITION,
+      `SELECT p.blob, p.line_no FROM ${parsed.ref} p JOIN ${repeated.ref} r USING (user_link, session_id)
       WHERE NOT (r.winner.b = p.blob AND r.winner.l = p.line_no)
       UNION
-      SELECT p.blob, p.line_no FROM parsed p JOIN existing e USING (user_pseudonym, session_id)`),
+      SELECT p.blob, p.line_no FROM ${parsed.ref} p JOIN ${existing.ref} e USING (user_pseudonym, session_id)`,
+    ),
   );
-  await engine.run(`CREATE OR REPLACE TEMP VIEW classified AS
-    SELECT p.*, (e.blob IS NOT NULL) AS erased,
+  const classified = await rel.view(
+    'classified',
+    [...PARSED_COLUMNS, 'erased', 'to_silver'],
+    `SELECT p.*, (e.blob IS NOT NULL) AS erased,
       (p.reason_code IS NULL AND l.blob IS NULL AND e.blob IS NULL) AS to_silver
-    FROM parsed p LEFT JOIN losers l USING (blob, line_no) LEFT JOIN erased_lines e USING (blob, line_no)`);
-  await engine.run(`CREATE OR REPLACE TEMP VIEW silver_rows AS
-    SELECT p.* FROM parsed p ANTI JOIN losers l USING (blob, line_no) ANTI JOIN erased_lines e USING (blob, line_no)
-    WHERE p.reason_code IS NULL`);
+    FROM ${parsed.ref} p LEFT JOIN ${losers.ref} l USING (blob, line_no) LEFT JOIN ${erased.ref} e USING (blob, line_no)`,
+  );
+  const silverRows = await rel.view(
+    'silver_rows',
+    PARSED_COLUMNS,
+    `SELECT p.* FROM ${parsed.ref} p ANTI JOIN ${losers.ref} l USING (blob, line_no) ANTI JOIN ${erased.ref} e USING (blob, line_no)
+    WHERE p.reason_code IS NULL`,
+  );
 
-  const silverOut = join(ctx.tmpDir, 'silver-out');
+  const silverOut = join(scratch, 'silver-out');
   ctx.progress('writing silver', 0, 1);
   await timed(ctx, 'write_silver', () =>
     engine.run(`COPY (
       SELECT ${SILVER_COLUMNS.join(', ')}, ${sqlString(runId)} AS ingest_run
-      FROM silver_rows)
+      FROM ${silverRows.ref})
     TO ${sqlString(silverOut)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY (date), WRITE_PARTITION_COLUMNS true,
       FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`),
   );
   const silverDates = await timed(ctx, 'upload_silver', () => uploadSilver(ctx, silverOut, state));
   await rm(silverOut, { recursive: true, force: true });
-  await timed(ctx, 'activity', () => writeActivity(ctx, staged, state));
-
-  const tallies = await timed(ctx, 'tally', () => tallyBlobs(ctx, staged));
-  const rejectedByReason = await timed(ctx, 'quarantine', () => writeQuarantine(ctx, staged));
-  const byMonth = await engine.all<{ month: string; n: bigint }>(
-    `SELECT strftime(date, '%Y-%m') AS month, count(*) AS n FROM silver_rows GROUP BY 1`,
+  await timed(ctx, 'activity', () =>
+    writeActivity(ctx, { staged, parsed, erased, silverRows, rel, scratch }, state),
   );
-  await engine.run('DROP VIEW IF EXISTS classified');
-  await engine.run('DROP VIEW IF EXISTS silver_rows');
-  await engine.run('DROP VIEW IF EXISTS staged_lines');
-  for (const t of ['staged_lines', 'parsed', 'repeated', 'existing', 'losers', 'erased_lines', 'blob_keys'])
-    await engine.run(`DROP TABLE IF EXISTS ${t}`);
+
+  const tallies = await timed(ctx, 'tally', () => tallyBlobs(ctx, classified, staged));
+  const rejectedByReason = await timed(ctx, 'quarantine', () => writeQuarantine(ctx, parsed, erased, staged));
+  const byMonth = await engine.all<{ month: string; n: bigint }>(
+    `SELECT strftime(date, '%Y-%m') AS month, count(*) AS n FROM ${silverRows.ref} GROUP BY 1`,
+  );
   return {
     blobs: tallies,
     rejectedByReason,
@@ -231,9 +315,13 @@ async function ingestBatch(
 }
 
 /** Every framed line must reach DuckDB: a mismatch means a reader dropped or split lines. */
-async function assertStagedCounts(ctx: RunContext, staged: readonly StagedBlob[]): Promise<void> {
+async function assertStagedCounts(
+  ctx: RunContext,
+  parsed: Parsed,
+  staged: readonly StagedBlob[],
+): Promise<void> {
   const rows = await ctx.engine.all<{ blob: number; n: bigint }>(
-    'SELECT blob, count(*) AS n FROM parsed GROUP BY blob',
+    `SELECT blob, count(*) AS n FROM ${parsed.ref} GROUP BY blob`,
   );
   const counted = new Map(rows.map((r) => [r.blob, Number(r.n)]));
   for (const s of staged) {
@@ -268,7 +356,11 @@ async function uploadSilver(ctx: RunContext, dir: string, state: RunState): Prom
   return partitions.map((p) => p.slice('date='.length));
 }
 
-async function tallyBlobs(ctx: RunContext, staged: readonly StagedBlob[]): Promise<BlobTally[]> {
+async function tallyBlobs(
+  ctx: RunContext,
+  classified: Relation<(typeof PARSED_COLUMNS)[number] | 'erased' | 'to_silver'>,
+  staged: readonly StagedBlob[],
+): Promise<BlobTally[]> {
   const rows = await ctx.engine.all<{
     blob: number;
     rejected: bigint;
@@ -281,7 +373,7 @@ async function tallyBlobs(ctx: RunContext, staged: readonly StagedBlob[]): Promi
            count(*) FILTER (WHERE to_silver) AS silver,
            count(*) FILTER (WHERE reason_code IS NULL AND NOT to_silver AND NOT erased) AS duplicates,
            count(*) FILTER (WHERE erased) AS erased
-    FROM classified
+    FROM ${classified.ref}
     GROUP BY blob`);
   const byBlob = new Map(rows.map((r) => [r.blob, r]));
   return staged.map((s) => {
@@ -305,6 +397,8 @@ async function tallyBlobs(ctx: RunContext, staged: readonly StagedBlob[]): Promi
 /** `quarantine/<run>/<bronze key>.ndjson`: one line per rejected record, with its reason. */
 async function writeQuarantine(
   ctx: RunContext,
+  parsed: Parsed,
+  erased: Positions,
   staged: readonly StagedBlob[],
 ): Promise<Partial<Record<RejectionCode, number>>> {
   const counts: Partial<Record<RejectionCode, number>> = {};
@@ -315,7 +409,7 @@ async function writeQuarantine(
     reason: string;
     line: string;
   }>(
-    `SELECT blob, line_no, reason_code, reason, raw AS line FROM parsed ANTI JOIN erased_lines USING (blob, line_no)
+    `SELECT blob, line_no, reason_code, reason, raw AS line FROM ${parsed.ref} ANTI JOIN ${erased.ref} USING (blob, line_no)
      WHERE reason_code IS NOT NULL ORDER BY blob, line_no`,
   );
   const byBlob = new Map<number, Rejection[]>();
@@ -341,10 +435,22 @@ async function writeQuarantine(
  * `private/activity/month=…/part-<run>[-i].parquet`, and the (user link, Bronze key) index that
  * lets an erasure find the blobs holding a user. Both commit with the run report, like Silver.
  */
-async function writeActivity(ctx: RunContext, staged: readonly StagedBlob[], state: RunState): Promise<void> {
+async function writeActivity(
+  ctx: RunContext,
+  batch: {
+    readonly staged: readonly StagedBlob[];
+    readonly parsed: Parsed;
+    readonly erased: Positions;
+    readonly silverRows: Parsed;
+    readonly rel: TempRelations;
+    readonly scratch: string;
+  },
+  state: RunState,
+): Promise<void> {
   const { engine } = ctx;
-  const out = join(ctx.tmpDir, 'activity-out');
-  await engine.run(`COPY (SELECT DISTINCT strftime(date, '%Y-%m') AS month, date AS day, user_link AS "user" FROM silver_rows)
+  const { staged, parsed, erased, silverRows, rel, scratch } = batch;
+  const out = join(scratch, 'activity-out');
+  await engine.run(`COPY (SELECT DISTINCT strftime(date, '%Y-%m') AS month, date AS day, user_link AS "user" FROM ${silverRows.ref})
     TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month), WRITE_PARTITION_COLUMNS false,
       FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`);
   const store = ctx.lake.objects('private');
@@ -364,15 +470,15 @@ async function writeActivity(ctx: RunContext, staged: readonly StagedBlob[], sta
   );
   await rm(out, { recursive: true, force: true });
 
-  await engine.run(`CREATE OR REPLACE TEMP TABLE blob_keys (blob INTEGER, bronze VARCHAR)`);
-  if (staged.length > 0) {
-    await engine.run(
-      `INSERT INTO blob_keys VALUES ${staged.map((s) => `(${s.index}, ${sqlString(s.blob.key)})`).join(', ')}`,
-    );
-  }
-  const index = join(ctx.tmpDir, 'activity-index.parquet');
-  await engine.run(`COPY (SELECT DISTINCT p.user_link AS "user", k.bronze FROM parsed p JOIN blob_keys k USING (blob)
-      ANTI JOIN erased_lines e USING (blob, line_no)
+  // A batch always has at least one blob, so the VALUES list is never empty.
+  const blobKeys = await rel.table(
+    'blob_keys',
+    ['blob', 'bronze'],
+    `SELECT * FROM (VALUES ${staged.map((s) => `(${s.index}, ${sqlString(s.blob.key)})`).join(', ')}) AS k(blob, bronze)`,
+  );
+  const index = join(scratch, 'activity-index.parquet');
+  await engine.run(`COPY (SELECT DISTINCT p.user_link AS "user", k.bronze FROM ${parsed.ref} p JOIN ${blobKeys.ref} k USING (blob)
+      ANTI JOIN ${erased.ref} e USING (blob, line_no)
       WHERE p.user_link IS NOT NULL)
     TO ${sqlString(index)} (FORMAT parquet, COMPRESSION zstd)`);
   await store.uploadFile(index, blobIndexKey(ctx.runId, state.batch++), {

@@ -1,6 +1,7 @@
-import { CommittedView, hasCheckpoint, markProcessed, runReportKey } from '../lake/index.js';
+import { CommittedView, hasCheckpoint, markProcessed, runReportKey, type RunId } from '../lake/index.js';
 import type { RunContext } from './context.js';
-import type { RunReport } from './report.js';
+import { decodeStoredJson, storedFile, type ObjectStore } from '../storage/index.js';
+import { runReportSchema, type RunReport } from './report.js';
 
 /**
  * Makes a crashed run as if it never happened, or finishes one that committed: deletes Silver,
@@ -22,9 +23,7 @@ export async function recover(
   let repairedCheckpoints = 0;
   const latest = view.latest();
   if (latest !== undefined) {
-    const report = JSON.parse(
-      (await ctx.lake.objects('private').read(runReportKey(latest))).toString('utf8'),
-    ) as RunReport;
+    const report = await readRunReport(ctx.lake.objects('private'), latest);
     const missing = async <T extends { key: string }>(blobs: readonly T[]): Promise<T[]> => {
       const out: T[] = [];
       for (const blob of blobs) if (!(await hasCheckpoint(ctx.lake, blob.key))) out.push(blob);
@@ -41,4 +40,16 @@ export async function recover(
     ctx.log.warn({ run: ctx.runId, removedFiles, repairedCheckpoints }, 'recovered from an interrupted run');
   }
   return { removedFiles, repairedCheckpoints };
+}
+
+/** The report of committed run `runId`. Raises `DamagedStateError` when it does not decode. */
+export async function readRunReport(priv: ObjectStore, runId: RunId): Promise<RunReport> {
+  const key = runReportKey(runId);
+  const where = storedFile(
+    priv,
+    key,
+    'run report',
+    `restore it from a backup, or delete it together with the checkpoints rows whose run_id is ${runId}: the next run then drops that run's Silver files and reads its Bronze blobs again (deleting the report alone loses them)`,
+  );
+  return decodeStoredJson(runReportSchema, (await priv.read(key)).toString('utf8'), where);
 }

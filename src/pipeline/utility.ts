@@ -4,13 +4,13 @@ import { suggestBounds, type UtilitySuggestion } from '../analyses/utility.js';
 import type { PipelineConfig } from '../config/index.js';
 import { secureRandom, type RandomSource } from '../dp/index.js';
 import { UserError } from '../errors.js';
-import { BudgetLedger } from '../ledger/index.js';
+import { PrivacyLedger, pureCost } from '../ledger/index.js';
 import type { Lake } from '../storage/index.js';
 import { openRunContext } from './context.js';
 import { CommittedView, dateOfSilverKey, localCopies } from '../lake/index.js';
 
 /** Budget ledger metric that utility analyses are charged to. */
-export const UTILITY_METRIC = 'utility';
+export const UTILITY_METRIC = 'utility' as const;
 
 export interface UtilityOptions {
   readonly lake: Lake;
@@ -46,12 +46,13 @@ export async function utilityAnalysis(options: UtilityOptions): Promise<UtilityS
         `explain --utility: no Silver data for month ${month}; months with data: ${months.join(', ')}`,
       );
     }
-    const ledger = new BudgetLedger(options.lake.tables('budget'), UTILITY_METRIC, {
-      epsilonCap: options.config.budget.monthly_epsilon_cap,
-      deltaCap: options.config.budget.monthly_delta_cap,
-      accounting: options.config.budget.accounting,
+    const ledger = new PrivacyLedger(options.lake.tables('budget'), options.config);
+    await ledger.charge({
+      metric: UTILITY_METRIC,
+      releaseId: `utility/${month}/${runId}`,
+      periods: [month],
+      cost: pureCost(options.epsilon),
     });
-    await ledger.charge(month, `utility/${month}/${runId}`, { epsilon: options.epsilon, delta: 0 });
     const files = await localCopies(
       options.lake.objects('silver'),
       keys.filter((k) => (dateOfSilverKey(k) ?? '').startsWith(`${month}-`)),

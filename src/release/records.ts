@@ -9,7 +9,7 @@ import {
   RELEASE_RECORDS_PREFIX,
   releaseRecordKey,
 } from '../lake/index.js';
-import type { Lake } from '../storage/index.js';
+import { decodeStored, entitySchema, storedEntity, type Lake } from '../storage/index.js';
 
 /** One release as recorded: the exact text published to Gold, its hash, and its decoded form. */
 export interface ReleaseRecord {
@@ -21,18 +21,36 @@ export interface ReleaseRecord {
   readonly release: Release;
 }
 
-/** The `releases` table row of a record: what was released, when, by which run, its hash. */
-const releaseRowSchema = z.object({
-  partitionKey: z.string(),
-  rowKey: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  record: z.string(),
-  path: z.string(),
-  run_id: z.string(),
-  epsilon: z.number(),
-  created_at: z.string(),
+/**
+ * A row of the `releases` table, keyed by analysis (partition) and window (row): the record's
+ * SHA-256 and key, which run released it, when, at what ε, and where its Gold JSON is. Rows
+ * written before records carry no hash; `ensureRow` completes them. A row that does not decode is
+ * damaged (`DamagedStateError`; deleting it is safe: it is rebuilt from the record).
+ */
+const releaseRowSchema = entitySchema({
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  record: z.string().min(1).optional(),
+  run_id: z.string().min(1),
+  epsilon: z.number().positive(),
+  created_at: z.iso.datetime(),
+  /** The release JSON, relative to `gold/`. */
+  path: z.string().min(1),
 });
-type ReleaseRow = z.infer<typeof releaseRowSchema>;
+export type ReleaseRow = z.output<typeof releaseRowSchema>;
+
+/** The `releases` row of (`analysis`, `windowId`), if any. Raises `DamagedStateError`. */
+export async function readReleaseRow(
+  lake: Lake,
+  analysis: string,
+  windowId: string,
+): Promise<ReleaseRow | undefined> {
+  const table = lake.tables('releases');
+  const stored = await table.get(analysis, windowId);
+  return stored && decodeStored(releaseRowSchema, stored.entity, storedEntity(table, analysis, windowId));
+}
 
 export function sha256Of(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -70,12 +88,10 @@ export class ReleaseRecords {
   ): Promise<{ record: ReleaseRecord; created: boolean }> {
     const text = releaseText(release);
     try {
-      await this.lake
-        .objects('private')
-        .write(releaseRecordKey(analysis, windowId), text, {
-          ifNoneMatch: '*',
-          contentType: 'application/json',
-        });
+      await this.lake.objects('private').write(releaseRecordKey(analysis, windowId), text, {
+        ifNoneMatch: '*',
+        contentType: 'application/json',
+      });
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
       const existing = await this.get(analysis, windowId);
@@ -90,12 +106,10 @@ export class ReleaseRecords {
   /** Records an already published text as is (lakes from before records); false if a record exists. */
   async adopt(analysis: string, windowId: string, text: string, release: Release): Promise<boolean> {
     try {
-      await this.lake
-        .objects('private')
-        .write(releaseRecordKey(analysis, windowId), text, {
-          ifNoneMatch: '*',
-          contentType: 'application/json',
-        });
+      await this.lake.objects('private').write(releaseRecordKey(analysis, windowId), text, {
+        ifNoneMatch: '*',
+        contentType: 'application/json',
+      });
     } catch (err) {
       if (err instanceof ConflictError) return false;
       throw err;
@@ -106,9 +120,8 @@ export class ReleaseRecords {
 
   /** Adds the table row of a record that lacks one (a crash between the record and its row, or a row from before records). */
   async ensureRow(record: ReleaseRecord): Promise<boolean> {
-    const stored = await this.lake.tables('releases').get(record.analysis, record.windowId);
-    const row = stored ? releaseRowSchema.safeParse(stored.entity) : undefined;
-    if (row?.success && row.data.sha256 === record.sha256) return false;
+    const row = await readReleaseRow(this.lake, record.analysis, record.windowId);
+    if (row?.sha256 === record.sha256) return false;
     await this.writeRow(record);
     return true;
   }
@@ -127,22 +140,20 @@ export class ReleaseRecords {
     const key = releaseRecordKey(analysis, windowId);
     const what = `release record private/${key}`;
     const sha256 = sha256Of(text);
-    const stored = await this.lake.tables('releases').get(analysis, windowId);
-    if (stored) {
-      const row = releaseRowSchema.safeParse(stored.entity);
-      // Rows written before records existed carry no hash: the record (or its adoption) adds it.
-      if (row.success && row.data.sha256 !== sha256) {
-        throw new DamagedStateError(
-          what,
-          `${what} does not match the SHA-256 in the releases table (${analysis}, ${windowId}): it was altered; restore it from a backup (Gold's copy may still be intact)`,
-        );
-      }
+    const row = await readReleaseRow(this.lake, analysis, windowId);
+    // Rows written before records existed carry no hash: `ensureRow` adds it.
+    if (row?.sha256 !== undefined && row.sha256 !== sha256) {
+      throw new DamagedStateError(
+        what,
+        `it does not match the SHA-256 in its releases table row (${analysis}, ${windowId}): it was altered`,
+        "restore it from a backup (Gold's copy may still be the original); never edit a record",
+      );
     }
     return { analysis, windowId, text, sha256, release: decodeRelease(text, what) };
   }
 
   private async writeRow(record: ReleaseRecord): Promise<void> {
-    const row: ReleaseRow = {
+    await this.lake.tables('releases').upsert({
       partitionKey: record.analysis,
       rowKey: record.windowId,
       sha256: record.sha256,
@@ -151,7 +162,6 @@ export class ReleaseRecords {
       run_id: record.release.run_id,
       epsilon: record.release.privacy.epsilon,
       created_at: record.release.created_at,
-    };
-    await this.lake.tables('releases').upsert(row);
+    } satisfies ReleaseRow);
   }
 }

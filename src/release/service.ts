@@ -138,7 +138,7 @@ export class ReleaseService {
     for await (const r of this.records.all()) records.push({ release: r.release, windowId: r.windowId });
     await this.#gold.writeIndex(records, now);
     if (options.report) {
-      await writeGoldReport(this.deps.lake.objects('gold'), this.deps.lake.tables('budget'), now, records);
+      await writeGoldReport(this.deps.lake.objects('gold'), this.deps.ledger, now, records);
     }
     return records.length;
   }

@@ -1,10 +1,23 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { ConflictError, UserError } from '../errors.js';
 import type { Lake } from '../storage/index.js';
-import { loadPseudonymKey, PseudonymKey, type Pseudonym, type RawUserId } from './pseudonym.js';
+import {
+  keyFileSchema,
+  loadPseudonymKey,
+  PseudonymKey,
+  readKeyFile,
+  type Pseudonym,
+  type RawUserId,
+} from './pseudonym.js';
 
 const KEYS_PREFIX = 'keys/';
 const ROTATED_KEY = /^keys\/pseudonym-key-(v\d+)\.json$/;
+
+/** A rotated key's file: a key file with the first Silver date it pseudonymizes. */
+const rotatedKeyFileSchema = keyFileSchema.extend({
+  effective: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD'),
+});
 
 /** One key version and the first Silver date it pseudonymizes (null: since the beginning). */
 export interface KeyVersion {
@@ -64,13 +77,7 @@ export async function loadKeyRing(lake: Lake, env: NodeJS.ProcessEnv = process.e
   const store = lake.objects('private');
   for await (const obj of store.list(KEYS_PREFIX)) {
     if (!ROTATED_KEY.test(obj.key)) continue;
-    const parsed = JSON.parse((await store.read(obj.key)).toString('utf8')) as {
-      version: string;
-      key: string;
-      effective: string;
-    };
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(parsed.effective))
-      throw new Error(`internal: private/${obj.key} has no valid effective date`);
+    const parsed = await readKeyFile(store, obj.key, rotatedKeyFileSchema);
     rotated.push({
       key: PseudonymKey.fromBytes(parsed.version, Buffer.from(parsed.key, 'hex')),
       effective: parsed.effective,

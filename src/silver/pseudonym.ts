@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { ConflictError, UserError } from '../errors.js';
-import type { Lake } from '../storage/index.js';
+import { decodeStoredJson, storedFile, type Lake, type ObjectStore } from '../storage/index.js';
 
 /** A user id as it arrived in Bronze. Never written to Silver, Gold, logs or tables. */
 export type RawUserId = string & { readonly __brand: 'RawUserId' };
@@ -10,9 +11,40 @@ export type RawUserId = string & { readonly __brand: 'RawUserId' };
  */
 export type Pseudonym = string & { readonly __brand: 'Pseudonym' };
 
+/** A stored pseudonym, checked for its shape before it is branded. */
+export const pseudonymSchema = z
+  .string()
+  .regex(/^[0-9a-f]{32}$/, 'a pseudonym (32 hex characters)')
+  .transform((text) => text as Pseudonym);
+
 const BLOCK = 64;
 const PSEUDONYM_HEX = 32;
 const LOCAL_KEY_OBJECT = 'keys/pseudonym-key.json';
+
+/** A key file under `private/keys/`: the version and its 32+ secret bytes in hex. */
+export const keyFileSchema = z.object({
+  version: z.string().min(1),
+  key: z.string().regex(/^(?:[0-9a-fA-F]{2}){32,}$/, '64 or more hex characters'),
+  created_at: z.iso.datetime().optional(),
+});
+
+/**
+ * Key file `key` of `store`, decoded with `schema`. A file that does not decode raises
+ * `DamagedStateError`; the error never quotes the file (it holds the secret).
+ */
+export async function readKeyFile<S extends typeof keyFileSchema>(
+  store: ObjectStore,
+  key: string,
+  schema: S,
+): Promise<z.output<S>> {
+  const where = storedFile(
+    store,
+    key,
+    'pseudonymization key file',
+    'restore it from a backup; do not delete it: Silver holds pseudonyms made with this key, and without it new data of the same users gets other pseudonyms (counted twice, missed by erasures)',
+  );
+  return decodeStoredJson(schema, (await store.read(key)).toString('utf8'), where);
+}
 
 /** A pseudonymization key version; the bytes never leave this object except as HMAC pads for DuckDB. */
 export class PseudonymKey {
@@ -88,10 +120,7 @@ export async function loadPseudonymKey(
       if (!(err instanceof ConflictError)) throw err; // another process created it first: use theirs
     }
   }
-  const parsed = JSON.parse((await store.read(LOCAL_KEY_OBJECT)).toString('utf8')) as {
-    version: string;
-    key: string;
-  };
+  const parsed = await readKeyFile(store, LOCAL_KEY_OBJECT, keyFileSchema);
   return PseudonymKey.fromBytes(parsed.version, Buffer.from(parsed.key, 'hex'));
 }
 

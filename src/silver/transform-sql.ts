@@ -1,4 +1,5 @@
 import type { RejectionCode } from '../bronze/rejection.js';
+import type { Relation } from '../engine/relation.js';
 import type { KeyRing } from './key-ring.js';
 import { pseudonymSql } from './pseudonym.js';
 
@@ -179,14 +180,21 @@ function checks(): [string, RejectionCode, string][] {
 const textOrNotSet = (col: string): string => `coalesce(nullif(trim(${col}), ''), '${NOT_SET}')`;
 const int = (col: string, type = 'BIGINT'): string => `CAST(${col} AS ${type})`;
 
+/** Columns of the staged Bronze lines `parseSelect` reads: blob index, 1-based line number, text. */
+export const STAGED_COLUMNS = ['blob', 'line_no', 'line'] as const;
+
 /**
- * One streaming pass over the staged lines (`staged_lines`, a view): each line is parsed once,
+ * One streaming pass over the staged lines (`staged`, read once): each line is parsed once,
  * checked, and either typed and pseudonymized (under the key version in force on its date) or
  * given its rejection reason. Only rejected lines keep their raw text. Every line naming a user
  * also gets `user_link`, the user's pseudonym under the first key version (the activity ledger's
- * id, stable across rotations). The result is the temp table `parsed`.
+ * id, stable across rotations). The result has the columns `PARSED_COLUMNS`; it needs the
+ * parameters `keyRingParams(ring)`.
  */
-export function parseSql(keys: readonly KeySchedule[]): string {
+export function parseSelect(
+  staged: Relation<(typeof STAGED_COLUMNS)[number]>,
+  keys: readonly KeySchedule[],
+): string {
   const list = checks();
   const failed = `CASE ${list.map((c, i) => `WHEN ${c[0]} THEN ${i}`).join('\n      ')} END`;
   const codes = `[${list.map((c) => `'${c[1]}'`).join(', ')}]`;
@@ -207,10 +215,9 @@ export function parseSql(keys: readonly KeySchedule[]): string {
   };
   const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
   return `
-CREATE OR REPLACE TEMP TABLE parsed AS
 WITH e AS (
   SELECT blob, line_no, line, ${lineStructSql('line')} AS j
-  FROM staged_lines
+  FROM ${staged.ref}
 ), t AS (
   SELECT blob, line_no, line, j,
     ${userId.expr} AS u, ${at('$.visitId')} AS visit_id, ${at('$.date')} AS date_text, ${at('$.visitStartTime')} AS start_text,
@@ -261,7 +268,7 @@ export interface KeySchedule {
   readonly effective: string | null;
 }
 
-/** The HMAC pad parameters `parseSql` expects for `ring`: `$k<i>_ipad/opad`. */
+/** The HMAC pad parameters `parseSelect` expects for `ring`: `$k<i>_ipad/opad`. */
 export function keyRingParams(ring: KeyRing): Record<string, string> {
   const params: Record<string, string> = {};
   ring.versions.forEach((v, i) => {
@@ -278,7 +285,7 @@ export function linkParams(ring: KeyRing): Record<string, string> {
   return { k0_ipad: pads.ipad, k0_opad: pads.opad };
 }
 
-/** The key schedule of `ring` for `parseSql`. */
+/** The key schedule of `ring` for `parseSelect`. */
 export function keySchedule(ring: KeyRing): KeySchedule[] {
   return ring.versions.map((v) => ({ version: v.key.version, effective: v.effective }));
 }
@@ -305,4 +312,15 @@ export const SILVER_COLUMNS = [
   'transactions',
   'revenue_micros',
   'new_visit',
+] as const;
+
+/** Columns of `parseSelect`'s result: position, rejection (or null), the Silver columns, the user link. */
+export const PARSED_COLUMNS = [
+  'blob',
+  'line_no',
+  'reason_code',
+  'reason',
+  'raw',
+  ...SILVER_COLUMNS,
+  'user_link',
 ] as const;

@@ -1,2 +1,13 @@
 export * from './types.js';
+export {
+  decodeStored,
+  decodeStoredJson,
+  entitySchema,
+  entityValueSchema,
+  parseStoredJson,
+  storedEntity,
+  storedFile,
+  tableEntitySchema,
+  type StoredObject,
+} from './decode.js';
 export { FsLake, FsObjectStore, FsTableStore } from './fs/index.js';

@@ -89,6 +89,11 @@ export interface TableStore {
   /** Returns false when there was nothing to delete. */
   delete(partitionKey: string, rowKey: string): Promise<boolean>;
   list<T extends TableEntity>(partitionKey?: string): AsyncIterable<StoredEntity<T>>;
+  /**
+   * Where the entity lives on this machine's filesystem, when it does (the embedded local lake):
+   * lets a message about a damaged entity name its file.
+   */
+  localPath?(partitionKey: string, rowKey: string): string;
 }
 
 /** Where everything lives: the containers and tables of one deployment. */

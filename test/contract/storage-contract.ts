@@ -3,14 +3,30 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../../src/errors.js';
-import type { Lake } from '../../src/storage/index.js';
+import {
+  ConflictError,
+  DamagedStateError,
+  NotFoundError,
+  PreconditionFailedError,
+} from '../../src/errors.js';
+import type { Lake, TableName } from '../../src/storage/index.js';
+
+/**
+ * Stores under (`partitionKey`, `rowKey`) of `table` an entity the backend's adapter cannot decode,
+ * the way damage looks on that backend (a truncated file locally, a garbled property in Azure).
+ */
+export type DamageEntity = (
+  lake: Lake,
+  table: TableName,
+  partitionKey: string,
+  rowKey: string,
+) => Promise<void>;
 
 /**
  * The storage contract every backend must pass identically. Each backend's test file calls this
- * with a factory for a fresh, empty lake.
+ * with a factory for a fresh, empty lake and a way to damage one of its entities.
  */
-export function storageContract(name: string, freshLake: () => Promise<Lake>): void {
+export function storageContract(name: string, freshLake: () => Promise<Lake>, damage: DamageEntity): void {
   describe(`${name}: ObjectStore`, () => {
     it('lists by prefix in key order, with size, quoted ETag and lastModified', async () => {
       const store = (await freshLake()).objects('bronze');
@@ -209,6 +225,31 @@ export function storageContract(name: string, freshLake: () => Promise<Lake>): v
         rowKey: longKey,
         n: 1,
       });
+    });
+
+    it('raises DamagedStateError naming table, partition and row for an entity it cannot decode, and can delete it', async () => {
+      const lake = await freshLake();
+      const table = lake.tables('checkpoints');
+      await table.upsert({ partitionKey: 'bronze', rowKey: 'a/b.ndjson', n: 1 });
+      await table.upsert({ partitionKey: 'bronze', rowKey: 'c.ndjson', n: 2 });
+      await damage(lake, 'checkpoints', 'bronze', 'a/b.ndjson');
+
+      const err: unknown = await table.get('bronze', 'a/b.ndjson').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DamagedStateError);
+      expect((err as DamagedStateError).code).toBe('DAMAGED_STATE');
+      expect((err as DamagedStateError).object).toMatch(/^checkpoints entity \(bronze, a\/b\.ndjson\)/);
+      expect((err as DamagedStateError).message).not.toContain('\n');
+      const listing = async (): Promise<string[]> => {
+        const keys: string[] = [];
+        for await (const r of table.list('bronze')) keys.push(r.entity.rowKey);
+        return keys;
+      };
+      await expect(listing()).rejects.toThrow(/^checkpoints entity \(bronze, a\/b\.ndjson\).* is damaged \(/);
+      expect(await table.get('bronze', 'c.ndjson')).toMatchObject({ entity: { n: 2 } });
+
+      // The remedy the message offers for a checkpoint: delete it.
+      expect(await table.delete('bronze', 'a/b.ndjson')).toBe(true);
+      expect(await listing()).toEqual(['c.ndjson']);
     });
   });
 }

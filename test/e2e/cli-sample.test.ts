@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BudgetLedger } from '../../src/ledger/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { PrivacyLedger } from '../../src/ledger/index.js';
 import { FsLake } from '../../src/storage/index.js';
 import { runCli } from '../helpers/cli.js';
 import { checkGoldContract } from '../helpers/gold-contract.js';
@@ -132,6 +133,8 @@ describe('dp-pipeline run on the shipped sample', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('sessions_per_continent');
     expect(r.stdout).toMatch(/Budget: each month's releases spend ε = 4 of a monthly cap of ε = 4/);
+    expect(r.stdout).toMatch(/Per-person monthly total: .*capped at ε = 8, δ = 0\.00001/);
+    expect(r.stdout).toMatch(/ {2}the analyses' monthly releases: ε = 4, δ = 0\.000001 \(naive\) — fits/);
   });
 
   it('explain --utility suggests bounds from Silver and charges its ε to the "utility" budget', async () => {
@@ -141,11 +144,13 @@ describe('dp-pipeline run on the shipped sample', () => {
     expect(r.stdout).toMatch(/Utility analysis of 2016-08 .*ε = 0\.3 charged to budget metric "utility"/);
     expect(r.stdout).toMatch(/L0 +configured 1, keeps all partitions of ≈\d+\.\d% of users; suggested \d+/);
     expect(r.stdout).toMatch(/time_on_site_ms upper bound configured 600000 ms/);
-    const ledger = new BudgetLedger(new FsLake(dir).tables('budget'), 'utility', 4);
-    expect(await ledger.state('2016-08')).toMatchObject({ epsilonSpent: 0.3, releaseCount: 1 });
-    // The analyses' own budget is untouched by it.
-    const analyses = new BudgetLedger(new FsLake(dir).tables('budget'), 'analyses', 4);
-    expect((await analyses.state('2016-08')).epsilonSpent).toBe(4);
+    const month = await new PrivacyLedger(new FsLake(dir).tables('budget'), await loadConfig()).state(
+      '2016-08',
+    );
+    expect(month.metrics.utility).toMatchObject({ epsilonSpent: 0.3, releaseCount: 1 });
+    // The analyses' own budget is untouched by it; the month's per-person total holds both.
+    expect(month.metrics.analyses.epsilonSpent).toBe(4);
+    expect(month.total).toMatchObject({ epsilonSpent: 4.3, releaseCount: 5, epsilonCap: 8 });
   });
 });
 

@@ -45,6 +45,11 @@ describe('gold/report.html', () => {
     expect(html).toMatch(
       /<th scope="row">2016-08<\/th><td>analyses<\/td><td class="num">4<\/td><td class="num">4<\/td>/,
     );
+    // The month's per-visitor total comes first: the analyses' ε = 4 (δ of partition selection) of 8.
+    expect(html).toMatch(
+      /<tr class="total"><th scope="row">2016-08<\/th><td><strong>total per visitor<\/strong> \(δ = 0\.000001\)<\/td><td class="num">4<\/td><td class="num">8<\/td>/,
+    );
+    expect(html.indexOf('total per visitor</strong>')).toBeLessThan(html.indexOf('<td>analyses</td>'));
     expect(html).not.toContain('900000000000000001'); // ids never reach Gold
   });
 

@@ -1,20 +1,26 @@
-import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readJsonBlob } from '../../src/bronze/frame.js';
+import { splitJsonItems } from '../../src/bronze/json-items.js';
 import { textListParam } from '../../src/engine/duckdb.js';
 import { linksOfRecords, withoutErasedRecords } from '../../src/erasure/user-lines.js';
 import { Xoshiro128, type Random } from '../../src/generate/prng.js';
 import { KeyRing } from '../../src/silver/key-ring.js';
 import { PseudonymKey, type RawUserId } from '../../src/silver/pseudonym.js';
-import { keyRingParams, keySchedule, parseSql } from '../../src/silver/transform-sql.js';
+import {
+  keyRingParams,
+  keySchedule,
+  PARSED_COLUMNS,
+  parseSelect,
+  STAGED_COLUMNS,
+} from '../../src/silver/transform-sql.js';
+import { withTempRelations } from '../../src/engine/relation.js';
 import { useTempEngine } from '../helpers/lake.js';
 
 /**
  * The erasure side reads the same user from a Bronze line as ingest does. Random lines (string
  * ids with every escape form, integer ids far above 2^53, other numbers, both field names, keys
  * given twice, nested look-alikes, blank and over-long ids, truncated lines, junk naming an id)
- * are run through ingest's own SQL (`parseSql`, as `ingest` runs it) and through the erasure
+ * are run through ingest's own SQL (`parseSelect`, as `ingest` runs it) and through the erasure
  * parse (`linksOfRecords`, `withoutErasedRecords`). Fixed seeds, exact comparisons: the
  * false-failure rate is 0.
  */
@@ -154,17 +160,23 @@ function line(rng: Random): Line {
 /** Ingest's `user_link` of each line, from ingest's own SQL over the lines staged as `ingest` stages them. */
 async function ingestLinks(lines: readonly string[]): Promise<(string | null)[]> {
   const engine = engineHolder.engine;
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE staged_lines AS
-     SELECT 0 AS blob, generate_subscripts($l::VARCHAR[], 1)::BIGINT AS line_no, unnest($l::VARCHAR[]) AS line`,
-    { l: textListParam(lines) },
-  );
-  await engine.run(parseSql(keySchedule(ring)), keyRingParams(ring));
-  const rows = await engine.all<{ line_no: bigint; user_link: string | null }>(
-    'SELECT line_no, user_link FROM parsed ORDER BY line_no',
-  );
-  await engine.run('DROP TABLE parsed');
-  await engine.run('DROP TABLE staged_lines');
+  const rows = await withTempRelations(engine, async (rel) => {
+    const staged = await rel.table(
+      'staged_lines',
+      STAGED_COLUMNS,
+      `SELECT 0 AS blob, generate_subscripts($l::VARCHAR[], 1)::BIGINT AS line_no, unnest($l::VARCHAR[]) AS line`,
+      { l: textListParam(lines) },
+    );
+    const parsed = await rel.table(
+      'parsed',
+      PARSED_COLUMNS,
+      parseSelect(staged, keySchedule(ring)),
+      keyRingParams(ring),
+    );
+    return engine.all<{ line_no: bigint; user_link: string | null }>(
+      `SELECT line_no, user_link FROM ${parsed.ref} ORDER BY line_no`,
+    );
+  });
   expect(rows).toHaveLength(lines.length);
   return rows.map((r) => r.user_link);
 }
@@ -249,9 +261,9 @@ describe('one identity parse for ingest and erasure (property, fixed seeds)', ()
       const lines = generated.filter((_, i) => attributed[i] !== null);
       const sep = (): string => pick(rng, [',', ',\n', ' ,\r\n  ']);
       const array = `[\n${lines.map((t, i) => (i === 0 ? '' : sep()) + t).join('')}\n]`;
-      const read = await readJsonBlob(Readable.from([Buffer.from(array)]), 1 << 24);
-      if (!read.ok) throw new Error('the generated array must be valid JSON');
-      const staged = await ingestLinks(read.records); // what ingest reads from the .json blob
+      const read = splitJsonItems(Buffer.from(array));
+      if (!read?.array) throw new Error('the generated array must be valid JSON');
+      const staged = await ingestLinks(read.items.map((i) => i.staged)); // what ingest reads from the .json blob
       expect(staged).toEqual(await ingestLinks(lines));
       const erased = new Set(staged.filter((x): x is string => x !== null && chance(rng, 0.3)));
       const keep = lines.filter((_, i) => !erased.has(staged[i]!));
@@ -269,10 +281,7 @@ describe('one identity parse for ingest and erasure (property, fixed seeds)', ()
 
       const js = await withoutErasedRecords(Buffer.from(array), 'json', engineHolder.engine, ring, erased);
       expect(js!.removed).toBe(lines.length - keep.length);
-      expect(await readJsonBlob(Readable.from([js!.body]), 1 << 24)).toMatchObject({
-        ok: true,
-        records: keep,
-      });
+      expect(splitJsonItems(js!.body)?.items.map((i) => i.staged)).toEqual(keep);
     });
   }
 });

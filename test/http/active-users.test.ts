@@ -99,6 +99,7 @@ describe('HTTP API: DAU / MAU / budget / events', () => {
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({
       error: 'budget_exhausted',
+      limit: 'metric',
       metric: 'dau',
       period: '2016-08',
       epsilon_cap: 0.6,
@@ -113,6 +114,8 @@ describe('HTTP API: DAU / MAU / budget / events', () => {
       period: '2016-08',
       release_count: 2,
       epsilon_remaining: 0,
+      // The month's per-person total over every metric.
+      total: { epsilon_cap: 8, epsilon_spent: 0.6, epsilon_remaining: 7.4, delta: 0, release_count: 2 },
     });
     expect(await (await get('/budget/dau')).json()).toMatchObject({ period: '2016-10' });
     const byDay = (await (await get('/budget/mau?day=2016-08-09')).json()) as Record<string, unknown>;
@@ -123,6 +126,42 @@ describe('HTTP API: DAU / MAU / budget / events', () => {
       delta: 1e-6,
       epsilon_spent: 0,
     });
+  });
+
+  it('answers 429 naming the per-person total when it, not the metric cap, is reached', async () => {
+    const totalApp = createApp({
+      version: '1',
+      lake,
+      config: parseConfig({
+        ...DEFAULT_CONFIG_INPUT,
+        budget: { ...DEFAULT_CONFIG_INPUT.budget, total_monthly_epsilon_cap: 0.7 },
+      }),
+      clock: () => NOW,
+      apiKeys: [KEY],
+      counts: () => Promise.reject(new Error('a refused release must not be counted')),
+      charts: false,
+    });
+    const ask = (path: string): Promise<Response> =>
+      Promise.resolve(totalApp.fetch(new Request(`http://x${path}`, { headers: { 'x-api-key': KEY } })));
+    expect((await get('/dau/2016-08-01')).status).toBe(200);
+    expect((await get('/dau/2016-08-02')).status).toBe(200);
+    const before = await filesUnder(dir);
+    const res = await ask('/mau?end=2016-08-31&window=30');
+    expect(res.status).toBe(429);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      error: 'budget_exhausted',
+      limit: 'total',
+      metric: 'mau',
+      period: '2016-08',
+      epsilon_cap: 0.7,
+      epsilon_spent: 0.6,
+      total: { epsilon_cap: 0.7, epsilon_spent: 0.6, release_count: 2 },
+      next_reset: '2016-09-01',
+    });
+    expect(body.epsilon_remaining).toBeCloseTo(0.1, 12);
+    expect(body.message).toMatch(/total per-person budget .*total_monthly_epsilon_cap/);
+    expect(await filesUnder(dir)).toEqual(before);
   });
 
   it('computes a day once under concurrent requests, across two app instances on one lake', async () => {

@@ -34,7 +34,9 @@ for (const backend of BACKENDS) {
         partitionKey: CHECKPOINT_PARTITION,
         rowKey: blob!.key,
         etag: blob!.etag,
+        run_id: '20160901T000000Z-abcdef',
         status: 'processed',
+        processed_at: '2016-09-01T00:00:00.000Z',
       });
       expect(await scan({ lake, launcher })).toMatchObject({ started: false, reason: 'idle' });
       await lake.objects('bronze').write(blob!.key, '{"i":"re-uploaded"}\n'); // new ETag: pending again

@@ -55,6 +55,7 @@ describe('DAU / MAU releases', () => {
       period: '2016-08',
       epsilonSpent: 0.3,
       releaseCount: 1,
+      total: { metric: 'total', epsilonSpent: 0.3, epsilonCap: 8, releaseCount: 1 },
     });
     const r = first.release;
     expect(r).toMatchObject({

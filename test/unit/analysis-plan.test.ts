@@ -21,13 +21,31 @@ describe('analysis plans', () => {
     });
     const [plan] = planAll(config);
     expect(plan!.statistics[0]!.mechanism).toBe('discrete_gaussian');
-    expect(plan!.cost.epsilon).toBe(1);
-    expect(plan!.cost.delta).toBeCloseTo(1e-6, 15);
+    // One zCDP part, stated as the (ε = 1, δ = 1e-6) the config asked for.
+    expect(plan!.cost).toHaveLength(1);
+    const [part] = plan!.cost;
+    expect(part).toMatchObject({ measure: 'zcdp', epsilon: 1 });
+    if (part?.measure !== 'zcdp') throw new Error('expected a zCDP cost');
+    expect(part.delta).toBeCloseTo(1e-6, 15);
     // The ρ the mechanism spends gives at most (ε = 1, δ = 1e-6).
-    expect(rhoToEpsilon(plan!.cost.zcdp.rho, 1e-6)).toBeLessThanOrEqual(1 + 1e-9);
+    expect(rhoToEpsilon(part.rho, 1e-6)).toBeLessThanOrEqual(1 + 1e-9);
     const text = explainConfig(config, 'c.json');
     expect(text).toMatch(/COUNT: discrete Gaussian on 1 noisy part/);
     expect(text).toMatch(/\(zcdp composition, ρ = 0\.0\d+\)/);
+  });
+
+  it('costs Laplace statistics as pure ε and private partition selection as approximate (ε, δ)', () => {
+    const plans = planAll(parseConfig(DEFAULT_CONFIG_INPUT));
+    const country = plans.find((p) => p.name === 'sessions_per_country')!;
+    expect(country.cost).toEqual([
+      { measure: 'pure', epsilon: 0.5 },
+      { measure: 'approx', epsilon: 0.5, delta: 1e-6 },
+    ]);
+    const pageviews = plans.find((p) => p.name === 'pageviews_per_device')!;
+    expect(pageviews.cost).toEqual([
+      { measure: 'pure', epsilon: 0.5 },
+      { measure: 'pure', epsilon: 0.5 },
+    ]);
   });
 
   it('turns a DP parameter the engine rejects into a one-line user error naming the analysis', () => {

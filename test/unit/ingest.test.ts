@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
 import { ingest, pendingBlobs } from '../../src/pipeline/ingest.js';
 import { PseudonymKey } from '../../src/silver/pseudonym.js';
 import type { RawUserId } from '../../src/silver/pseudonym.js';
@@ -197,6 +198,121 @@ describe('ingest in batches', () => {
       }
     } finally {
       await other.cleanup();
+    }
+  });
+});
+
+describe('ingest: blobs with nothing to stage never wedge a batch', () => {
+  const MiB = 1024 * 1024;
+  const lines = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      gaLine({ user: `9${from + i}`, visit: String(1480000000 + from + i) }),
+    )
+      .join('\n')
+      .concat('\n');
+  const bombSessions = Array.from({ length: 200 }, (_, i) => String(1480000000 + i));
+
+  /** Each hostile blob, with what it must become (records, rejection codes); then two good days. */
+  async function writeBronze(): Promise<Record<string, [number, string[]]>> {
+    const bronze = lake.objects('bronze');
+    const realDay = await readFile('examples/ga360/bronze/2016/08/01/ga_sessions_20160801.ndjson.gz');
+    const long = '{"x":"' + 'y'.repeat(3 * MiB) + '"}';
+    const hostile: Record<string, [Buffer | string, number, string[]]> = {
+      'h/empty.ndjson': ['', 1, ['empty_blob']],
+      'h/blank.ndjson': [' \n\t\n\n', 1, ['empty_blob']],
+      'h/nul.ndjson': ['{"fullVisitorId":"\0"}', 1, ['control_character']],
+      'h/long-line.ndjson': [long, 1, ['line_too_long']],
+      'h/long-line.ndjson.gz': [gzipSync(long), 1, ['line_too_long']],
+      // 200 good lines, then a member inflating to 64 MiB: over the 8 MiB limit, rejected whole.
+      'h/bomb.ndjson.gz': [
+        Buffer.concat([gzipSync(lines(0, 200)), gzipSync(Buffer.alloc(64 * MiB, 0x20))]),
+        1,
+        ['blob_too_large'],
+      ],
+      'h/truncated-early.ndjson.gz': [realDay.subarray(0, 100), 1, ['corrupt_gzip']],
+      'h/broken.json': ['[' + lines(300, 3).trim().split('\n').join(',') + ',', 1, ['not_json']],
+      'h/empty-array.json': ['[]', 1, ['empty_blob']],
+    };
+    for (const [key, [body]] of Object.entries(hostile)) await bronze.write(key, body);
+    for (const day of ['02', '03']) {
+      await bronze.write(
+        `2016/08/${day}/day.ndjson.gz`,
+        await readFile(`examples/ga360/bronze/2016/08/${day}/ga_sessions_201608${day}.ndjson.gz`),
+      );
+    }
+    return Object.fromEntries(Object.entries(hostile).map(([k, [, n, codes]]) => [k, [n, codes]]));
+  }
+
+  for (const [label, batchBytes] of [
+    ['each alone in its batch', 1],
+    ['mixed in one batch with good blobs', 1 << 30],
+  ] as const) {
+    it(`accounts for every hostile blob ${label}, keeps the good blobs, and ingests again on the same engine`, async () => {
+      const expected = await writeBronze();
+      const config = { ...(await loadConfig()), max_blob_bytes: 8 * MiB };
+      const { ctx, close } = await testContext(lake, config);
+      try {
+        const { todo } = await pendingBlobs(ctx);
+        const first = await ingest(ctx, todo, { batchBytes });
+        const byKey = Object.fromEntries(first.blobs.map((b) => [b.key, b]));
+        for (const [key, [records]] of Object.entries(expected)) {
+          expect(byKey[key], key).toMatchObject({ records, rejected: records, silver: 0, duplicates: 0 });
+        }
+        for (const b of first.blobs) expect(b.records, b.key).toBe(b.silver + b.rejected + b.duplicates);
+        const goodSilver = first.blobs.filter((b) => b.key.startsWith('2016/')).map((b) => b.silver);
+        expect(goodSilver.every((n) => n > 1000)).toBe(true);
+
+        const reasons = (await quarantine()).map((r) => [r.bronze, r.reason_code]);
+        expect(reasons.filter(([k]) => String(k).startsWith('h/')).sort()).toEqual(
+          Object.entries(expected)
+            .flatMap(([k, [, codes]]) => codes.map((c) => [k, c]))
+            .sort(),
+        );
+        expect((await quarantine()).find((r) => r.reason_code === 'blob_too_large')?.reason).toContain(
+          `more than ${8 * MiB} bytes (max_blob_bytes)`,
+        );
+        // The bomb's lines staged before it hit the limit never reach Silver.
+        const rows = await silverRows();
+        const sessions = new Set(rows.map((r) => r.session_id));
+        expect(bombSessions.filter((s) => sessions.has(s))).toEqual([]);
+        expect(rows).toHaveLength(goodSilver.reduce((a, b) => a + b, 0));
+
+        // Nothing of the first ingest is read by the second: same engine, same tallies.
+        const again = await ingest(ctx, todo, { batchBytes });
+        expect(again.blobs).toEqual(first.blobs);
+      } finally {
+        await close();
+      }
+    });
+  }
+
+  it('ingests on an engine where an earlier attempt failed half-way through a batch', async () => {
+    await writeBronze();
+    const { ctx, close } = await testContext(lake, { ...(await loadConfig()), max_blob_bytes: 8 * MiB });
+    try {
+      const { todo } = await pendingBlobs(ctx);
+      // The attempt fails after DuckDB created the batch's relations, when it uploads Silver.
+      const failingSilver: FsLake = Object.create(lake);
+      failingSilver.objects = (container) => {
+        const store = lake.objects(container);
+        if (container !== 'silver') return store;
+        return Object.assign(Object.create(store), {
+          uploadFile: () => Promise.reject(new Error('storage is down')),
+        });
+      };
+      await expect(ingest({ ...ctx, lake: failingSilver }, todo, { batchBytes: 1 })).rejects.toThrow(
+        'storage is down',
+      );
+      const leftovers = `SELECT table_name AS name FROM duckdb_tables() WHERE temporary
+        UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal`;
+      expect(await ctx.engine.all(leftovers)).toEqual([]);
+      const result = await ingest(ctx, todo, { batchBytes: 1 });
+      expect(await ctx.engine.all(leftovers)).toEqual([]);
+      expect(result.blobs).toHaveLength(todo.length);
+      for (const b of result.blobs) expect(b.records, b.key).toBe(b.silver + b.rejected + b.duplicates);
+      expect(result.blobs.reduce((n, b) => n + b.silver, 0)).toBeGreaterThan(2000);
+    } finally {
+      await close();
     }
   });
 });

@@ -154,4 +154,23 @@ describe('the Gold report page', () => {
     expect(html.indexOf('2016-09')).toBeLessThan(html.indexOf('2016-08'));
     expect(html).toContain('No releases yet');
   });
+
+  it("shows each month's per-visitor total first, above that month's budgets", () => {
+    const html = renderReport({
+      generatedAt: '2026-11-23T10:00:00.000Z',
+      releases: [],
+      budgets: [
+        { metric: 'analyses', period: '2016-08', epsilonSpent: 4, epsilonCap: 4, releaseCount: 4 },
+        { metric: 'dau', period: '2016-08', epsilonSpent: 1, epsilonCap: 3, releaseCount: 1 },
+        { metric: 'total', period: '2016-08', epsilonSpent: 5, epsilonCap: 8, delta: 1e-6, releaseCount: 5 },
+      ],
+    });
+    const rows = [
+      ...html.matchAll(/<tr(?: class="total")?><th scope="row">2016-08<\/th><td>(.*?)<\/td>/g),
+    ].map((m) => m[1]);
+    expect(rows).toEqual(['<strong>total per visitor</strong> (δ = 0.000001)', 'analyses', 'dau']);
+    expect(html).toMatch(
+      /total per visitor<\/strong>.*?<td class="num">5<\/td><td class="num">8<\/td><td class="num">3<\/td>/,
+    );
+  });
 });

@@ -3,6 +3,7 @@ import { explainConfig } from '../../analyses/explain.js';
 import { loadConfig } from '../../config/index.js';
 import { formatUtility, utilityAnalysis } from '../../pipeline/utility.js';
 import { openLake } from '../lake.js';
+import { totalBudgetLines } from '../total-budget.js';
 import { configOption, lakeOption } from '../options.js';
 
 const epsilonArg = (value: string): number => {
@@ -44,6 +45,7 @@ export function registerExplain(cli: Command): void {
       }) => {
         const config = await loadConfig(opts.config);
         process.stdout.write(explainConfig(config, opts.config ?? 'built-in config') + '\n');
+        process.stdout.write(totalBudgetLines(config).join('\n') + '\n');
         if (opts.utility) {
           const suggestions = await utilityAnalysis({
             lake: openLake(opts),

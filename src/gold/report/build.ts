@@ -1,22 +1,23 @@
 import { goldReleaseKeys } from '../../lake/index.js';
-import type { ObjectStore, TableStore } from '../../storage/index.js';
+import type { PrivacyLedger } from '../../ledger/index.js';
+import type { ObjectStore } from '../../storage/index.js';
 import type { Release } from '../release.js';
 import { GoldStore } from '../store.js';
 import { renderReport, type BudgetRow, type ReportRelease } from './render-report.js';
 
 /**
  * Regenerates `gold/report.html` from the releases given (the release records), their charts in
- * Gold, and the budget ledger (ε spent and cap per month: public parameters). Returns how many
- * releases the page shows.
+ * Gold, and the budget ledger (per month: the per-person total, then each metric's ε spent and
+ * cap: public parameters). Returns how many releases the page shows.
  *
  * @example
  * ```ts
- * await writeGoldReport(lake.objects('gold'), lake.tables('budget'), now, releases);
+ * await writeGoldReport(lake.objects('gold'), new PrivacyLedger(lake.tables('budget'), config), now, records);
  * ```
  */
 export async function writeGoldReport(
   goldObjects: ObjectStore,
-  budget: TableStore,
+  ledger: PrivacyLedger,
   now: Date,
   records: readonly { readonly release: Release; readonly windowId: string }[],
 ): Promise<number> {
@@ -28,14 +29,19 @@ export async function writeGoldReport(
     releases.push(svg === undefined ? { release, windowId, links } : { release, windowId, links, svg });
   }
   const budgets: BudgetRow[] = [];
-  for await (const { entity } of budget.list()) {
-    budgets.push({
-      metric: entity.partitionKey,
-      period: entity.rowKey,
-      epsilonSpent: Number(entity.epsilon_spent ?? 0),
-      epsilonCap: Number(entity.epsilon_cap ?? 0),
-      releaseCount: Number(entity.release_count ?? 0),
-    });
+  for (const period of await ledger.months()) {
+    const month = await ledger.state(period);
+    if (month.total.releaseCount === 0) continue;
+    for (const s of [month.total, ...Object.values(month.metrics).filter((m) => m.releaseCount > 0)]) {
+      budgets.push({
+        metric: s.metric,
+        period,
+        epsilonSpent: s.epsilonSpent,
+        epsilonCap: s.epsilonCap,
+        delta: s.deltaSpent,
+        releaseCount: s.releaseCount,
+      });
+    }
   }
   await gold.writeReport(renderReport({ generatedAt: now.toISOString(), releases, budgets }));
   return releases.length;

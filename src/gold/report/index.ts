@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { writeGoldReport } from '../gold/report/index.js';
- * await writeGoldReport(lake.objects("gold"), lake.tables("budget"), new Date(), records);
+ * await writeGoldReport(lake.objects('gold'), new PrivacyLedger(lake.tables('budget'), config), new Date(), records);
  * ```
  */
 export { writeGoldReport } from './build.js';

@@ -14,12 +14,17 @@ export interface ReportRelease {
   readonly svg?: string;
 }
 
-/** One month of one budget (spent and cap are public parameters). */
+/**
+ * One month of one budget (spent and cap are public parameters). `metric: 'total'` is the
+ * month's per-person total over every budget: the guarantee one visitor gets for that month.
+ */
 export interface BudgetRow {
   readonly metric: string;
   readonly period: string;
   readonly epsilonSpent: number;
   readonly epsilonCap: number;
+  /** δ of the composed guarantee (0 when pure). */
+  readonly delta?: number;
   readonly releaseCount: number;
 }
 
@@ -117,16 +122,24 @@ function budgetPanel(rows: readonly BudgetRow[]): string {
   if (rows.length === 0) {
     return `<section class="budget" aria-labelledby="budget-h"><h2 id="budget-h">Privacy budget per month</h2><p>No budget has been spent yet.</p></section>`;
   }
-  const sorted = [...rows].sort((a, b) => cmp(b.period, a.period) || cmp(a.metric, b.metric));
+  // Per month, the total (the guarantee one visitor gets) first, then each budget.
+  const rank = (r: BudgetRow): number => (r.metric === 'total' ? 0 : 1);
+  const sorted = [...rows].sort(
+    (a, b) => cmp(b.period, a.period) || rank(a) - rank(b) || cmp(a.metric, b.metric),
+  );
   const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 4 });
   const line = (r: BudgetRow): string => {
     const share = r.epsilonCap > 0 ? Math.min(1, r.epsilonSpent / r.epsilonCap) : 1;
     const pct = Math.round(share * 100);
-    return `<tr><th scope="row">${e(r.period)}</th><td>${e(words(r.metric))}</td><td class="num">${e(fmt(r.epsilonSpent))}</td><td class="num">${e(fmt(r.epsilonCap))}</td><td class="num">${e(fmt(Math.max(0, r.epsilonCap - r.epsilonSpent)))}</td><td class="num">${e(r.releaseCount)}</td><td><span class="bar" role="img" aria-label="${pct}% of the cap spent"><span style="width:${pct}%"${pct >= 100 ? ' class="full"' : ''}></span></span></td></tr>`;
+    const name =
+      r.metric === 'total'
+        ? `<strong>total per visitor</strong>${r.delta ? ` (δ = ${e(r.delta)})` : ''}`
+        : e(words(r.metric));
+    return `<tr${r.metric === 'total' ? ' class="total"' : ''}><th scope="row">${e(r.period)}</th><td>${name}</td><td class="num">${e(fmt(r.epsilonSpent))}</td><td class="num">${e(fmt(r.epsilonCap))}</td><td class="num">${e(fmt(Math.max(0, r.epsilonCap - r.epsilonSpent)))}</td><td class="num">${e(r.releaseCount)}</td><td><span class="bar" role="img" aria-label="${pct}% of the cap spent"><span style="width:${pct}%"${pct >= 100 ? ' class="full"' : ''}></span></span></td></tr>`;
   };
   return `<section class="budget" aria-labelledby="budget-h">
 <h2 id="budget-h">Privacy budget per month</h2>
-<p>Each release spends part of its month's ε. When a month's cap is reached, nothing more about that month is released, so its data stays protected however many questions are asked.</p>
+<p>Each release spends part of its month's ε. The <strong>total per visitor</strong> composes every budget of the month (analyses, DAU, MAU, utility analyses): it is the guarantee one visitor's data of that month gets from everything published. When a month's total or any budget's cap is reached, nothing more about that month is released, so its data stays protected however many questions are asked.</p>
 <table><caption class="sr">ε spent and cap per month and budget</caption>
 <thead><tr><th scope="col">Month</th><th scope="col">Budget</th><th scope="col" class="num">ε spent</th><th scope="col" class="num">ε cap</th><th scope="col" class="num">ε left</th><th scope="col" class="num">Releases</th><th scope="col">Used</th></tr></thead>
 <tbody>${sorted.map(line).join('')}</tbody></table>

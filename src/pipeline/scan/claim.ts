@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { ConflictError, PreconditionFailedError, UserError } from '../../errors.js';
-import type { Lake, TableEntity } from '../../storage/index.js';
+import { decodeStored, entitySchema, storedEntity, type Lake } from '../../storage/index.js';
 import { newRunId } from '../../lake/index.js';
 
 /** Where the one job claim lives: `checkpoints` table, partition `scan`, row `claim`. */
@@ -9,28 +10,32 @@ export const CLAIM_ROW = 'claim';
 /** A claim expires after this long by default: a job that never ran must not block scans forever. */
 export const DEFAULT_CLAIM_TTL_MS = 2 * 60 * 60 * 1000;
 
-export interface ClaimFields {
-  readonly state: 'claimed' | 'released';
-  readonly claim_id: string;
-  readonly claimed_at: string;
-  readonly expires_at: string;
-  /** Bronze blobs pending when the claim was taken (the job processes whatever is pending when it runs). */
-  readonly blobs: number;
-  readonly manifest: string;
-  readonly launcher: string;
-  readonly execution: string | null;
-  readonly released_at: string | null;
-  readonly release_reason: string | null;
-}
+const CLAIM_ID = /^scan-\d{8}T\d{6}Z-[0-9a-f]{6}$/;
 
-export type ClaimEntity = TableEntity & ClaimFields;
+const claimFieldsSchema = z.object({
+  state: z.enum(['claimed', 'released']),
+  claim_id: z.string().regex(CLAIM_ID, 'a scan claim id'),
+  claimed_at: z.iso.datetime(),
+  expires_at: z.iso.datetime(),
+  /** Bronze blobs pending when the claim was taken (the job processes whatever is pending when it runs). */
+  blobs: z.number().int().nonnegative(),
+  manifest: z.string(),
+  launcher: z.string(),
+  execution: z.string().nullable(),
+  released_at: z.iso.datetime().nullable(),
+  release_reason: z.string().nullable(),
+});
+
+/** The claim entity as stored; one that does not decode is damaged (`DamagedStateError`). */
+const claimEntitySchema = entitySchema(claimFieldsSchema.shape);
+
+export type ClaimFields = z.output<typeof claimFieldsSchema>;
+export type ClaimEntity = z.output<typeof claimEntitySchema>;
 
 export interface Claim {
   readonly entity: ClaimEntity;
   readonly etag: string;
 }
-
-const CLAIM_ID = /^scan-\d{8}T\d{6}Z-[0-9a-f]{6}$/;
 
 export function newClaimId(now: Date): string {
   return `scan-${newRunId(now)}`;
@@ -41,7 +46,11 @@ export function isClaimId(text: string): boolean {
 }
 
 export async function readClaim(lake: Lake): Promise<Claim | undefined> {
-  return lake.tables('checkpoints').get<ClaimEntity>(CLAIM_PARTITION, CLAIM_ROW);
+  const table = lake.tables('checkpoints');
+  const stored = await table.get(CLAIM_PARTITION, CLAIM_ROW);
+  if (!stored) return undefined;
+  const where = storedEntity(table, CLAIM_PARTITION, CLAIM_ROW);
+  return { entity: decodeStored(claimEntitySchema, stored.entity, where), etag: stored.etag };
 }
 
 /** A claim that still holds: taken, not released, not expired at `now`. */

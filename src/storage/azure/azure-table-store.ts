@@ -5,7 +5,8 @@ import { azureStatus, translateAzureError } from './translate-error.js';
 
 /**
  * A `TableStore` over one Azure table (created on first use, idempotently). Keys are encoded
- * for Azure (see `table-entity-codec.ts`); 409/412 become `ConflictError`/`PreconditionFailedError`.
+ * for Azure (see `table-entity-codec.ts`); 409/412 become `ConflictError`/`PreconditionFailedError`,
+ * and an entity the codec cannot decode `DamagedStateError`.
  */
 export class AzureTableStore implements TableStore {
   private ready: Promise<void> | undefined;
@@ -38,13 +39,14 @@ export class AzureTableStore implements TableStore {
 
   async get<T extends TableEntity>(pk: string, rk: string): Promise<StoredEntity<T> | undefined> {
     await this.ensure();
+    let stored: Record<string, unknown>;
     try {
-      const stored = await this.client.getEntity<Record<string, unknown>>(encodeKey(pk), encodeKey(rk));
-      return { entity: fromAzure<T>(stored), etag: String(stored.etag) };
+      stored = await this.client.getEntity<Record<string, unknown>>(encodeKey(pk), encodeKey(rk));
     } catch (err) {
       if (azureStatus(err) === 404) return undefined;
       throw translateAzureError(err, this.what(pk, rk));
     }
+    return { entity: fromAzure<T>(stored, this.table), etag: String(stored.etag) };
   }
 
   async create(entity: TableEntity): Promise<string> {
@@ -96,7 +98,7 @@ export class AzureTableStore implements TableStore {
       filter ? { queryOptions: { filter } } : {},
     );
     for await (const stored of entities) {
-      yield { entity: fromAzure<T>(stored), etag: String(stored.etag) };
+      yield { entity: fromAzure<T>(stored, this.table), etag: String(stored.etag) };
     }
   }
 }

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { EntityValue, TableEntity } from '../types.js';
+import { z } from 'zod';
+import { DamagedStateError } from '../../errors.js';
+import { decodeStoredJson, storedEntity } from '../decode.js';
+import type { EntityValue, TableEntity, TableName } from '../types.js';
 
 /**
  * How our entities map onto Azure Table entities, losslessly:
@@ -9,6 +12,8 @@ import type { EntityValue, TableEntity } from '../types.js';
  * - property names the SDK or service reserve (`etag`, `timestamp`, …) are escaped with `dp_`;
  * - numbers that are not 32-bit integers are typed `Edm.Double` (the service would otherwise
  *   reject large integers); `null`s, which Azure does not store, are listed in `dp_nulls`.
+ * An entity this mapping cannot have written (keys that do not decode, a garbled `dp_nulls`, a
+ * property of a type we never store) raises `DamagedStateError` on the way back.
  */
 const RESERVED = new Set([
   'partitionKey',
@@ -32,9 +37,13 @@ export function encodeKey(key: string): string {
   return encoded.length > MAX_KEY ? `~${createHash('sha256').update(key).digest('hex')}` : encoded;
 }
 
-function decodeKey(encoded: string, long: unknown): string {
+function decodeKey(encoded: string, long: unknown): string | undefined {
   if (encoded.startsWith('~') && typeof long === 'string') return long;
-  return decodeURIComponent(encoded);
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
 }
 
 function propertyName(name: string): string {
@@ -60,11 +69,18 @@ export function toAzure(entity: TableEntity): AzureEntity {
   return out;
 }
 
-export function fromAzure<T extends TableEntity>(stored: Record<string, unknown>): T {
-  const out: Record<string, EntityValue> = {
-    partitionKey: decodeKey(String(stored.partitionKey), stored[LONG_PK]),
-    rowKey: decodeKey(String(stored.rowKey), stored[LONG_RK]),
-  };
+export function fromAzure<T extends TableEntity>(stored: Record<string, unknown>, table: TableName): T {
+  const pk = decodeKey(String(stored.partitionKey), stored[LONG_PK]);
+  const rk = decodeKey(String(stored.rowKey), stored[LONG_RK]);
+  const where = storedEntity(table, pk ?? String(stored.partitionKey), rk ?? String(stored.rowKey));
+  if (pk === undefined || rk === undefined) {
+    throw new DamagedStateError(
+      where.object,
+      'its keys are not URI-encoded as dp-pipeline writes them',
+      where.remedy,
+    );
+  }
+  const out: Record<string, EntityValue> = { partitionKey: pk, rowKey: rk };
   for (const [name, value] of Object.entries(stored)) {
     // `odata.*` is service metadata (our property names cannot contain dots).
     if (RESERVED.has(name) || name.includes('.') || name === NULLS || name === LONG_PK || name === LONG_RK)
@@ -72,12 +88,22 @@ export function fromAzure<T extends TableEntity>(stored: Record<string, unknown>
     const original = name.startsWith(ESCAPE) ? name.slice(ESCAPE.length) : name;
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       out[original] = value;
+    } else {
+      // Int64, DateTime, Guid, Binary: typed by someone else (we write strings, numbers, booleans only).
+      throw new DamagedStateError(
+        where.object,
+        `property ${original} has a type dp-pipeline never writes`,
+        where.remedy,
+      );
     }
   }
-  if (typeof stored[NULLS] === 'string') {
-    for (const name of JSON.parse(stored[NULLS]) as string[]) {
-      out[name.startsWith(ESCAPE) ? name.slice(ESCAPE.length) : name] = null;
-    }
+  if (stored[NULLS] !== undefined) {
+    const nulls = decodeStoredJson(z.array(z.string()), String(stored[NULLS]), {
+      ...where,
+      object: `${where.object}, property ${NULLS}`,
+    });
+    for (const name of nulls) out[name.startsWith(ESCAPE) ? name.slice(ESCAPE.length) : name] = null;
   }
+  // The interface's T is the caller's promise; callers that need more than keys decode the entity.
   return out as T;
 }
