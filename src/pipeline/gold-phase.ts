@@ -16,7 +16,8 @@ import { writeGoldReport } from '../gold/report/index.js';
 import { GoldStore, releaseKeys } from '../gold/store.js';
 import { BudgetLedger, type PrivacyCost } from '../ledger/index.js';
 import { timed, type RunContext } from './context.js';
-import { CommittedView, dateOfSilverKey, localCopies } from '../lake/index.js';
+import { CommittedView, dateOfSilverKey } from '../lake/index.js';
+import { readSilver } from '../silver/silver-source.js';
 import type { ReleaseSummary } from './report.js';
 
 /** Budget ledger metric for Gold analyses (DAU/MAU get their own). */
@@ -88,26 +89,33 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
   const work = plans
     .map((plan) => ({ plan, mine: pending.filter((p) => p.plan === plan) }))
     .filter((w) => w.mine.length > 0);
+  // The pending months' Silver and its privacy unit, the person: rows under a later key version
+  // without their link (written before Silver kept it) are refused here, before any charge.
+  const pendingMonths = new Set(pending.map((p) => p.window.id));
+  const keys = silverKeys.filter((k) => pendingMonths.has((dateOfSilverKey(k) ?? '').slice(0, 7)));
+  const silver =
+    work.length === 0
+      ? undefined
+      : await timed(ctx, 'gold_compute', () =>
+          readSilver(ctx.lake, ctx.engine, keys, join(ctx.tmpDir, 'silver-gold')),
+        );
   for (const { plan, mine } of work) {
     for (const p of mine) {
       await ledger.charge(p.window.id, releaseId(p), plan.cost);
     }
   }
   // Every analysis's bounded aggregates at once: they share one read of the months' Silver rows.
-  const pendingMonths = new Set(pending.map((p) => p.window.id));
-  const keys = silverKeys.filter((k) => pendingMonths.has((dateOfSilverKey(k) ?? '').slice(0, 7)));
   const computed =
-    work.length === 0
+    silver === undefined
       ? []
-      : await timed(ctx, 'gold_compute', async () => {
-          const files = await localCopies(ctx.lake.objects('silver'), keys, join(ctx.tmpDir, 'silver-gold'));
-          return boundedAggregatesOfAll(
+      : await timed(ctx, 'gold_compute', () =>
+          boundedAggregatesOfAll(
             ctx.engine,
             work.map(({ plan, mine }) => ({ plan, windows: mine.map((p) => p.window) })),
-            files,
+            silver,
             rng,
-          );
-        });
+          ),
+        );
   const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };
   // A worker draws each chart's PNG while this thread adds the next releases' noise and draws
   // their SVGs: on two cores the two overlap.

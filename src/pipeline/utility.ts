@@ -7,7 +7,8 @@ import { UserError } from '../errors.js';
 import { BudgetLedger } from '../ledger/index.js';
 import type { Lake } from '../storage/index.js';
 import { openRunContext } from './context.js';
-import { CommittedView, dateOfSilverKey, localCopies } from '../lake/index.js';
+import { CommittedView, dateOfSilverKey } from '../lake/index.js';
+import { readSilver } from '../silver/silver-source.js';
 
 /** Budget ledger metric that utility analyses are charged to. */
 export const UTILITY_METRIC = 'utility';
@@ -51,18 +52,20 @@ export async function utilityAnalysis(options: UtilityOptions): Promise<UtilityS
       deltaCap: options.config.budget.monthly_delta_cap,
       accounting: options.config.budget.accounting,
     });
-    await ledger.charge(month, `utility/${month}/${runId}`, { epsilon: options.epsilon, delta: 0 });
-    const files = await localCopies(
-      options.lake.objects('silver'),
+    // Silver is checked before the charge: a lake that cannot be read per person spends nothing.
+    const silver = await readSilver(
+      options.lake,
+      engine,
       keys.filter((k) => (dateOfSilverKey(k) ?? '').startsWith(`${month}-`)),
       join(tmp, 'silver'),
     );
+    await ledger.charge(month, `utility/${month}/${runId}`, { epsilon: options.epsilon, delta: 0 });
     const plans = planAll(options.config);
     const rng = options.rng ?? secureRandom();
     const out: UtilitySuggestion[] = [];
     for (const plan of plans) {
       out.push(
-        await suggestBounds(engine, plan, files, monthWindow(month), options.epsilon / plans.length, rng),
+        await suggestBounds(engine, plan, silver, monthWindow(month), options.epsilon / plans.length, rng),
       );
     }
     return out;

@@ -263,6 +263,8 @@ export const SILVER_COLUMNS = [
   'session_id',
   'user_pseudonym',
   'key_version',
+  // The person across key versions (the first version's pseudonym): the analyses' privacy unit.
+  'user_link',
   'visit_number',
   'visit_start_time',
   'continent',

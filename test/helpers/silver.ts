@@ -1,5 +1,7 @@
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import type { Engine } from '../../src/engine/duckdb.js';
+import { openSilverSource, type SilverSource } from '../../src/silver/silver-source.js';
 import type { FsLake } from '../../src/storage/index.js';
 
 /** Every Silver row of a local lake, decoded (dates as YYYY-MM-DD strings). */
@@ -14,4 +16,9 @@ export async function silverRows(lake: FsLake): Promise<Record<string, unknown>[
     }
   }
   return rows;
+}
+
+/** Silver-like test files carrying the privacy unit in `user_link`, as the analyses read them. */
+export function linkedSilver(engine: Engine, files: readonly string[]): Promise<SilverSource> {
+  return openSilverSource(engine, files, { linkVersion: 'v1' });
 }
