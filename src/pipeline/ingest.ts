@@ -16,7 +16,7 @@ import {
 } from '../lake/index.js';
 import { erasedLinks } from '../erasure/requests.js';
 import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
-import { SILVER_COLUMNS, keyRingParams, keySchedule, parseSql } from '../silver/transform-sql.js';
+import { SILVER_SELECT, keyRingParams, keySchedule, parseSql } from '../silver/transform-sql.js';
 import { mapConcurrently } from '../concurrency.js';
 import type { ObjectInfo } from '../storage/index.js';
 import { timed, type RunContext } from './context.js';
@@ -203,7 +203,7 @@ async function ingestBatch(
   ctx.progress('writing silver', 0, 1);
   await timed(ctx, 'write_silver', () =>
     engine.run(`COPY (
-      SELECT ${SILVER_COLUMNS.join(', ')}, ${sqlString(runId)} AS ingest_run
+      SELECT ${SILVER_SELECT}, ${sqlString(runId)} AS ingest_run
       FROM silver_rows)
     TO ${sqlString(silverOut)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY (date), WRITE_PARTITION_COLUMNS true,
       FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`),

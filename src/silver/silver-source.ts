@@ -5,13 +5,14 @@ import type { Lake } from '../storage/index.js';
 import { loadKeyRing } from './key-ring.js';
 
 /**
- * The privacy unit of a Silver row as SQL: the person, stable across key versions.
- * - `user_link`: every file carries the link (written at ingest from the raw id);
- * - `user_pseudonym`: no file does (written before links were kept), and every row is under the
- *   first key version, whose pseudonym is the link;
- * - both: files of both kinds, read by column name.
+ * The privacy unit of a Silver row as SQL: the person, stable across key versions, i.e. their
+ * link pseudonym (the first key version's). Ingest writes `user_link` only where it is not the
+ * row's `user_pseudonym` (rows under a later version), so the unit is
+ * `coalesce(user_link, user_pseudonym)`; files written before Silver kept links have no such
+ * column and are read by `user_pseudonym` alone, which is the link when every row is under the
+ * first version.
  */
-export type PrivacyUnitSql = 'user_link' | 'user_pseudonym' | 'coalesce(user_link, user_pseudonym)';
+export type PrivacyUnitSql = 'user_pseudonym' | 'coalesce(user_link, user_pseudonym)';
 
 /**
  * Silver files as the analyses read them: the relation to select from and the privacy unit of
@@ -40,7 +41,8 @@ export async function openSilverSource(
   files: readonly string[],
   options: { readonly linkVersion: string; readonly names?: readonly string[] },
 ): Promise<SilverSource> {
-  if (files.length === 0) return { files, rows: 0, relation: relationOf(files, false), unit: 'user_link' };
+  if (files.length === 0)
+    return { files, rows: 0, relation: relationOf(files, false), unit: 'user_pseudonym' };
   const meta = await engine.all<{ file_name: string; linked: boolean; n: bigint | null }>(
     `SELECT file_name, bool_or(path_in_schema = 'user_link') AS linked,
        sum(row_group_num_rows) FILTER (WHERE column_id = 0) AS n
@@ -57,12 +59,7 @@ export async function openSilverSource(
     rows,
     // Files of several schemas (or an empty one, schema unknown) are matched by column name.
     relation: relationOf(files, !all),
-    unit:
-      linked === 0
-        ? 'user_pseudonym'
-        : unlinked.length === 0
-          ? 'user_link'
-          : 'coalesce(user_link, user_pseudonym)',
+    unit: linked === 0 ? 'user_pseudonym' : 'coalesce(user_link, user_pseudonym)',
   };
 }
 

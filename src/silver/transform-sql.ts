@@ -263,7 +263,7 @@ export const SILVER_COLUMNS = [
   'session_id',
   'user_pseudonym',
   'key_version',
-  // The person across key versions (the first version's pseudonym): the analyses' privacy unit.
+  // The person's link where it is not the pseudonym (see SILVER_SELECT).
   'user_link',
   'visit_number',
   'visit_start_time',
@@ -282,3 +282,13 @@ export const SILVER_COLUMNS = [
   'revenue_micros',
   'new_visit',
 ] as const;
+
+/**
+ * The Silver columns as computed from `parsed`. `user_link` is kept only where it differs from
+ * `user_pseudonym`, i.e. on rows under a later key version: under the first version the
+ * pseudonym is the link, so Silver stays as small as before rotations. A row's privacy unit, the
+ * person across key versions, is `coalesce(user_link, user_pseudonym)`.
+ */
+export const SILVER_SELECT = SILVER_COLUMNS.map((c) =>
+  c === 'user_link' ? 'nullif(user_link, user_pseudonym) AS user_link' : c,
+).join(', ');

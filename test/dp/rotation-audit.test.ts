@@ -74,7 +74,7 @@ function neighbours(small: number): { readonly d: Session[]; readonly dPrime: Se
   return { d, dPrime: [...d, ...added] };
 }
 
-/** Sessions as Silver rows: pseudonym and key version by date, the link (the person) on every row. */
+/** Sessions as Silver rows: pseudonym and key version by date, the link (the person) where it is not the pseudonym, as ingest writes them. */
 async function writeSilver(sessions: readonly Session[], name: string): Promise<SilverSource> {
   const file = join(temp.dir, name);
   const values = sessions
@@ -83,7 +83,8 @@ async function writeSilver(sessions: readonly Session[], name: string): Promise<
       return `(DATE '${s.date}', 's${i}', ${sqlString(v2 ? `v2-${s.person}` : s.person)}, '${v2 ? 'v2' : 'v1'}', ${sqlString(s.person)}, ${sqlString(s.continent)}, ${sqlString(s.country)})`;
     })
     .join(', ');
-  await temp.engine.run(`COPY (SELECT * FROM (VALUES ${values})
+  await temp.engine
+    .run(`COPY (SELECT * REPLACE (nullif(user_link, user_pseudonym) AS user_link) FROM (VALUES ${values})
     t(date, session_id, user_pseudonym, key_version, user_link, continent, country)) TO ${sqlString(file)} (FORMAT parquet)`);
   return openSilverSource(temp.engine, [file], { linkVersion: 'v1' });
 }
@@ -120,7 +121,7 @@ async function bounded(
   return out;
 }
 
-/** Rows of D and D′ as bounded by person (`user_link`) or, the old behaviour, by per-key pseudonym. */
+/** Rows of D and D′ as bounded by person (their link) or, the old behaviour, by per-key pseudonym. */
 type Grouping = 'person' | 'pseudonym';
 
 const plans = new Map(planAll(parseConfig(DEFAULT_CONFIG_INPUT)).map((p) => [p.name, p]));
@@ -138,7 +139,7 @@ async function neighbourAggregates(
     grouping === 'person' ? s : { ...s, unit: 'user_pseudonym' };
   const silverD = as(await writeSilver(d, `d-${plan.name}-${grouping}.parquet`));
   const silverN = as(await writeSilver(dPrime, `d-prime-${plan.name}-${grouping}.parquet`));
-  expect(silverD.unit).toBe(grouping === 'person' ? 'user_link' : 'user_pseudonym');
+  expect(silverD.unit).toBe(grouping === 'person' ? 'coalesce(user_link, user_pseudonym)' : 'user_pseudonym');
   return { d: await bounded(plan, silverD, salts), dPrime: await bounded(plan, silverN, salts) };
 }
 

@@ -7,7 +7,7 @@ import { rhoToEpsilon, seededRandom } from '../../src/dp/index.js';
 import { sqlString } from '../../src/engine/duckdb.js';
 import { UserError } from '../../src/errors.js';
 import { useTempEngine } from '../helpers/lake.js';
-import { linkedSilver } from '../helpers/silver.js';
+import { unrotatedSilver } from '../helpers/silver.js';
 
 const temp = useTempEngine();
 
@@ -51,12 +51,12 @@ describe('releases with private partition selection', () => {
     rows.push(`('lonely', 'sx', 'Liechtenstein')`);
     const file = join(temp.dir, 'countries.parquet');
     await temp.engine
-      .run(`COPY (SELECT DATE '2016-08-15' AS date, * FROM (VALUES ${rows.join(', ')}) t(user_link, session_id, country))
+      .run(`COPY (SELECT DATE '2016-08-15' AS date, * FROM (VALUES ${rows.join(', ')}) t(user_pseudonym, session_id, country))
       TO ${sqlString(file)} (FORMAT parquet)`);
     const config = parseConfig(DEFAULT_CONFIG_INPUT);
     const plan = planAnalysis(config.analyses.find((a) => a.name === 'sessions_per_country')!);
     const window = { id: '2016-08', start: '2016-08-01', end: '2016-08-31' };
-    const silver = await linkedSilver(temp.engine, [file]);
+    const silver = await unrotatedSilver(temp.engine, [file]);
     const releases = await computeReleases(temp.engine, plan, silver, [window], seededRandom('selection'), {
       runId: 'r',
       createdAt: 't',

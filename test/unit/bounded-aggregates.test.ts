@@ -15,7 +15,7 @@ import {
 } from '../../src/dp/index.js';
 import { sqlString } from '../../src/engine/duckdb.js';
 import { useTempEngine } from '../helpers/lake.js';
-import { linkedSilver } from '../helpers/silver.js';
+import { unrotatedSilver } from '../helpers/silver.js';
 
 const temp = useTempEngine();
 
@@ -186,7 +186,7 @@ describe('bounded aggregates of several analyses from one shared read', () => {
       const file = join(temp.dir, `silver-${rowsPerBucket ?? 'all'}.parquet`);
       await writeSilver(rows, file);
       const jobs = plans.map((p, i) => ({ plan: p, windows: windowsOf(i).map(monthWindow) }));
-      const silver = await linkedSilver(temp.engine, [file]);
+      const silver = await unrotatedSilver(temp.engine, [file]);
       const got = await boundedAggregatesOfAll(temp.engine, jobs, silver, seededRandom(name), {
         ...(rowsPerBucket ? { rowsPerBucket } : {}),
       });
@@ -209,7 +209,7 @@ describe('bounded aggregates of several analyses from one shared read', () => {
     const got = await boundedAggregatesOfAll(
       temp.engine,
       [{ plan: plans[1]!, windows }],
-      await linkedSilver(temp.engine, [file]),
+      await unrotatedSilver(temp.engine, [file]),
       seededRandom('overlap'),
     );
     const salts = seededRandom('overlap');
@@ -229,6 +229,6 @@ async function writeSilver(rows: Row[], file: string): Promise<void> {
     )
     .join(',\n');
   await temp.engine
-    .run(`COPY (SELECT * FROM (VALUES ${values}) t(date, session_id, user_link, device_category, continent, time_on_site_ms))
+    .run(`COPY (SELECT * FROM (VALUES ${values}) t(date, session_id, user_pseudonym, device_category, continent, time_on_site_ms))
     TO ${sqlString(file)} (FORMAT parquet)`);
 }

@@ -11,73 +11,87 @@ import { unboundedTruthSql } from '../../src/evaluate/truth-sql.js';
 import { CommittedView } from '../../src/lake/index.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { rotateKey } from '../../src/silver/key-ring.js';
-import { openSilverSource, readSilver } from '../../src/silver/silver-source.js';
+import { openSilverSource, readSilver, type SilverSource } from '../../src/silver/silver-source.js';
 import type { FsLake } from '../../src/storage/index.js';
 import { gaLine, tempLake, useTempEngine } from '../helpers/lake.js';
 import { silverRows } from '../helpers/silver.js';
 
 const temp = useTempEngine();
 
-/** A Silver-like file: `(date, user_pseudonym, key_version[, user_link])` rows. */
+/**
+ * A Silver-like file of `(date, user_pseudonym, key_version, user_link)` rows, `user_link` as
+ * ingest writes it (only where it is not the pseudonym); `link: false` leaves the column out, as
+ * Silver written before links were kept.
+ */
 async function writeFile(
   name: string,
-  rows: readonly (readonly [string, string, string, string?])[],
+  rows: readonly (readonly [date: string, pseudonym: string, version: string, link: string])[],
+  options: { link: boolean } = { link: true },
 ): Promise<string> {
   const file = join(temp.dir, name);
-  const linked = rows.every((r) => r[3] !== undefined);
   const values = rows
     .map(
       ([date, pseudonym, version, link]) =>
-        `(DATE '${date}', 's-${pseudonym}-${date}', ${sqlString(pseudonym)}, ${sqlString(version)}${linked ? `, ${sqlString(link!)}` : ''})`,
+        `(DATE '${date}', 's-${pseudonym}-${date}', ${sqlString(pseudonym)}, ${sqlString(version)}, ${sqlString(link)})`,
     )
     .join(', ');
-  await temp.engine.run(`COPY (SELECT * FROM (VALUES ${values})
-    t(date, session_id, user_pseudonym, key_version${linked ? ', user_link' : ''})) TO ${sqlString(file)} (FORMAT parquet)`);
+  await temp.engine
+    .run(`COPY (SELECT * ${options.link ? 'REPLACE (nullif(user_link, user_pseudonym) AS user_link)' : 'EXCLUDE (user_link)'}
+    FROM (VALUES ${values}) t(date, session_id, user_pseudonym, key_version, user_link)) TO ${sqlString(file)} (FORMAT parquet)`);
   return file;
 }
 
+/** The distinct privacy units of `silver`'s rows. */
+async function units(silver: SilverSource): Promise<string[]> {
+  const rows = await temp.engine.all<{ u: string }>(
+    `SELECT DISTINCT ${silver.unit} AS u FROM ${silver.relation} ORDER BY u`,
+  );
+  return rows.map((r) => r.u);
+}
+
 describe('reading Silver per person (the privacy unit across key versions)', () => {
-  it('reads the link column when every file has it, and counts the rows from the footers', async () => {
+  it('names a person by their link on rows under a later key version, and counts the rows from the footers', async () => {
     const a = await writeFile('linked-a.parquet', [
       ['2016-08-01', 'p1', 'v1', 'p1'],
       ['2016-08-02', 'p2', 'v1', 'p2'],
     ]);
     const b = await writeFile('linked-b.parquet', [['2016-08-20', 'q1', 'v2', 'p1']]);
     const silver = await openSilverSource(temp.engine, [a, b], { linkVersion: 'v1' });
-    expect(silver).toMatchObject({ unit: 'user_link', rows: 3 });
+    expect(silver).toMatchObject({ unit: 'coalesce(user_link, user_pseudonym)', rows: 3 });
     expect(silver.relation).not.toContain('union_by_name');
-    const [r] = await temp.engine.all<{ n: bigint }>(
-      `SELECT count(DISTINCT ${silver.unit}) AS n FROM ${silver.relation}`,
-    );
-    expect(r!.n).toBe(2n);
+    expect(await units(silver)).toEqual(['p1', 'p2']);
   });
 
   it('reads the pseudonym of files written before the link was kept when all their rows are under v1', async () => {
-    const a = await writeFile('legacy-a.parquet', [
-      ['2016-08-01', 'p1', 'v1'],
-      ['2016-08-02', 'p2', 'v1'],
-    ]);
-    expect(await openSilverSource(temp.engine, [a], { linkVersion: 'v1' })).toMatchObject({
-      unit: 'user_pseudonym',
-      rows: 2,
-    });
-    // Next to linked files: matched by column name, the link where there is one.
+    const a = await writeFile(
+      'legacy-a.parquet',
+      [
+        ['2016-08-01', 'p1', 'v1', 'p1'],
+        ['2016-08-02', 'p2', 'v1', 'p2'],
+      ],
+      { link: false },
+    );
+    const legacy = await openSilverSource(temp.engine, [a], { linkVersion: 'v1' });
+    expect(legacy).toMatchObject({ unit: 'user_pseudonym', rows: 2 });
+    expect(await units(legacy)).toEqual(['p1', 'p2']);
+    // Next to files with links: matched by column name.
     const b = await writeFile('linked-c.parquet', [['2016-08-20', 'q1', 'v2', 'p1']]);
     const mixed = await openSilverSource(temp.engine, [a, b], { linkVersion: 'v1' });
     expect(mixed.unit).toBe('coalesce(user_link, user_pseudonym)');
     expect(mixed.relation).toContain('union_by_name = true');
-    const units = await temp.engine.all<{ u: string }>(
-      `SELECT DISTINCT ${mixed.unit} AS u FROM ${mixed.relation} ORDER BY u`,
-    );
-    expect(units.map((r) => r.u)).toEqual(['p1', 'p2']);
+    expect(await units(mixed)).toEqual(['p1', 'p2']);
   });
 
   it('refuses a file without links holding rows under a later key version, naming it and saying to reprocess Bronze', async () => {
-    const a = await writeFile('legacy-ok.parquet', [['2016-08-01', 'p1', 'v1']]);
-    const b = await writeFile('legacy-v2.parquet', [
-      ['2016-08-20', 'q1', 'v2'],
-      ['2016-08-21', 'q2', 'v2'],
-    ]);
+    const a = await writeFile('legacy-ok.parquet', [['2016-08-01', 'p1', 'v1', 'p1']], { link: false });
+    const b = await writeFile(
+      'legacy-v2.parquet',
+      [
+        ['2016-08-20', 'q1', 'v2', 'p1'],
+        ['2016-08-21', 'q2', 'v2', 'p2'],
+      ],
+      { link: false },
+    );
     const opening = openSilverSource(temp.engine, [a, b], {
       linkVersion: 'v1',
       names: [
@@ -126,11 +140,15 @@ describe('a key rotation inside a month does not split a person', () => {
     const rows = await silverRows(lake);
     expect(rows).toHaveLength(2 * VISITORS);
     expect(new Set(rows.map((r) => r.user_pseudonym)).size).toBe(2 * VISITORS);
-    expect(new Set(rows.map((r) => r.user_link)).size).toBe(VISITORS);
+    expect(new Set(rows.map((r) => r.user_link ?? r.user_pseudonym)).size).toBe(VISITORS);
+    // The link is kept only where it is not the pseudonym: on the rows under v2.
+    expect(rows.filter((r) => r.user_link !== null).map((r) => r.key_version)).toEqual(
+      Array(VISITORS).fill('v2'),
+    );
 
     const keys = await (await CommittedView.open(lake)).files('silver');
     const silver = await readSilver(lake, temp.engine, keys, join(temp.dir, 'rotation-silver'));
-    expect(silver.unit).toBe('user_link');
+    expect(silver.unit).toBe('coalesce(user_link, user_pseudonym)');
     const window = monthWindow('2016-08');
     const byName = new Map(planAll(config).map((p) => [p.name, p]));
     // L0 = Linf = 1: each person keeps one session, so the bounded count is the number of persons.

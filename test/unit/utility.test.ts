@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG_INPUT, parseConfig } from '../../src/config/index.js';
 import { seededRandom } from '../../src/dp/index.js';
 import { sqlString } from '../../src/engine/duckdb.js';
 import { useTempEngine } from '../helpers/lake.js';
-import { linkedSilver } from '../helpers/silver.js';
+import { unrotatedSilver } from '../helpers/silver.js';
 
 const temp = useTempEngine();
 
@@ -27,12 +27,12 @@ describe('explain --utility bound suggestions', () => {
     }
     const file = join(temp.dir, 'utility.parquet');
     await temp.engine.run(`COPY (SELECT DATE '2016-08-15' AS date, * FROM (VALUES ${rows.join(', ')})
-      t(user_link, session_id, device_category, time_on_site_ms)) TO ${sqlString(file)} (FORMAT parquet)`);
+      t(user_pseudonym, session_id, device_category, time_on_site_ms)) TO ${sqlString(file)} (FORMAT parquet)`);
     const config = parseConfig(DEFAULT_CONFIG_INPUT);
     const plan = planAnalysis(config.analyses[1]!);
     const window = { id: '2016-08', start: '2016-08-01', end: '2016-08-31' };
     // A large ε makes the noise negligible, so the suggestion must equal the truth.
-    const silver = await linkedSilver(temp.engine, [file]);
+    const silver = await unrotatedSilver(temp.engine, [file]);
     const s = await suggestBounds(temp.engine, plan, silver, window, 30, seededRandom('utility'));
     expect(s.maxPartitionsContributed).toBe(3);
     expect(s.maxContributionsPerPartition).toBe(5);
