@@ -1,7 +1,8 @@
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_INPUT } from '../../src/config/index.js';
+import { Engine, sqlString } from '../../src/engine/duckdb.js';
 import type { Evaluation } from '../../src/evaluate/index.js';
 import { FsLake } from '../../src/storage/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -99,5 +100,37 @@ describe('a key rotation in the middle of a month (CLI)', () => {
       for (const link of links) expect(file.text.includes(link), file.path).toBe(false);
     }
     for (const text of outputs) for (const link of links) expect(text).not.toContain(link);
+  });
+
+  it('refuses Silver written before links were kept that holds rows under v2: exit 1, one line naming the file, no budget spent', async () => {
+    // Make the second half's Silver look as it did before this version: no user_link column.
+    const engine = await Engine.open({ tempDirectory: join(dir, 'duck') });
+    try {
+      const sessions = join(dir, 'silver', 'sessions');
+      for (const day of (await readdir(sessions)).filter((d) => d >= 'date=2016-08-16')) {
+        for (const name of await readdir(join(sessions, day))) {
+          const file = join(sessions, day, name);
+          await engine.run(`COPY (SELECT * EXCLUDE (user_link) FROM read_parquet(${sqlString(file)}))
+            TO ${sqlString(`${file}.old`)} (FORMAT parquet)`);
+          await rename(`${file}.old`, file);
+        }
+      }
+    } finally {
+      engine.close();
+    }
+    const budget = async (): Promise<string[]> =>
+      (await lakeTexts(dir)).filter((f) => f.path.startsWith('tables/budget')).map((f) => f.text);
+    const before = await budget();
+    for (const args of [
+      ['evaluate', '--window', '2016-08', '--runs', '1'],
+      ['explain', '--utility', '--month', '2016-08'],
+    ]) {
+      const refused = cli(args);
+      expect(refused.code, args[0]).toBe(1);
+      expect(refused.stderr.trim()).toMatch(
+        /^dp-pipeline: .*silver\/sessions\/date=2016-08-20\/part-[^ ]+\.parquet: rows under key version v2 but no user_link column .*reprocess Bronze into a fresh lake$/,
+      );
+    }
+    expect(await budget()).toEqual(before);
   });
 });
