@@ -17,7 +17,8 @@ import { monthWindow, monthsOf, planAll, type AnalysisPlan } from '../src/analys
 import { loadConfig } from '../src/config/index.js';
 import { secureRandom } from '../src/dp/index.js';
 import { openRunContext } from '../src/pipeline/context.js';
-import { CommittedView, dateOfSilverKey, localCopies } from '../src/lake/index.js';
+import { CommittedView, dateOfSilverKey } from '../src/lake/index.js';
+import { readSilver } from '../src/silver/silver-source.js';
 import { FsLake } from '../src/storage/index.js';
 
 const lakeDir = resolve(process.argv[2] ?? './lake');
@@ -62,10 +63,10 @@ async function main(): Promise<void> {
   try {
     const keys = await (await CommittedView.open(ctx.lake)).files('silver');
     const months = monthsOf(keys.flatMap((k) => dateOfSilverKey(k) ?? []));
-    const files = await localCopies(lake.objects('silver'), keys, join(tmpDir, 'silver'));
+    const silver = await readSilver(lake, engine, keys, join(tmpDir, 'silver'));
     const windows = months.map(monthWindow);
     for (const plan of planAll(config)) {
-      const aggs = await boundedAggregates(engine, plan, files, windows, rng);
+      const aggs = await boundedAggregates(engine, plan, silver, windows, rng);
       const countErr: number[] = [];
       const meanRows: { n: number; measured: number; predicted: number }[] = [];
       const quantileErr = new Map<string, number[]>();

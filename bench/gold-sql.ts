@@ -13,6 +13,7 @@ import { boundedAggregates, boundedAggregatesOfAll } from '../src/analyses/relea
 import { loadConfig } from '../src/config/index.js';
 import { secureRandom } from '../src/dp/index.js';
 import { Engine } from '../src/engine/duckdb.js';
+import { openSilverSource } from '../src/silver/silver-source.js';
 
 const [lakeDir, repeatsArg] = process.argv.slice(2);
 if (!lakeDir) throw new Error('usage: node dist/bench/gold-sql.js <lakeDir> [repeats]');
@@ -28,6 +29,8 @@ const plans = planAll(await loadConfig());
 const scratch = await mkdtemp(join(tmpdir(), 'dp-bench-gold-sql-'));
 const engine = await Engine.open({ tempDirectory: scratch });
 const rng = secureRandom();
+// Silver written by this version carries the link; older lakes are read under key version v1.
+const silver = await openSilverSource(engine, files, { linkVersion: 'v1' });
 
 async function measure<T>(fn: () => Promise<T>): Promise<{ ms: number; cpuMs: number }> {
   const cpu = process.cpuUsage();
@@ -40,12 +43,12 @@ async function measure<T>(fn: () => Promise<T>): Promise<{ ms: number; cpuMs: nu
 for (let r = 0; r < Number(repeatsArg ?? 3); r++) {
   const alone: Record<string, { ms: number; cpuMs: number }> = {};
   for (const plan of plans)
-    alone[plan.name] = await measure(() => boundedAggregates(engine, plan, files, windows, rng));
+    alone[plan.name] = await measure(() => boundedAggregates(engine, plan, silver, windows, rng));
   const shared = await measure(() =>
     boundedAggregatesOfAll(
       engine,
       plans.map((plan) => ({ plan, windows })),
-      files,
+      silver,
       rng,
     ),
   );

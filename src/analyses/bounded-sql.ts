@@ -1,4 +1,5 @@
-import { sqlList, sqlString } from '../engine/duckdb.js';
+import { sqlString } from '../engine/duckdb.js';
+import type { SilverSource } from '../silver/silver-source.js';
 import type { AnalysisPlan } from './plan.js';
 
 /** A window to bound in, with its own fresh secret sampling salt. */
@@ -9,7 +10,7 @@ export interface SaltedWindow {
   readonly salt: string;
 }
 
-/** Users split into `count` buckets by a hash of the pseudonym; this is bucket `index`. */
+/** Users split into `count` buckets by a hash of their privacy unit; this is bucket `index`. */
 export interface UserBucket {
   readonly index: number;
   readonly count: number;
@@ -29,14 +30,15 @@ export function stagedColumns(plans: readonly AnalysisPlan[]): string[] {
 
 /**
  * The Silver rows every plan bounds, staged once so that several analyses share one scan:
- * `w` (index of the row's window in `windows`), `pid` (user pseudonym), `rid` (session id), the
- * given columns, and `n`, the user's rows in that window before any analysis's filter.
+ * `w` (index of the row's window in `windows`), `pid` (the privacy unit: the person's link,
+ * stable across key versions, never the per-key pseudonym), `rid` (session id), the given
+ * columns, and `n`, the user's rows in that window before any analysis's filter.
  * Pairwise disjoint windows (calendar months, say) map each row to its window with a CASE on the
  * date instead of a range join; overlapping ones fall back to the join, a row once per window.
  */
 export function stagedRowsSql(
   columns: readonly string[],
-  files: readonly string[],
+  silver: SilverSource,
   windows: readonly { readonly start: string; readonly end: string }[],
   bucket: UserBucket = { index: 0, count: 1 },
 ): string {
@@ -49,9 +51,9 @@ export function stagedRowsSql(
       .join(' OR ')})`,
     // Bounding is per user, so users can be split into buckets computed one at a time (bounded
     // memory); the per-partition sums of all buckets equal those of one query.
-    ...(bucket.count > 1 ? [`hash(user_pseudonym) % ${bucket.count} = ${bucket.index}`] : []),
+    ...(bucket.count > 1 ? [`hash(${silver.unit}) % ${bucket.count} = ${bucket.index}`] : []),
   ].join(' AND ');
-  const parquet = `read_parquet(${sqlList(files)}, hive_partitioning = false)`;
+  const parquet = silver.relation;
   const sorted = windows
     .map((w, i) => ({ ...w, i }))
     .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
@@ -60,9 +62,9 @@ export function stagedRowsSql(
   // ending before it, so one comparison per window finds it.
   const rows = disjoint
     ? `SELECT CASE ${sorted.map((w) => `WHEN date <= ${date(w.end)} THEN ${w.i}`).join(' ')} END AS w,
-    user_pseudonym, session_id${cols}
+    ${silver.unit} AS pid, session_id${cols}
   FROM ${parquet} WHERE ${filters}`
-    : `SELECT ws.w, user_pseudonym, session_id${cols}
+    : `SELECT ws.w, ${silver.unit} AS pid, session_id${cols}
   FROM ${parquet} JOIN (VALUES ${windows.map((w, i) => `(${i}, ${date(w.start)}, ${date(w.end)})`).join(', ')}) ws(w, w_start, w_end)
     ON date BETWEEN ws.w_start AND ws.w_end
   WHERE ${filters}`;
@@ -72,10 +74,10 @@ export function stagedRowsSql(
   ${rows}
 ),
 multi AS (
-  SELECT w, pid, n FROM (SELECT w, user_pseudonym AS pid, count(*) AS n FROM rows GROUP BY ALL) WHERE n > 1
+  SELECT w, pid, n FROM (SELECT w, pid, count(*) AS n FROM rows GROUP BY ALL) WHERE n > 1
 )
-SELECT rows.w, user_pseudonym AS pid, session_id AS rid${cols}, coalesce(multi.n, 1) AS n
-FROM rows LEFT JOIN multi ON rows.w = multi.w AND rows.user_pseudonym = multi.pid`;
+SELECT rows.w, rows.pid, session_id AS rid${cols}, coalesce(multi.n, 1) AS n
+FROM rows LEFT JOIN multi ON rows.w = multi.w AND rows.pid = multi.pid`;
 }
 
 /** The windows' dates as few `[start, end]` ranges: overlapping or adjacent windows merged. */
@@ -131,11 +133,11 @@ export function boundedFromStagedSql(
  */
 export function boundedAggregateSql(
   plan: AnalysisPlan,
-  files: readonly string[],
+  silver: SilverSource,
   windows: readonly SaltedWindow[],
   bucket: UserBucket = { index: 0, count: 1 },
 ): string {
-  const staged = `staged AS MATERIALIZED (\n${stagedRowsSql(stagedColumns([plan]), files, windows, bucket)}\n)`;
+  const staged = `staged AS MATERIALIZED (\n${stagedRowsSql(stagedColumns([plan]), silver, windows, bucket)}\n)`;
   const { ctes, select } = boundedParts(
     plan,
     'staged',

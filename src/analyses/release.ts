@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sqlList, type Engine } from '../engine/duckdb.js';
+import type { Engine } from '../engine/duckdb.js';
 import { describeGuarantee, newSamplingSalt, selectPartition, type RandomSource } from '../dp/index.js';
 import {
   RELEASE_SCHEMA,
@@ -11,6 +11,7 @@ import {
 } from '../gold/release.js';
 import { boundedFromStagedSql, stagedColumns, stagedRowsSql, type StagedWindow } from './bounded-sql.js';
 import type { AnalysisPlan } from './plan.js';
+import type { SilverSource } from '../silver/silver-source.js';
 import { EMPTY_AGGREGATE, type BoundedAggregate } from './statistics.js';
 
 /** Silver rows per bounding query: keeps the engine's working set bounded on large windows. */
@@ -61,16 +62,17 @@ export interface BoundingJob {
 export async function boundedAggregates(
   engine: Engine,
   plan: AnalysisPlan,
-  files: readonly string[],
+  silver: SilverSource,
   windows: readonly Window[],
   rng: RandomSource,
 ): Promise<WindowAggregates> {
-  const [aggregates] = await boundedAggregatesOfAll(engine, [{ plan, windows }], files, rng);
+  const [aggregates] = await boundedAggregatesOfAll(engine, [{ plan, windows }], silver, rng);
   return aggregates!;
 }
 
 /**
  * Bounded aggregates of several analyses (in the order of `jobs`) over the same Silver files,
+ * each user being the privacy unit of `silver` (the person, whatever the key version),
  * sharing the work that does not depend on the analysis: per user bucket (about `rowsPerBucket`
  * rows each, default 1M, to keep the engine's working set bounded), the files are read once into
  * a temporary table of the rows of every job's windows, with each user's row count per window,
@@ -80,7 +82,7 @@ export async function boundedAggregates(
 export async function boundedAggregatesOfAll(
   engine: Engine,
   jobs: readonly BoundingJob[],
-  files: readonly string[],
+  silver: SilverSource,
   rng: RandomSource,
   options: { readonly rowsPerBucket?: number } = {},
 ): Promise<WindowAggregates[]> {
@@ -93,7 +95,7 @@ export async function boundedAggregatesOfAll(
     const id = `${w.id}|${w.start}|${w.end}`;
     if (!index.has(id)) index.set(id, staged.push(w) - 1);
   }
-  if (files.length === 0 || staged.length === 0) return results;
+  if (silver.files.length === 0 || staged.length === 0) return results;
   const salted: StagedWindow[][] = jobs.map(({ windows }) =>
     windows.map((w) => ({
       index: index.get(`${w.id}|${w.start}|${w.end}`)!,
@@ -101,16 +103,13 @@ export async function boundedAggregatesOfAll(
       salt: newSamplingSalt(rng),
     })),
   );
-  const [meta] = await engine.all<{ n: bigint | null }>(
-    `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlList(files)})`,
-  );
-  const count = Math.max(1, Math.ceil(Number(meta?.n ?? 0) / (options.rowsPerBucket ?? ROWS_PER_BUCKET)));
+  const count = Math.max(1, Math.ceil(silver.rows / (options.rowsPerBucket ?? ROWS_PER_BUCKET)));
   const columns = stagedColumns(jobs.map((j) => j.plan));
   const table = `bounding_rows_${randomBytes(8).toString('hex')}`;
   try {
     for (let bucket = 0; bucket < count; bucket++) {
       await engine.run(
-        `CREATE OR REPLACE TEMP TABLE ${table} AS ${stagedRowsSql(columns, files, staged, { index: bucket, count })}`,
+        `CREATE OR REPLACE TEMP TABLE ${table} AS ${stagedRowsSql(columns, silver, staged, { index: bucket, count })}`,
       );
       for (const [i, { plan }] of jobs.entries()) {
         if (salted[i]!.length === 0) continue;
@@ -163,13 +162,13 @@ export type BoundedObserver = (windowId: string, key: string, bounded: number | 
 export async function computeReleases(
   engine: Engine,
   plan: AnalysisPlan,
-  files: readonly string[],
+  silver: SilverSource,
   windows: readonly Window[],
   rng: RandomSource,
   meta: { runId: string; createdAt: string },
   observeBounded?: BoundedObserver,
 ): Promise<Map<string, Release>> {
-  const aggregates = await boundedAggregates(engine, plan, files, windows, rng);
+  const aggregates = await boundedAggregates(engine, plan, silver, windows, rng);
   return releasesOf(plan, windows, aggregates, rng, meta, observeBounded);
 }
 

@@ -1,5 +1,6 @@
-import { sqlList, sqlString, type Engine } from '../engine/duckdb.js';
+import { sqlString, type Engine } from '../engine/duckdb.js';
 import { countMechanism, newSamplingSalt, releaseCount, type RandomSource } from '../dp/index.js';
+import type { SilverSource } from '../silver/silver-source.js';
 import type { AnalysisPlan } from './plan.js';
 import type { Window } from './release.js';
 
@@ -32,14 +33,15 @@ export interface UtilitySuggestion {
  * PipelineDP-style utility analysis for one analysis and one window: DP histograms of each user's
  * contribution profile (partitions touched, most rows in one partition, and one of their values
  * chosen by a keyed hash) with discrete Laplace noise, then bounds read off the noisy
- * histograms: the smallest bucket bound that covers 95% of users. Each user falls in exactly one
+ * histograms: the smallest bucket bound that covers 95% of users. A user is the privacy unit of
+ * `silver` (the person across key versions), so each user falls in exactly one
  * bucket of each histogram (sensitivity 1), so each histogram is (ε/k)-DP with k histograms;
  * buckets are public, all released.
  */
 export async function suggestBounds(
   engine: Engine,
   plan: AnalysisPlan,
-  files: readonly string[],
+  silver: SilverSource,
   window: Window,
   epsilon: number,
   rng: RandomSource,
@@ -57,8 +59,8 @@ export async function suggestBounds(
   const v = plan.value;
   const rows = await engine.all<{ np: bigint; maxn: bigint; vb: number | null }>(`
 WITH src AS (
-  SELECT user_pseudonym AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk${v ? `, ${v.column} AS v` : ''}
-  FROM read_parquet(${sqlList(files)}, hive_partitioning = false)
+  SELECT ${silver.unit} AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk${v ? `, ${v.column} AS v` : ''}
+  FROM ${silver.relation}
   WHERE date BETWEEN DATE ${sqlString(window.start)} AND DATE ${sqlString(window.end)} AND ${keyFilter}
 ),
 cells AS (SELECT pid, pk, count(*) AS n FROM src GROUP BY pid, pk),

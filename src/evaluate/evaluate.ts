@@ -12,7 +12,8 @@ import { secureRandom, type RandomSource } from '../dp/index.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { openRunContext } from '../pipeline/context.js';
-import { CommittedView, dateOfSilverKey, localCopies } from '../lake/index.js';
+import { CommittedView, dateOfSilverKey } from '../lake/index.js';
+import { readSilver } from '../silver/silver-source.js';
 import type { Lake } from '../storage/index.js';
 import { evaluationChartSpec } from './chart.js';
 import { renderSpec } from '../gold/plot/index.js';
@@ -141,7 +142,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     const months = options.window !== undefined ? [options.window] : available;
     const windows = months.map(monthWindow);
     const keys = silverKeys.filter((k) => months.includes((dateOfSilverKey(k) ?? '').slice(0, 7)));
-    const files = await localCopies(ctx.lake.objects('silver'), keys, join(tmpDir, 'silver'));
+    const silver = await readSilver(ctx.lake, engine, keys, join(tmpDir, 'silver'));
     const plans = planAll(options.config);
     const prefix = `${EVALUATION_PREFIX}${id}/`;
     const priv = options.lake.objects('private');
@@ -151,7 +152,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     for (const plan of plans) {
       const truth = new Map<string, Map<string, number | null>>();
       for (const row of await engine.all<{ w: string; pk: string; value: number | null }>(
-        unboundedTruthSql(plan, files, windows),
+        unboundedTruthSql(plan, silver, windows),
       )) {
         if (!truth.has(row.w)) truth.set(row.w, new Map());
         truth.get(row.w)!.set(row.pk, row.value === null ? null : Number(row.value));
@@ -162,7 +163,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
         const releases = await computeReleases(
           engine,
           plan,
-          files,
+          silver,
           windows,
           rng,
           { runId: `${id}-simulation-${run}`, createdAt: now.toISOString() },

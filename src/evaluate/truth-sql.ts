@@ -1,14 +1,16 @@
-import { sqlList, sqlString } from '../engine/duckdb.js';
+import { sqlString } from '../engine/duckdb.js';
 import type { AnalysisPlan, Window } from '../analyses/index.js';
+import type { SilverSource } from '../silver/silver-source.js';
 
 /**
  * The raw, unbounded answer of an analysis per (window, partition: the public ones, or every key seen when keys are selected privately): every session counted,
- * values not clamped. Only for the data owner's evaluation (its results stay in `private/`).
+ * values not clamped; a privacy-id count counts persons (the privacy unit), not per-key pseudonyms.
+ * Only for the data owner's evaluation (its results stay in `private/`).
  * Result columns: `w`, `pk`, `value` (DOUBLE; NULL for a mean without values).
  */
 export function unboundedTruthSql(
   plan: AnalysisPlan,
-  files: readonly string[],
+  silver: SilverSource,
   windows: readonly Window[],
 ): string {
   const windowRows = windows
@@ -18,7 +20,7 @@ export function unboundedTruthSql(
   const value = plan.value ? `CAST(${plan.value.column} AS DOUBLE)` : 'NULL';
   const aggregate = {
     count: 'CAST(count(*) AS DOUBLE)',
-    privacy_id_count: 'CAST(count(DISTINCT user_pseudonym) AS DOUBLE)',
+    privacy_id_count: `CAST(count(DISTINCT ${silver.unit}) AS DOUBLE)`,
     sum: `CAST(sum(${value}) AS DOUBLE)`,
     mean: `avg(${value})`,
     variance: `var_pop(${value})`,
@@ -28,7 +30,7 @@ export function unboundedTruthSql(
   return `
 WITH windows(w, w_start, w_end) AS (VALUES ${windowRows})
 SELECT w, CAST(${plan.partitionBy} AS VARCHAR) AS pk, ${aggregate} AS value
-FROM read_parquet(${sqlList(files)}, hive_partitioning = false)
+FROM ${silver.relation}
 JOIN windows ON date BETWEEN w_start AND w_end
 ${keys ? `WHERE ${plan.partitionBy} IN (${keys.map(sqlString).join(', ')})` : `WHERE ${plan.partitionBy} IS NOT NULL`}
 GROUP BY w, pk ORDER BY w, pk`;

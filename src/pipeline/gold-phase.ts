@@ -13,9 +13,10 @@ import type { RandomSource } from '../dp/index.js';
 import { PngRasterizer, renderReleaseSvg } from '../gold/plot/index.js';
 import type { Release } from '../gold/release.js';
 import { GoldStore } from '../gold/store.js';
-import { CommittedView, dateOfSilverKey, localCopies } from '../lake/index.js';
+import { CommittedView, dateOfSilverKey } from '../lake/index.js';
 import { PrivacyLedger } from '../ledger/index.js';
 import { ReleaseService, requestKey, type ChartSink, type ReleaseRequest } from '../release/index.js';
+import { readSilver, type SilverSource } from '../silver/silver-source.js';
 import { timed, type RunContext } from './context.js';
 import type { ReleaseSummary } from './report.js';
 
@@ -65,8 +66,17 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
         });
       }
     }
-    const outcomes = await service.release(requests, (pending) =>
-      computeReleases(ctx, rng, silverKeys, pending, byName),
+    // Silver is read (and checked per person) before anything is charged: a lake that cannot be
+    // bounded per person spends nothing.
+    let silver: SilverSource | undefined;
+    const outcomes = await service.release(
+      requests,
+      (pending) => computeReleases(ctx, rng, silver!, pending, byName),
+      {
+        beforeCompute: async (pending) => {
+          silver = await timed(ctx, 'gold_read', () => pendingSilver(ctx, silverKeys, pending));
+        },
+      },
     );
     await timed(ctx, 'gold_charts', () => charts.flush());
     const releases: ReleaseSummary[] = outcomes.map((o) => ({
@@ -91,11 +101,22 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
   return result;
 }
 
+/** The committed Silver files of the pending windows' months. */
+async function pendingSilver(
+  ctx: RunContext,
+  silverKeys: readonly string[],
+  pending: readonly ReleaseRequest[],
+): Promise<SilverSource> {
+  const months = new Set(pending.map((p) => p.windowId));
+  const keys = silverKeys.filter((k) => months.has((dateOfSilverKey(k) ?? '').slice(0, 7)));
+  return readSilver(ctx.lake, ctx.engine, keys, join(ctx.tmpDir, 'silver-gold'));
+}
+
 /** Every pending analysis's releases at once: they share one read of the months' Silver rows. */
 async function computeReleases(
   ctx: RunContext,
   rng: RandomSource,
-  silverKeys: readonly string[],
+  silver: SilverSource,
   pending: readonly ReleaseRequest[],
   plans: ReadonlyMap<string, AnalysisPlan>,
 ): Promise<Map<string, Release>> {
@@ -104,13 +125,10 @@ async function computeReleases(
     const plan = plans.get(p.analysis)!;
     work.set(plan, [...(work.get(plan) ?? []), monthWindow(p.windowId)]);
   }
-  const months = new Set(pending.map((p) => p.windowId));
-  const keys = silverKeys.filter((k) => months.has((dateOfSilverKey(k) ?? '').slice(0, 7)));
   const entries = [...work.entries()].map(([plan, windows]) => ({ plan, windows }));
-  const computed = await timed(ctx, 'gold_compute', async () => {
-    const files = await localCopies(ctx.lake.objects('silver'), keys, join(ctx.tmpDir, 'silver-gold'));
-    return boundedAggregatesOfAll(ctx.engine, entries, files, rng);
-  });
+  const computed = await timed(ctx, 'gold_compute', () =>
+    boundedAggregatesOfAll(ctx.engine, entries, silver, rng),
+  );
   const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };
   const out = new Map<string, Release>();
   await timed(ctx, 'gold_noise', async () => {

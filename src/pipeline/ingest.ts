@@ -19,7 +19,7 @@ import { erasedLinks } from '../erasure/requests.js';
 import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
 import {
   PARSED_COLUMNS,
-  SILVER_COLUMNS,
+  SILVER_SELECT,
   STAGED_COLUMNS,
   keyRingParams,
   keySchedule,
@@ -290,7 +290,7 @@ async function transformBatch(
   ctx.progress('writing silver', 0, 1);
   await timed(ctx, 'write_silver', () =>
     engine.run(`COPY (
-      SELECT ${SILVER_COLUMNS.join(', ')}, ${sqlString(runId)} AS ingest_run
+      SELECT ${SILVER_SELECT}, ${sqlString(runId)} AS ingest_run
       FROM ${silverRows.ref})
     TO ${sqlString(silverOut)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY (date), WRITE_PARTITION_COLUMNS true,
       FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`),

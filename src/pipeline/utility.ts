@@ -7,7 +7,8 @@ import { UserError } from '../errors.js';
 import { PrivacyLedger, pureCost } from '../ledger/index.js';
 import type { Lake } from '../storage/index.js';
 import { openRunContext } from './context.js';
-import { CommittedView, dateOfSilverKey, localCopies } from '../lake/index.js';
+import { CommittedView, dateOfSilverKey } from '../lake/index.js';
+import { readSilver } from '../silver/silver-source.js';
 
 /** Budget ledger metric that utility analyses are charged to. */
 export const UTILITY_METRIC = 'utility' as const;
@@ -46,6 +47,13 @@ export async function utilityAnalysis(options: UtilityOptions): Promise<UtilityS
         `explain --utility: no Silver data for month ${month}; months with data: ${months.join(', ')}`,
       );
     }
+    // Silver is checked before the charge: a lake that cannot be read per person spends nothing.
+    const silver = await readSilver(
+      options.lake,
+      engine,
+      keys.filter((k) => (dateOfSilverKey(k) ?? '').startsWith(`${month}-`)),
+      join(tmp, 'silver'),
+    );
     const ledger = new PrivacyLedger(options.lake.tables('budget'), options.config);
     await ledger.charge({
       metric: UTILITY_METRIC,
@@ -53,17 +61,12 @@ export async function utilityAnalysis(options: UtilityOptions): Promise<UtilityS
       periods: [month],
       cost: pureCost(options.epsilon),
     });
-    const files = await localCopies(
-      options.lake.objects('silver'),
-      keys.filter((k) => (dateOfSilverKey(k) ?? '').startsWith(`${month}-`)),
-      join(tmp, 'silver'),
-    );
     const plans = planAll(options.config);
     const rng = options.rng ?? secureRandom();
     const out: UtilitySuggestion[] = [];
     for (const plan of plans) {
       out.push(
-        await suggestBounds(engine, plan, files, monthWindow(month), options.epsilon / plans.length, rng),
+        await suggestBounds(engine, plan, silver, monthWindow(month), options.epsilon / plans.length, rng),
       );
     }
     return out;

@@ -76,13 +76,13 @@ export class ReleaseService {
 
   /**
    * Releases every request not yet recorded and serves the others from their records.
-   * `beforeCompute` runs once before anything is charged when some request needs computing (e.g.
-   * the completeness check); it may throw to refuse.
+   * `beforeCompute` runs once, with the requests to compute, before anything is charged (e.g. the
+   * completeness check, or reading and checking the input); it may throw to refuse.
    */
   async release(
     requests: readonly ReleaseRequest[],
     compute: ComputeReleases,
-    options: { readonly beforeCompute?: () => Promise<void> } = {},
+    options: { readonly beforeCompute?: (pending: readonly ReleaseRequest[]) => Promise<void> } = {},
   ): Promise<ReleaseOutcome[]> {
     const outcomes = new Map<string, ReleaseOutcome>();
     const pending: ReleaseRequest[] = [];
@@ -96,7 +96,7 @@ export class ReleaseService {
       }
     }
     if (pending.length > 0) {
-      await options.beforeCompute?.();
+      await options.beforeCompute?.(pending);
       // Refused (BudgetExhaustedError): nothing at all is charged, recorded or published.
       await this.deps.ledger.check(pending.map((p) => p.charge));
       const charged = new Map<string, number>();

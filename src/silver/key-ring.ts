@@ -35,10 +35,11 @@ export interface UserPseudonyms {
  * Every pseudonymization key version, oldest first.
  *
  * Silver rows dated on or after a version's `effective` date carry that version's pseudonym, so
- * Silver pseudonyms change at each rotation. The private activity ledger instead keys users by
- * their **link** pseudonym, the one under the first version, computed at ingest (where the raw id
- * is at hand) whatever version Silver uses, so a window spanning a rotation counts each user once.
- * Links are kept only in `private/` (and in erasure records).
+ * Silver pseudonyms change at each rotation. The person is instead named by their **link**
+ * pseudonym, the one under the first version, computed at ingest (where the raw id is at hand)
+ * whatever version Silver uses, so a window spanning a rotation counts each user once: the private
+ * activity ledger keys users by it, and Silver rows carry it (`user_link`, the analyses' privacy
+ * unit). Links stay in Silver, `private/` and erasure records; never in Gold, logs or run reports.
  */
 export class KeyRing {
   /** The key of link pseudonyms: the first version's, never rotated. */

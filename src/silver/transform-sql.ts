@@ -296,6 +296,8 @@ export const SILVER_COLUMNS = [
   'session_id',
   'user_pseudonym',
   'key_version',
+  // The person's link where it is not the pseudonym (see SILVER_SELECT).
+  'user_link',
   'visit_number',
   'visit_start_time',
   'continent',
@@ -314,13 +316,27 @@ export const SILVER_COLUMNS = [
   'new_visit',
 ] as const;
 
-/** Columns of `parseSelect`'s result: position, rejection (or null), the Silver columns, the user link. */
-export const PARSED_COLUMNS = [
+type SilverColumn = (typeof SILVER_COLUMNS)[number];
+
+/** Columns of `parseSelect`'s result: position, rejection (or null), the Silver columns, the user link last. */
+export const PARSED_COLUMNS: readonly (
+  'blob' | 'line_no' | 'reason_code' | 'reason' | 'raw' | SilverColumn
+)[] = [
   'blob',
   'line_no',
   'reason_code',
   'reason',
   'raw',
-  ...SILVER_COLUMNS,
+  ...SILVER_COLUMNS.filter((c): c is Exclude<SilverColumn, 'user_link'> => c !== 'user_link'),
   'user_link',
-] as const;
+];
+
+/**
+ * The Silver columns as computed from `parsed`. `user_link` is kept only where it differs from
+ * `user_pseudonym`, i.e. on rows under a later key version: under the first version the
+ * pseudonym is the link, so Silver stays as small as before rotations. A row's privacy unit, the
+ * person across key versions, is `coalesce(user_link, user_pseudonym)`.
+ */
+export const SILVER_SELECT = SILVER_COLUMNS.map((c) =>
+  c === 'user_link' ? 'nullif(user_link, user_pseudonym) AS user_link' : c,
+).join(', ');

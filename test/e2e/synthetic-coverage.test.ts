@@ -6,7 +6,8 @@ import { loadConfig } from '../../src/config/index.js';
 import { seededRandom } from '../../src/dp/index.js';
 import { generate } from '../../src/generate/index.js';
 import { runPipeline } from '../../src/pipeline/run.js';
-import { CommittedView, dateOfSilverKey, localCopies } from '../../src/lake/index.js';
+import { CommittedView, dateOfSilverKey } from '../../src/lake/index.js';
+import { readSilver } from '../../src/silver/silver-source.js';
 import type { FsLake } from '../../src/storage/index.js';
 import { testContext } from '../helpers/context.js';
 import { tempLake } from '../helpers/lake.js';
@@ -65,7 +66,7 @@ describe('DP releases on synthetic data with known truth', () => {
       for (const month of Object.keys(truth.months)) {
         const window = monthWindow(month);
         const keys = silver.filter((k) => (dateOfSilverKey(k) ?? '').startsWith(`${month}-`));
-        const files = await localCopies(lake.objects('silver'), keys, join(ctx.tmpDir, month));
+        const files = await readSilver(lake, ctx.engine, keys, join(ctx.tmpDir, month));
         const t = truth.months[month]!;
         for (let rep = 0; rep < 40; rep++) {
           const rng = seededRandom(`coverage-${month}-${rep}`);

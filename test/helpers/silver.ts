@@ -1,5 +1,7 @@
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { sqlList, type Engine } from '../../src/engine/duckdb.js';
+import type { SilverSource } from '../../src/silver/silver-source.js';
 import type { FsLake } from '../../src/storage/index.js';
 
 /** Every Silver row of a local lake, decoded (dates as YYYY-MM-DD strings). */
@@ -14,4 +16,20 @@ export async function silverRows(lake: FsLake): Promise<Record<string, unknown>[
     }
   }
   return rows;
+}
+
+/**
+ * Silver-like test files of a lake that never rotated its key (one version, so the pseudonym is
+ * the person): the analyses' view of them, without `openSilverSource`'s checks.
+ */
+export async function unrotatedSilver(engine: Engine, files: readonly string[]): Promise<SilverSource> {
+  const [meta] = await engine.all<{ n: bigint }>(
+    `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlList(files)})`,
+  );
+  return {
+    files,
+    rows: Number(meta!.n),
+    relation: `read_parquet(${sqlList(files)}, hive_partitioning = false)`,
+    unit: 'user_pseudonym',
+  };
 }

@@ -7,6 +7,7 @@ import { rhoToEpsilon, seededRandom } from '../../src/dp/index.js';
 import { sqlString } from '../../src/engine/duckdb.js';
 import { UserError } from '../../src/errors.js';
 import { useTempEngine } from '../helpers/lake.js';
+import { unrotatedSilver } from '../helpers/silver.js';
 
 const temp = useTempEngine();
 
@@ -73,7 +74,8 @@ describe('releases with private partition selection', () => {
     const config = parseConfig(DEFAULT_CONFIG_INPUT);
     const plan = planAnalysis(config.analyses.find((a) => a.name === 'sessions_per_country')!);
     const window = { id: '2016-08', start: '2016-08-01', end: '2016-08-31' };
-    const releases = await computeReleases(temp.engine, plan, [file], [window], seededRandom('selection'), {
+    const silver = await unrotatedSilver(temp.engine, [file]);
+    const releases = await computeReleases(temp.engine, plan, silver, [window], seededRandom('selection'), {
       runId: 'r',
       createdAt: 't',
     });

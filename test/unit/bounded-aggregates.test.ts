@@ -15,6 +15,7 @@ import {
 } from '../../src/dp/index.js';
 import { sqlString } from '../../src/engine/duckdb.js';
 import { useTempEngine } from '../helpers/lake.js';
+import { unrotatedSilver } from '../helpers/silver.js';
 
 const temp = useTempEngine();
 
@@ -185,7 +186,8 @@ describe('bounded aggregates of several analyses from one shared read', () => {
       const file = join(temp.dir, `silver-${rowsPerBucket ?? 'all'}.parquet`);
       await writeSilver(rows, file);
       const jobs = plans.map((p, i) => ({ plan: p, windows: windowsOf(i).map(monthWindow) }));
-      const got = await boundedAggregatesOfAll(temp.engine, jobs, [file], seededRandom(name), {
+      const silver = await unrotatedSilver(temp.engine, [file]);
+      const got = await boundedAggregatesOfAll(temp.engine, jobs, silver, seededRandom(name), {
         ...(rowsPerBucket ? { rowsPerBucket } : {}),
       });
       const salts = seededRandom(name);
@@ -207,7 +209,7 @@ describe('bounded aggregates of several analyses from one shared read', () => {
     const got = await boundedAggregatesOfAll(
       temp.engine,
       [{ plan: plans[1]!, windows }],
-      [file],
+      await unrotatedSilver(temp.engine, [file]),
       seededRandom('overlap'),
     );
     const salts = seededRandom('overlap');

@@ -15,17 +15,32 @@ import {
 } from '../../src/dp/index.js';
 import { sqlString } from '../../src/engine/duckdb.js';
 import { useTempEngine } from '../helpers/lake.js';
+import { openSilverSource, type SilverSource } from '../../src/silver/silver-source.js';
 
 const temp = useTempEngine();
 
+/** Silver files as the analyses read them, for a lake whose first key version is v1. */
+const silverOf = (files: readonly string[]): Promise<SilverSource> =>
+  openSilverSource(temp.engine, files, { linkVersion: 'v1' });
+
 interface Row {
+  /** The person: their link, the privacy unit. */
   pid: string;
+  /** Their pseudonym under the key version of the row's date (v2 from ROTATION on). */
+  pseudonym: string;
+  date: string;
   rid: string;
   pk: string;
   v: number | null;
 }
 
-/** Random Silver-like rows: users with several sessions spread over several partitions. */
+/** The effective date of the rotation to key version v2 in the random rows. */
+const ROTATION = '2016-08-16';
+
+/**
+ * Random Silver-like rows: users with several sessions spread over several partitions and over
+ * August, where a key rotation on ROTATION gives each user a second pseudonym.
+ */
 function randomRows(seed: string, users: number): Row[] {
   const rng = seededRandom(seed);
   const pick = (n: number): number => Number(rng.randomBelow(BigInt(n)));
@@ -34,8 +49,11 @@ function randomRows(seed: string, users: number): Row[] {
   for (let u = 0; u < users; u++) {
     const sessions = 1 + pick(6);
     for (let s = 0; s < sessions; s++) {
+      const date = `2016-08-${String(1 + pick(31)).padStart(2, '0')}`;
       rows.push({
         pid: `u${u}`,
+        pseudonym: date < ROTATION ? `u${u}` : `v2-of-u${u}`,
+        date,
         rid: `s${u}-${s}`,
         pk: keys[pick(3)]!,
         v: pick(10) === 0 ? null : pick(700_001),
@@ -45,16 +63,82 @@ function randomRows(seed: string, users: number): Row[] {
   return rows;
 }
 
-async function writeSilver(rows: Row[], file: string): Promise<void> {
+/**
+ * Writes `rows` as ingest writes Silver now (`user_link` where it is not the pseudonym: rows under
+ * v2) or did before (`link: false`: no `user_link` column).
+ */
+async function writeSilver(
+  rows: Row[],
+  file: string,
+  options: { link: boolean } = { link: true },
+): Promise<void> {
   const values = rows
     .map(
       (r) =>
-        `(DATE '2016-08-15', ${sqlString(r.rid)}, ${sqlString(r.pid)}, ${sqlString(r.pk)}, ${r.v ?? 'NULL'})`,
+        `(DATE '${r.date}', ${sqlString(r.rid)}, ${sqlString(r.pseudonym)}, '${r.date < ROTATION ? 'v1' : 'v2'}', ${sqlString(r.pid)}, ${sqlString(r.pk)}, ${r.v ?? 'NULL'})`,
     )
     .join(',\n');
   await temp.engine
-    .run(`COPY (SELECT * FROM (VALUES ${values}) t(date, session_id, user_pseudonym, device_category, time_on_site_ms))
+    .run(`COPY (SELECT * ${options.link ? 'REPLACE (nullif(user_link, user_pseudonym) AS user_link)' : 'EXCLUDE (user_link)'}
+    FROM (VALUES ${values}) t(date, session_id, user_pseudonym, key_version, user_link, device_category, time_on_site_ms))
     TO ${sqlString(file)} (FORMAT parquet)`);
+}
+
+/**
+ * The SQL bounding's per-partition aggregates of a mean analysis with bounds (L0, Linf, total)
+ * over `rows`, and the same from dp's reference bounder with each person (link) as privacy id.
+ */
+async function sqlAndReference(
+  bounds: readonly [number, number, number | undefined],
+  rows: readonly Row[],
+  silver: SilverSource,
+): Promise<{ sql: unknown[][]; reference: unknown[][]; dropped: number }> {
+  const [l0, linf, total] = bounds;
+  const config = parseConfig(DEFAULT_CONFIG_INPUT);
+  const plan = planAnalysis({
+    ...config.analyses[1]!,
+    max_partitions_contributed: l0,
+    max_contributions_per_partition: linf,
+    ...(total !== undefined ? { max_contributions: total } : {}),
+  });
+  if (plan.value === undefined) throw new Error('expected a value plan');
+  const mechanism = meanMechanism(1, plan.bounds, plan.value.lo, plan.value.hi);
+  const salt = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+  const sql = await temp.engine.all<{
+    pk: string;
+    count: bigint;
+    users: bigint;
+    normalized_sum: bigint;
+    normalized_sum_squares: bigint;
+  }>(boundedAggregateSql(plan, silver, [{ id: '2016-08', start: '2016-08-01', end: '2016-08-31', salt }]));
+
+  const input: Contribution<number>[] = rows
+    .filter((r) => r.v !== null)
+    .map((r) => ({ privacyId: r.pid, partitionKey: r.pk, rowId: r.rid, value: r.v! }));
+  const kept = boundContributions(input, plan.bounds, salt);
+  const expected = new Map<string, { count: bigint; users: Set<string>; sum: bigint; squares: bigint }>();
+  for (const c of kept) {
+    const e = expected.get(c.partitionKey) ?? { count: 0n, users: new Set(), sum: 0n, squares: 0n };
+    const x = normalizedValue(mechanism, c.value);
+    e.count += 1n;
+    e.users.add(c.privacyId);
+    e.sum += x;
+    e.squares += x * x;
+    expected.set(c.partitionKey, e);
+  }
+  return {
+    sql: sql.map((r) => [
+      r.pk,
+      BigInt(r.count),
+      BigInt(r.users),
+      BigInt(r.normalized_sum),
+      BigInt(r.normalized_sum_squares),
+    ]),
+    reference: [...expected.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, v.count, BigInt(v.users.size), v.sum, v.squares]),
+    dropped: input.length - kept.length,
+  };
 }
 
 describe('bounding + aggregation in SQL equals the reference implementation in dp/', () => {
@@ -66,63 +150,37 @@ describe('bounding + aggregation in SQL equals the reference implementation in d
     [2, 3, 4],
     [3, 2, 1],
   ] as const) {
-    it(`matches for L0=${l0}, Linf=${linf}, total=${total ?? 'none'} (mean over a value with nulls)`, async () => {
-      const config = parseConfig(DEFAULT_CONFIG_INPUT);
-      const meanConfig = {
-        ...config.analyses[1]!,
-        max_partitions_contributed: l0,
-        max_contributions_per_partition: linf,
-        ...(total !== undefined ? { max_contributions: total } : {}),
-      };
-      const plan = planAnalysis(meanConfig);
-      if (plan.value === undefined) throw new Error('expected a value plan');
-      const mechanism = meanMechanism(1, plan.bounds, plan.value.lo, plan.value.hi);
+    it(`matches per person across a key rotation for L0=${l0}, Linf=${linf}, total=${total ?? 'none'} (mean over a value with nulls)`, async () => {
       const rows = randomRows(`bounded-sql-${l0}-${linf}-${total}`, 300);
       const file = join(temp.dir, `silver-${l0}-${linf}-${total}.parquet`);
       await writeSilver(rows, file);
-      const salt = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
-
-      const sql = await temp.engine.all<{
-        pk: string;
-        count: bigint;
-        users: bigint;
-        normalized_sum: bigint;
-        normalized_sum_squares: bigint;
-      }>(
-        boundedAggregateSql(plan, [file], [{ id: '2016-08', start: '2016-08-01', end: '2016-08-31', salt }]),
-      );
-
-      const input: Contribution<number>[] = rows
-        .filter((r) => r.v !== null)
-        .map((r) => ({ privacyId: r.pid, partitionKey: r.pk, rowId: r.rid, value: r.v! }));
-      const kept = boundContributions(input, plan.bounds, salt);
-      const expected = new Map<string, { count: bigint; users: Set<string>; sum: bigint; squares: bigint }>();
-      for (const c of kept) {
-        const e = expected.get(c.partitionKey) ?? { count: 0n, users: new Set(), sum: 0n, squares: 0n };
-        const x = normalizedValue(mechanism, c.value);
-        e.count += 1n;
-        e.users.add(c.privacyId);
-        e.sum += x;
-        e.squares += x * x;
-        expected.set(c.partitionKey, e);
-      }
-      expect(
-        sql.map((r) => [
-          r.pk,
-          BigInt(r.count),
-          BigInt(r.users),
-          BigInt(r.normalized_sum),
-          BigInt(r.normalized_sum_squares),
-        ]),
-      ).toEqual(
-        [...expected.entries()]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([k, v]) => [k, v.count, BigInt(v.users.size), v.sum, v.squares]),
-      );
+      const r = await sqlAndReference([l0, linf, total], rows, await silverOf([file]));
+      expect(r.sql).toEqual(r.reference);
       // Bounding did drop rows here, so the comparison is not trivially "everything kept".
-      expect(kept.length).toBeLessThan(input.length);
+      expect(r.dropped).toBeGreaterThan(0);
     });
   }
+
+  it('matches over files written before Silver kept the link (key version v1) next to linked ones', async () => {
+    const rows = randomRows('bounded-sql-legacy', 300);
+    const before = join(temp.dir, 'silver-legacy-v1.parquet');
+    const after = join(temp.dir, 'silver-linked-v2.parquet');
+    await writeSilver(
+      rows.filter((r) => r.date < ROTATION),
+      before,
+      { link: false },
+    );
+    await writeSilver(
+      rows.filter((r) => r.date >= ROTATION),
+      after,
+    );
+    const silver = await silverOf([before, after]);
+    expect(silver).toMatchObject({ unit: 'coalesce(user_link, user_pseudonym)', rows: rows.length });
+    expect(silver.relation).toContain('union_by_name = true');
+    const r = await sqlAndReference([2, 2, undefined], rows, silver);
+    expect(r.sql).toEqual(r.reference);
+    expect(r.dropped).toBeGreaterThan(0);
+  });
 });
 
 describe('the bounding SQL yields the quantile tree leaf histogram of the bounded rows', () => {
@@ -143,7 +201,9 @@ describe('the bounding SQL yields the quantile tree leaf histogram of the bounde
       await writeSilver(rows, file);
       const salt = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
       const sql = await temp.engine.all<{ pk: string; histogram: unknown }>(
-        boundedAggregateSql(plan, [file], [{ id: '2016-08', start: '2016-08-01', end: '2016-08-31', salt }]),
+        boundedAggregateSql(plan, await silverOf([file]), [
+          { id: '2016-08', start: '2016-08-01', end: '2016-08-31', salt },
+        ]),
       );
       const m = quantileMechanism({ epsilon: 1, bounds: plan.bounds, lo: 0, hi: 600000, quantiles: [0.5] });
       const input: Contribution<number>[] = rows

@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG_INPUT, parseConfig } from '../../src/config/index.js';
 import { seededRandom } from '../../src/dp/index.js';
 import { sqlString } from '../../src/engine/duckdb.js';
 import { useTempEngine } from '../helpers/lake.js';
+import { unrotatedSilver } from '../helpers/silver.js';
 
 const temp = useTempEngine();
 
@@ -31,7 +32,8 @@ describe('explain --utility bound suggestions', () => {
     const plan = planAnalysis(config.analyses[1]!);
     const window = { id: '2016-08', start: '2016-08-01', end: '2016-08-31' };
     // A large ε makes the noise negligible, so the suggestion must equal the truth.
-    const s = await suggestBounds(temp.engine, plan, [file], window, 30, seededRandom('utility'));
+    const silver = await unrotatedSilver(temp.engine, [file]);
+    const s = await suggestBounds(temp.engine, plan, silver, window, 30, seededRandom('utility'));
     expect(s.maxPartitionsContributed).toBe(3);
     expect(s.maxContributionsPerPartition).toBe(5);
     // A user's value is one of their sessions (keyed hash): 500 ms for 98% of users → bucket [255, 511).
