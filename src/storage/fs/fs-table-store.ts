@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConflictError, PreconditionFailedError } from '../../errors.js';
 import type { StoredEntity, TableEntity, TableName, TableStore } from '../types.js';
 import { withFileLock } from './file-lock.js';
-import { isErrno } from './fs-object-store.js';
+import { isErrno, tempPathFor } from './temp-files.js';
 
 /**
  * A table as files: `<dir>/<table>/<partitionKey>/<rowKey>.json` (keys URI-encoded). The ETag
@@ -107,7 +107,7 @@ async function readEntity<T extends TableEntity>(path: string): Promise<StoredEn
 async function writeEntity(path: string, entity: TableEntity): Promise<string> {
   const text = JSON.stringify(entity);
   await mkdir(join(path, '..'), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = tempPathFor(path);
   await writeFile(tmp, text);
   await rename(tmp, path);
   return etagOf(text);
