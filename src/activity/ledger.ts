@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Engine, sqlList, sqlString } from '../engine/duckdb.js';
 import { erasedLinks } from '../erasure/requests.js';
 import { localCopies } from '../pipeline/local-files.js';
-import { isRunId } from '../pipeline/run-id.js';
+import { scratchDirPrefix } from '../lake/leftovers.js';
+import { isRunId, newRunId } from '../pipeline/run-id.js';
 import type { Lake } from '../storage/index.js';
 import { ACTIVITY_PREFIX, daysOfActivityKey, runIdOfLedgerFile } from './paths.js';
 
@@ -43,7 +44,7 @@ export async function openActivity(lake: Lake, options: { engine?: Engine } = {}
   let engine = options.engine;
   let ownDir: string | undefined;
   if (!engine) {
-    ownDir = await mkdtemp(join(tmpdir(), 'dp-activity-'));
+    ownDir = await mkdtemp(join(tmpdir(), scratchDirPrefix('activity', newRunId())));
     engine = await Engine.open({ tempDirectory: join(ownDir, 'duckdb') });
   }
   const db = engine;
@@ -65,7 +66,9 @@ export async function openActivity(lake: Lake, options: { engine?: Engine } = {}
     const keys = await ledgerFiles(lake, start, end);
     if (keys.length === 0) return undefined;
     const store = lake.objects('private');
-    const tmp = store.localPath ? undefined : await mkdtemp(join(tmpdir(), 'dp-activity-read-'));
+    const tmp = store.localPath
+      ? undefined
+      : await mkdtemp(join(tmpdir(), scratchDirPrefix('activity-read', newRunId())));
     try {
       const paths = await localCopies(store, keys, tmp ?? '');
       const erased = [...(await erasedLinks(lake))];

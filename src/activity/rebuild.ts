@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, sqlList, sqlString } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
+import { scratchDirPrefix } from '../lake/leftovers.js';
+import { withLakeLease, type LakeLeaseOptions } from '../lake/lease.js';
 import { localCopies } from '../pipeline/local-files.js';
-import { runIdOfSilverFile } from '../pipeline/run-id.js';
+import { newRunId, runIdOfSilverFile } from '../pipeline/run-id.js';
 import { loadKeyRing } from '../silver/key-ring.js';
 import { SESSIONS_PREFIX } from '../silver/paths.js';
 import type { Lake } from '../storage/index.js';
@@ -16,12 +18,27 @@ import { ACTIVITY_PREFIX } from './paths.js';
  * name, holding its distinct (day, user) pairs, then removes every other ledger file. Exact
  * because the ledger's link pseudonym is the first key version's, which is what Silver rows
  * under that version carry. Rows under a later version hold no link (it needs the raw id): then
- * nothing is changed and a `UserError` says to reprocess Bronze instead.
+ * nothing is changed and a `UserError` says to reprocess Bronze instead. Holds the lake lease.
  */
 export async function rebuildActivity(
   lake: Lake,
-  options: { engine?: Engine } = {},
+  options: { engine?: Engine; leaseWaitMs?: number; onLeaseWait?: LakeLeaseOptions['onWait'] } = {},
 ): Promise<{ silverFiles: number; ledgerFiles: number; removed: number }> {
+  const runId = newRunId();
+  return withLakeLease(
+    lake,
+    { command: 'rebuild-activity', runId },
+    () => rebuildUnderLease(lake, runId, options.engine),
+    { waitMs: options.leaseWaitMs, onWait: options.onLeaseWait },
+  );
+}
+
+async function rebuildUnderLease(
+  lake: Lake,
+  runId: string,
+  lentEngine: Engine | undefined,
+): Promise<{ silverFiles: number; ledgerFiles: number; removed: number }> {
+  const options = { engine: lentEngine };
   const ring = await loadKeyRing(lake);
   const v1 = ring.versions[0]!.key.version;
   const committed = await committedRunIds(lake);
@@ -31,7 +48,7 @@ export async function rebuildActivity(
     const run = runIdOfSilverFile(obj.key);
     if (run !== undefined && committed.has(run)) keys.push(obj.key);
   }
-  const tmp = await mkdtemp(join(tmpdir(), 'dp-activity-rebuild-'));
+  const tmp = await mkdtemp(join(tmpdir(), scratchDirPrefix('activity-rebuild', runId)));
   const engine = options.engine ?? (await Engine.open({ tempDirectory: join(tmp, 'duckdb') }));
   try {
     const paths = await localCopies(silver, keys, join(tmp, 'silver'));

@@ -1,12 +1,14 @@
-import { BudgetExhaustedError, UserError } from '../errors.js';
+import { BudgetExhaustedError, LeaseHeldError, LeaseLostError, UserError } from '../errors.js';
 
-export const EXIT = { ok: 0, user: 1, internal: 2, budget: 3 } as const;
+export const EXIT = { ok: 0, user: 1, internal: 2, budget: 3, lakeInUse: 4 } as const;
 
 /** The one place errors become exit codes and one-line messages. */
 export function exitCodeFor(err: unknown): { code: number; message: string } {
   if (err instanceof BudgetExhaustedError)
     return { code: EXIT.budget, message: `dp-pipeline: ${err.message}` };
   if (err instanceof UserError) return { code: EXIT.user, message: `dp-pipeline: ${err.message}` };
+  if (err instanceof LeaseHeldError || err instanceof LeaseLostError)
+    return { code: EXIT.lakeInUse, message: `dp-pipeline: ${err.message}` };
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return {
     code: EXIT.internal,

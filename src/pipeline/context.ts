@@ -5,6 +5,7 @@ import type { PipelineConfig } from '../config/index.js';
 import { Engine } from '../engine/duckdb.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Lake } from '../storage/index.js';
+import { scratchDirPrefix } from '../lake/leftovers.js';
 import { newRunId } from './run-id.js';
 
 /** Everything one run needs, passed explicitly. */
@@ -34,7 +35,7 @@ export async function timed<T>(ctx: RunContext, name: string, fn: () => Promise<
 }
 
 /**
- * A fresh run context: a new run id, a private scratch directory (`dp-<purpose>-<run>-…` under
+ * A fresh run context: a new run id, a private scratch directory (`dp-<purpose>-<run>-p<pid>-…` under
  * the OS temp dir) and a DuckDB engine in it. `close()` closes the engine and deletes the
  * directory; call it in a `finally`.
  *
@@ -54,7 +55,7 @@ export async function openRunContext(options: {
 }): Promise<{ ctx: RunContext; close: () => Promise<void> }> {
   const now = options.now ?? new Date();
   const runId = newRunId(now);
-  const tmpDir = await mkdtemp(join(tmpdir(), `dp-${options.purpose}-${runId}-`));
+  const tmpDir = await mkdtemp(join(tmpdir(), scratchDirPrefix(options.purpose, runId)));
   const engine = await Engine.open({ tempDirectory: join(tmpDir, 'duckdb') });
   const ctx: RunContext = {
     lake: options.lake,
