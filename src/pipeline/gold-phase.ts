@@ -10,6 +10,7 @@ import {
   type Window,
 } from '../analyses/index.js';
 import type { RandomSource } from '../dp/index.js';
+import { crashPoint } from '../lake/crash-points.js';
 import { PngRasterizer, renderReleaseChart, renderReleaseSvg } from '../gold/plot/index.js';
 import type { Release } from '../gold/release.js';
 import { writeGoldReport } from '../gold/report/index.js';
@@ -95,6 +96,7 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
       await ledger.charge(p.window.id, releaseId(p), plan.cost);
     }
   }
+  if (work.length > 0) crashPoint('after-charge');
   // Every analysis's bounded aggregates at once: they share one read of the months' Silver rows.
   const pendingMonths = new Set(pending.map((p) => p.window.id));
   const keys = silverKeys.filter((k) => pendingMonths.has((dateOfSilverKey(k) ?? '').slice(0, 7)));
@@ -129,6 +131,7 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
         const month = p.window.id;
         const release = released.get(month)!;
         if (await gold.publish(release, month)) {
+          crashPoint('after-publish');
           // Its row before its chart: a chart that fails to render is redrawn by the next run.
           await recordRelease(ctx, plan, month, release);
           if (newlyCharged.has(releaseId(p))) epsilonSpent += plan.epsilon;

@@ -1,6 +1,7 @@
 import type { PipelineConfig } from '../config/index.js';
 import { secureRandom, type RandomSource } from '../dp/index.js';
 import { BudgetExhaustedError } from '../errors.js';
+import { crashPoint } from '../lake/crash-points.js';
 import { acquireLakeLease, type LakeLease, type LakeLeaseOptions } from '../lake/lease.js';
 import type { Logger } from '../log.js';
 import type { Lake } from '../storage/index.js';
@@ -63,6 +64,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     const ingested = await timed(ctx, 'bronze_to_silver', () => ingest(ctx, todo));
     // Late lines of erased users were dropped on arrival; their blobs lose them in Bronze too.
     ingested.blobs = await timed(ctx, 'erasures', () => purgeLateErased(ctx, ring, ingested.blobs));
+    crashPoint('after-silver-upload');
     const sum = (f: (b: RunReport['blobs'][number]) => number): number =>
       ingested.blobs.reduce((acc, b) => acc + f(b), 0);
     const totals = {
@@ -109,10 +111,12 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
         .write(reportKey, JSON.stringify(report, null, 2) + '\n', { contentType: 'application/json' });
     await lease.assertHeld();
     await writeReport(); // commit point for this run's Silver and quarantine files
+    crashPoint('after-report');
     await timed(ctx, 'checkpoints', async () => {
       await markProcessed(ctx, ingested.blobs, 'processed');
       await markProcessed(ctx, ignored, 'ignored');
     });
+    crashPoint('after-checkpoints');
 
     let budgetError: BudgetExhaustedError | undefined;
     await lease.assertHeld();
