@@ -109,3 +109,15 @@ describe('one writer at a time on a local lake', () => {
     await expectCompleteAndClean();
   });
 });
+
+describe('scan --lake with the local launcher', () => {
+  it('starts the job on the lake the scan was given, not on ./lake', async () => {
+    const cwd = join(root, 'elsewhere');
+    await mkdir(cwd);
+    const r = await startCli(['scan', '--lake', lake], { ...env, DP_LAUNCHER: 'local' }, { cwd }).done;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^scan: 3 pending blob\(s\); started job local-\d+/);
+    await expectCompleteAndClean();
+    expect(await readdir(cwd)).toEqual([]);
+  });
+});
