@@ -94,7 +94,7 @@ export async function acquireLakeLease(
   try {
     const swept = await sweepLeftovers(lake);
     if (swept.scratchDirs + swept.tempFiles + swept.locks > 0) {
-      log.warn({ run: who.runId, ...swept }, 'removed what dead processes left behind');
+      log.info({ run: who.runId, ...swept }, 'removed what dead processes left behind');
     }
   } catch (err) {
     await lease.release();
