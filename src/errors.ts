@@ -100,3 +100,37 @@ export class DataPendingError extends DpPipelineError {
     super('DATA_PENDING', message);
   }
 }
+
+/** Who holds a lease: enough for a person to find the process, never user data. */
+export interface LeaseOwner {
+  /** The holder's run (or operation) id. */
+  readonly runId: string;
+  /** The command holding it: `run`, `flush-deletes`, `rotate-key`, `rebuild-activity`. */
+  readonly command: string;
+  readonly pid: number;
+  readonly host: string;
+  /** ISO time the lease was taken. */
+  readonly since: string;
+}
+
+/**
+ * Another live writer holds the lake's lease (exit 4). `holder` says who; nothing was written.
+ */
+export class LeaseHeldError extends DpPipelineError {
+  constructor(
+    message: string,
+    readonly holder: LeaseOwner,
+  ) {
+    super('LEASE_HELD', message);
+  }
+}
+
+/**
+ * This writer lost the lake's lease (its heartbeat stopped long enough for another writer to take
+ * over): it stops before its next commit step, so its uncommitted work is discarded (exit 4).
+ */
+export class LeaseLostError extends DpPipelineError {
+  constructor(message: string) {
+    super('LEASE_LOST', message);
+  }
+}

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Engine, sqlList, sqlString } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
+import { withLakeLease, type LakeLeaseOptions } from '../lake/lease.js';
 import { loadKeyRing } from '../silver/key-ring.js';
 import type { Lake } from '../storage/index.js';
 import {
@@ -11,6 +12,7 @@ import {
   newRunId,
   openScratch,
   SESSIONS_PREFIX,
+  type RunId,
 } from '../lake/index.js';
 
 /**
@@ -18,17 +20,32 @@ import {
  * name, holding its distinct (day, user) pairs, then removes every other ledger file. Exact
  * because the ledger's link pseudonym is the first key version's, which is what Silver rows
  * under that version carry. Rows under a later version hold no link (it needs the raw id): then
- * nothing is changed and a `UserError` says to reprocess Bronze instead.
+ * nothing is changed and a `UserError` says to reprocess Bronze instead. Holds the lake lease.
  */
 export async function rebuildActivity(
   lake: Lake,
-  options: { engine?: Engine } = {},
+  options: { engine?: Engine; leaseWaitMs?: number; onLeaseWait?: LakeLeaseOptions['onWait'] } = {},
 ): Promise<{ silverFiles: number; ledgerFiles: number; removed: number }> {
+  const runId = newRunId();
+  return withLakeLease(
+    lake,
+    { command: 'rebuild-activity', runId },
+    () => rebuildUnderLease(lake, runId, options.engine),
+    { waitMs: options.leaseWaitMs, onWait: options.onLeaseWait },
+  );
+}
+
+async function rebuildUnderLease(
+  lake: Lake,
+  runId: RunId,
+  lentEngine: Engine | undefined,
+): Promise<{ silverFiles: number; ledgerFiles: number; removed: number }> {
+  const options = { engine: lentEngine };
   const ring = await loadKeyRing(lake);
   const v1 = ring.versions[0]!.key.version;
   const silver = lake.objects('silver');
   const keys = await (await CommittedView.open(lake)).files('silver');
-  const scratch = await openScratch('activity-rebuild', newRunId(), { engine: options.engine });
+  const scratch = await openScratch('activity-rebuild', runId, { engine: options.engine });
   const { engine, dir: tmp } = scratch;
   try {
     const paths = await localCopies(silver, keys, join(tmp, 'silver'));

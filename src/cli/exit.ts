@@ -3,10 +3,12 @@ import {
   DamagedStateError,
   DataPendingError,
   DpParameterError,
+  LeaseHeldError,
+  LeaseLostError,
   UserError,
 } from '../errors.js';
 
-export const EXIT = { ok: 0, user: 1, internal: 2, budget: 3 } as const;
+export const EXIT = { ok: 0, user: 1, internal: 2, budget: 3, lakeInUse: 4 } as const;
 
 /** The one place errors become exit codes and one-line messages. */
 export function exitCodeFor(err: unknown): { code: number; message: string } {
@@ -17,6 +19,8 @@ export function exitCodeFor(err: unknown): { code: number; message: string } {
   // The operator's state, which the operator can repair: one line (keys may hold newlines), no trace.
   if (err instanceof DamagedStateError)
     return { code: EXIT.user, message: `dp-pipeline: ${err.message.replace(/\s*[\r\n]+\s*/g, ' ')}` };
+  if (err instanceof LeaseHeldError || err instanceof LeaseLostError)
+    return { code: EXIT.lakeInUse, message: `dp-pipeline: ${err.message}` };
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return {
     code: EXIT.internal,

@@ -15,6 +15,7 @@ import { registerMau } from './commands/mau.js';
 import { registerBudget } from './commands/budget.js';
 import { registerResetBudget } from './commands/reset-budget.js';
 import { registerServe } from './commands/serve.js';
+import { removeScratchOnSignals } from '../lake/leftovers.js';
 import { EXIT, exitCodeFor } from './exit.js';
 
 /** Each command lives in `commands/<name>.ts` and registers itself here: one line per command. */
@@ -57,4 +58,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+removeScratchOnSignals();
 process.exitCode = await main(process.argv);

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConflictError } from '../errors.js';
 import type { Lake } from '../storage/index.js';
 
 /** The sample Bronze data shipped in the package (`examples/ga360/bronze`). */
@@ -26,8 +27,12 @@ export async function copySample(lake: Lake): Promise<number> {
   for (const file of files.sort()) {
     const key = `ga360/${relative(root, file).split(sep).join('/')}`;
     if (await bronze.head(key)) continue;
-    await bronze.uploadFile(file, key);
-    copied++;
+    try {
+      await bronze.uploadFile(file, key, { ifNoneMatch: '*' }); // a concurrent copy keeps its version
+      copied++;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
   }
   return copied;
 }

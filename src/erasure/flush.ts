@@ -17,6 +17,7 @@ import {
   runIdOfPartFile,
   SESSIONS_PREFIX,
 } from '../lake/index.js';
+import { withLakeLease, type LakeLease, type LakeLeaseOptions } from '../lake/lease.js';
 import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
 import type { Lake, ObjectInfo } from '../storage/index.js';
 import { parseErasureFile, requestErasure } from './request.js';
@@ -44,6 +45,11 @@ export interface FlushOptions {
   readonly log?: Logger;
   readonly now?: Date;
   readonly ring?: KeyRing;
+  /** The lake lease, when the caller holds it already (a run); otherwise the flush takes it. */
+  readonly lease?: LakeLease;
+  /** How long to wait (ms) for another writer to free the lake; default 0. */
+  readonly leaseWaitMs?: number;
+  readonly onLeaseWait?: LakeLeaseOptions['onWait'];
 }
 
 /**
@@ -52,9 +58,21 @@ export interface FlushOptions {
  * removed from Bronze (blobs rewritten; the processed-blob registry follows the new ETag so a
  * rewritten blob is not ingested again), Silver (partitions rewritten), quarantine, the activity
  * ledger and its blob index, and the request is marked done. Idempotent: a crash part-way leaves
- * the requests pending and the next flush finishes the work.
+ * the requests pending and the next flush finishes the work. Holds the lake lease (one writer at a
+ * time); taking it first removes what dead processes left (scratch dirs, temp files), so no copy
+ * of the user's data outlives the flush.
  */
 export async function flushDeletes(lake: Lake, options: FlushOptions = {}): Promise<FlushResult> {
+  const runId = newRunId(options.now);
+  return withLakeLease(
+    lake,
+    { command: 'flush-deletes', runId },
+    () => flushUnderLease(lake, runId, options),
+    { held: options.lease, waitMs: options.leaseWaitMs, log: options.log, onWait: options.onLeaseWait },
+  );
+}
+
+async function flushUnderLease(lake: Lake, runId: string, options: FlushOptions): Promise<FlushResult> {
   const log = options.log ?? silentLogger();
   const ring = options.ring ?? (await loadKeyRing(lake));
   const result: FlushResult = {
@@ -74,7 +92,7 @@ export async function flushDeletes(lake: Lake, options: FlushOptions = {}): Prom
 
   const links = new Set<string>(pending.map((e) => e.link));
   const pseudonyms = [...new Set(pending.flatMap((e) => Object.values(e.versions)))];
-  const scratch = await openScratch('erasure', newRunId(options.now), { engine: options.engine });
+  const scratch = await openScratch('erasure', runId, { engine: options.engine });
   try {
     const ctx: Ctx = { lake, engine: scratch.engine, tmp: scratch.dir, ring, links, result };
     await purgeBronze(ctx);

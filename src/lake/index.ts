@@ -19,3 +19,12 @@ export {
 } from './checkpoints.js';
 export { localCopies } from './local-files.js';
 export { openScratch, ownerPidOfScratchDir, scratchPrefix, type Scratch } from './scratch.js';
+export {
+  LAKE_LEASE,
+  acquireLakeLease,
+  withLakeLease,
+  type LakeLease,
+  type LakeLeaseOptions,
+} from './lease.js';
+export { sweepLeftovers, removeScratchOnSignals, type Leftovers } from './leftovers.js';
+export { crashPoint, CRASH_POINTS, type CrashPoint } from './crash-points.js';

@@ -1,6 +1,8 @@
 import type { PipelineConfig } from '../config/index.js';
 import { secureRandom, type RandomSource } from '../dp/index.js';
 import { BudgetExhaustedError } from '../errors.js';
+import { crashPoint } from '../lake/crash-points.js';
+import { acquireLakeLease, type LakeLease, type LakeLeaseOptions } from '../lake/lease.js';
 import type { Logger } from '../log.js';
 import type { Lake } from '../storage/index.js';
 import { markProcessed, runReportKey } from '../lake/index.js';
@@ -24,6 +26,9 @@ export interface RunOptions {
    */
   readonly rng?: RandomSource;
   readonly now?: Date;
+  /** How long to wait (ms) when another writer holds the lake; default 0: `LeaseHeldError` at once. */
+  readonly leaseWaitMs?: number;
+  readonly onLeaseWait?: LakeLeaseOptions['onWait'];
 }
 
 export interface RunResult {
@@ -36,22 +41,30 @@ export interface RunResult {
 /**
  * The job: Bronze → Silver for new blobs, then Gold for every closed window not yet released.
  * Safe to re-run and to crash: Silver files only count once their run's report exists, and
- * blobs are checkpointed only after that.
+ * blobs are checkpointed only after that. Holds the lake lease throughout (one writer at a time),
+ * so the recovery of crashed runs at its start never meets a live one.
  */
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const { ctx, close } = await openRunContext({ ...options, purpose: 'pipeline' });
   const { runId, engine, now } = ctx;
   const timings = ctx.timings;
+  let lease: LakeLease | undefined;
   try {
+    lease = await acquireLakeLease(
+      options.lake,
+      { command: 'run', runId },
+      { waitMs: options.leaseWaitMs, log: ctx.log, onWait: options.onLeaseWait },
+    );
     await timed(ctx, 'recover', () => recover(ctx));
     const ring = await loadKeyRing(options.lake);
     const erasures = await timed(ctx, 'erasures', () =>
-      flushDeletes(options.lake, { engine, log: ctx.log, now, ring }),
+      flushDeletes(options.lake, { engine, log: ctx.log, now, ring, lease }),
     );
     const { todo, ignored } = await timed(ctx, 'list', () => pendingBlobs(ctx));
     const ingested = await timed(ctx, 'bronze_to_silver', () => ingest(ctx, todo));
     // Late lines of erased users were dropped on arrival; their blobs lose them in Bronze too.
     ingested.blobs = await timed(ctx, 'erasures', () => purgeLateErased(ctx, ring, ingested.blobs));
+    crashPoint('after-silver-upload');
     const sum = (f: (b: RunReport['blobs'][number]) => number): number =>
       ingested.blobs.reduce((acc, b) => acc + f(b), 0);
     const totals = {
@@ -96,13 +109,17 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
       options.lake
         .objects('private')
         .write(reportKey, JSON.stringify(report, null, 2) + '\n', { contentType: 'application/json' });
+    await lease.assertHeld();
     await writeReport(); // commit point for this run's Silver and quarantine files
+    crashPoint('after-report');
     await timed(ctx, 'checkpoints', async () => {
       await markProcessed(ctx.lake, ingested.blobs, 'processed', ctx);
       await markProcessed(ctx.lake, ignored, 'ignored', ctx);
     });
+    crashPoint('after-checkpoints');
 
     let budgetError: BudgetExhaustedError | undefined;
+    await lease.assertHeld();
     try {
       const gold = await timed(ctx, 'silver_to_gold', () =>
         releaseClosedWindows(ctx, options.rng ?? secureRandom()),
@@ -126,6 +143,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     );
     return budgetError ? { report, reportKey, budgetError } : { report, reportKey };
   } finally {
+    await lease?.release();
     await close();
   }
 }

@@ -3,7 +3,7 @@ import type { Release } from '../gold/release.js';
 import { writeGoldReport } from '../gold/report/index.js';
 import { decodeRelease } from '../gold/schema.js';
 import { GoldStore } from '../gold/store.js';
-import { goldReleaseKeys, GOLD_RELEASES_PREFIX, parseGoldReleaseKey } from '../lake/index.js';
+import { crashPoint, goldReleaseKeys, GOLD_RELEASES_PREFIX, parseGoldReleaseKey } from '../lake/index.js';
 import type { Charge, PrivacyLedger } from '../ledger/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Lake } from '../storage/index.js';
@@ -103,6 +103,7 @@ export class ReleaseService {
       for (const p of pending) {
         charged.set(requestKey(p), (await this.deps.ledger.charge(p.charge)).epsilonCharged);
       }
+      crashPoint('after-charge');
       const computed = await compute(pending);
       for (const p of pending) {
         const release = computed.get(requestKey(p));
@@ -170,6 +171,7 @@ export class ReleaseService {
 
   private async publish(record: ReleaseRecord, drawChart: boolean): Promise<void> {
     await this.#gold.publishText(record.analysis, record.windowId, record.text);
+    crashPoint('after-publish');
     if (drawChart || !(await this.#gold.hasCharts(record.analysis, record.windowId)))
       await this.drawChart(record);
   }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, UserError } from '../errors.js';
+import { dateOfSilverKey, newRunId, SESSIONS_PREFIX } from '../lake/index.js';
+import { withLakeLease, type LakeLeaseOptions } from '../lake/lease.js';
 import type { Lake } from '../storage/index.js';
 import {
   keyFileSchema,
@@ -88,15 +90,53 @@ export async function loadKeyRing(lake: Lake, env: NodeJS.ProcessEnv = process.e
   return new KeyRing([{ key: first, effective: null }, ...rotated]);
 }
 
+export interface RotateKeyOptions {
+  readonly now?: Date;
+  /** The latest date Silver holds (default: read from Silver under the lake lease). */
+  readonly latestSilverDate?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+  /** How long to wait (ms) for another writer to free the lake; default 0. */
+  readonly leaseWaitMs?: number;
+  readonly onLeaseWait?: LakeLeaseOptions['onWait'];
+}
+
 /**
  * Adds a key version effective from `effective` (YYYY-MM-DD): Silver rows of that date and later
  * get pseudonyms under the new key. Refused when Silver already holds rows of that date or later
  * (they cannot be re-keyed without the raw ids) or when it is not after the latest rotation.
+ * Holds the lake lease, so no run writes Silver between the check and the new key.
  */
 export async function rotateKey(
   lake: Lake,
   effective: string,
-  options: { now?: Date; latestSilverDate?: string | undefined; env?: NodeJS.ProcessEnv } = {},
+  options: RotateKeyOptions = {},
+): Promise<{ version: string; effective: string }> {
+  return withLakeLease(
+    lake,
+    { command: 'rotate-key', runId: newRunId(options.now) },
+    async () =>
+      rotateUnderLease(lake, effective, {
+        ...options,
+        latestSilverDate: options.latestSilverDate ?? (await latestSilverDate(lake)),
+      }),
+    { waitMs: options.leaseWaitMs, onWait: options.onLeaseWait },
+  );
+}
+
+/** The latest `date=` partition in Silver, if any. */
+async function latestSilverDate(lake: Lake): Promise<string | undefined> {
+  let latest: string | undefined;
+  for await (const obj of lake.objects('silver').list(SESSIONS_PREFIX)) {
+    const d = dateOfSilverKey(obj.key);
+    if (d !== undefined && (latest === undefined || d > latest)) latest = d;
+  }
+  return latest;
+}
+
+async function rotateUnderLease(
+  lake: Lake,
+  effective: string,
+  options: RotateKeyOptions,
 ): Promise<{ version: string; effective: string }> {
   const env = options.env ?? process.env;
   if (env.DP_PSEUDONYM_KEY !== undefined && env.DP_PSEUDONYM_KEY !== '') {

@@ -1,4 +1,7 @@
 import type { Readable } from 'node:stream';
+import type { LeaseOwner } from '../errors.js';
+
+export type { LeaseOwner } from '../errors.js';
 
 /** The containers of a lake: one folder each locally, one blob container each in Azure. */
 export const CONTAINERS = ['bronze', 'silver', 'gold', 'quarantine', 'private'] as const;
@@ -96,10 +99,65 @@ export interface TableStore {
   localPath?(partitionKey: string, rowKey: string): string;
 }
 
+/** The holder of a lease as found; `stale` says why it may be broken (its process is gone). */
+export interface LeaseHolder {
+  readonly owner: LeaseOwner;
+  readonly stale?: string;
+}
+
+/** A lease this process holds. */
+export interface HeldLease {
+  readonly owner: LeaseOwner;
+  /** The stale holder this acquire broke, if it broke one (for the log). */
+  readonly broke?: LeaseHolder;
+  /** Renew at least this often, or the lease goes stale and another writer may break it. */
+  readonly renewEveryMs: number;
+  /** Extends the lease. Raises `LeaseLostError` when another owner took it meanwhile. */
+  renew(options?: OperationOptions): Promise<void>;
+  /** Gives the lease up. Idempotent; does nothing when it was already lost. */
+  release(options?: OperationOptions): Promise<void>;
+}
+
+/**
+ * A named, exclusive lease on the lake with a heartbeat: at most one live holder at a time. A
+ * holder whose process is gone (its pid is dead on this host, or it stopped renewing) is stale,
+ * and the next `acquire` breaks it.
+ *
+ * @example
+ * ```ts
+ * const held = await lake.lease('lake').acquire(owner); // LeaseHeldError when someone else holds it
+ * const timer = setInterval(() => void held.renew(), held.renewEveryMs);
+ * try { await work(); } finally { clearInterval(timer); await held.release(); }
+ * ```
+ */
+export interface Lease {
+  readonly name: string;
+  /** The current holder (stale or not), or undefined when the lease is free. */
+  holder(options?: OperationOptions): Promise<LeaseHolder | undefined>;
+  /** Takes the lease, breaking a stale holder's. Raises `LeaseHeldError` when a live one has it. */
+  acquire(owner: LeaseOwner, options?: OperationOptions): Promise<HeldLease>;
+}
+
+/** What `Lake.sweepTemporaries` removed: counts and kinds only. */
+export interface SweepResult {
+  /** Temp files of writes whose process died before moving them into place. */
+  readonly tempFiles: number;
+  /** Lock files whose holder died. */
+  readonly locks: number;
+}
+
 /** Where everything lives: the containers and tables of one deployment. */
 export interface Lake {
   objects(container: ContainerName): ObjectStore;
   tables(table: TableName): TableStore;
+  /** The lease called `name` (the pipeline uses one, `lake`, for every writer). */
+  lease(name: string): Lease;
+  /**
+   * Removes what crashed processes left in the lake outside any object or entity: temp files of
+   * interrupted writes (they may hold whole Silver files) and locks of dead processes. Files of
+   * live processes are left alone. Nothing to do on backends without such files (Azure).
+   */
+  sweepTemporaries(options?: OperationOptions): Promise<SweepResult>;
   /** Human description for summaries, e.g. `./lake` or `https://acct.blob.core.windows.net`. */
   describe(): string;
   /** Where a container's objects can be found by an analyst, e.g. `./lake/gold`. */

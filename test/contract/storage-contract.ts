@@ -1,13 +1,17 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ConflictError,
   DamagedStateError,
+  LeaseHeldError,
+  LeaseLostError,
   NotFoundError,
   PreconditionFailedError,
+  type LeaseOwner,
 } from '../../src/errors.js';
 import type { Lake, TableName } from '../../src/storage/index.js';
 
@@ -21,6 +25,25 @@ export type DamageEntity = (
   partitionKey: string,
   rowKey: string,
 ) => Promise<void>;
+
+/** A lease owner on this host; `pid` defaults to this (live) process. */
+function owner(runId: string, over: Partial<LeaseOwner> = {}): LeaseOwner {
+  return {
+    runId,
+    command: 'run',
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    ...over,
+  };
+}
+
+/** The pid of a process that has exited (and been reaped). */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', '']);
+  if (r.pid === undefined) throw new Error('could not spawn a process');
+  return r.pid;
+}
 
 /**
  * The storage contract every backend must pass identically. Each backend's test file calls this
@@ -250,6 +273,85 @@ export function storageContract(name: string, freshLake: () => Promise<Lake>, da
       // The remedy the message offers for a checkpoint: delete it.
       expect(await table.delete('bronze', 'a/b.ndjson')).toBe(true);
       expect(await listing()).toEqual(['c.ndjson']);
+    });
+  });
+
+  describe(`${name}: Lease`, () => {
+    it('is held by one owner at a time, names its holder, and is free again once released', async () => {
+      const lease = (await freshLake()).lease('lake');
+      expect(await lease.holder()).toBeUndefined();
+      const a = await lease.acquire(owner('run-a'));
+      expect(a.broke).toBeUndefined();
+      expect(a.renewEveryMs).toBeGreaterThan(0);
+      const refused = await lease.acquire(owner('run-b')).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(LeaseHeldError);
+      expect((refused as LeaseHeldError).holder).toEqual(a.owner);
+      expect((refused as Error).message).toMatch(/held by run run-a \(pid \d+ on .+, since /);
+      expect(await lease.holder()).toEqual({ owner: a.owner });
+      await a.renew();
+      await a.release();
+      await a.release();
+      expect(await lease.holder()).toBeUndefined();
+      const b = await lease.acquire(owner('run-b'));
+      expect(b.broke).toBeUndefined();
+      await expect(a.renew()).rejects.toBeInstanceOf(LeaseLostError);
+      expect((await lease.holder())?.owner.runId).toBe('run-b');
+      await b.release();
+    });
+
+    it('gives the lease to exactly one of several owners asking at once', async () => {
+      const lease = (await freshLake()).lease('lake');
+      const results = await Promise.allSettled(
+        ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => lease.acquire(owner(`run-${id}`))),
+      );
+      const won = results.filter((r) => r.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(LeaseHeldError);
+      }
+      const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof lease.acquire>>>).value;
+      expect((await lease.holder())?.owner).toEqual(winner.owner);
+      await winner.release();
+    });
+
+    it('breaks the lease of a holder whose process died on this host; the old holder finds it lost', async () => {
+      const lease = (await freshLake()).lease('lake');
+      const ghost = await lease.acquire(owner('run-ghost', { pid: deadPid() }));
+      expect((await lease.holder())?.stale).toMatch(/no longer running/);
+      const next = await lease.acquire(owner('run-next'));
+      expect(next.broke?.owner.runId).toBe('run-ghost');
+      expect(next.broke?.stale).toMatch(/no longer running/);
+      await expect(ghost.renew()).rejects.toBeInstanceOf(LeaseLostError);
+      await ghost.release(); // frees nothing: the lease is the new holder's
+      expect(await lease.holder()).toEqual({ owner: next.owner });
+      await next.release();
+    });
+
+    it('keeps a renewing holder on another host: its pid cannot be checked from here', async () => {
+      const lease = (await freshLake()).lease('lake');
+      const remote = await lease.acquire(owner('run-remote', { pid: deadPid(), host: 'elsewhere-host' }));
+      expect(await lease.holder()).toEqual({ owner: remote.owner });
+      await expect(lease.acquire(owner('run-local'))).rejects.toBeInstanceOf(LeaseHeldError);
+      await remote.release();
+    });
+
+    it('keeps leases of different names apart', async () => {
+      const lake = await freshLake();
+      const a = await lake.lease('lake').acquire(owner('run-a'));
+      const b = await lake.lease('other').acquire(owner('run-b'));
+      expect((await lake.lease('lake').holder())?.owner.runId).toBe('run-a');
+      expect((await lake.lease('other').holder())?.owner.runId).toBe('run-b');
+      await a.release();
+      await b.release();
+    });
+
+    it('sweeps nothing from a lake without leftovers, and keeps every object and entity', async () => {
+      const lake = await freshLake();
+      await lake.objects('silver').write('sessions/date=2016-08-01/part-x.parquet', 'rows');
+      await lake.tables('checkpoints').upsert({ partitionKey: 'bronze', rowKey: 'a.ndjson', etag: '"1"' });
+      expect(await lake.sweepTemporaries()).toEqual({ tempFiles: 0, locks: 0 });
+      expect(await lake.objects('silver').head('sessions/date=2016-08-01/part-x.parquet')).toBeDefined();
+      expect(await lake.tables('checkpoints').get('bronze', 'a.ndjson')).toBeDefined();
     });
   });
 }

@@ -1,7 +1,7 @@
 import { createHttpHeaders, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import {
@@ -155,6 +155,31 @@ describe('LocalProcessLauncher', () => {
           env: { ...env, CODE: '2' },
         }).start(REQUEST),
       ).rejects.toThrow(/exited with code 2/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('LocalProcessLauncher with a local lake', () => {
+  it('passes the lake the scan was given as an absolute --lake', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dp-launch-'));
+    try {
+      const out = join(dir, 'out.json');
+      const script = "require('fs').writeFileSync(process.env.OUT, JSON.stringify(process.argv.slice(1)))";
+      const env = { ...process.env, OUT: out };
+      await new LocalProcessLauncher({
+        command: [process.execPath, '-e', script],
+        env,
+        lakeDir: 'rel/lake',
+      }).start(REQUEST);
+      expect(JSON.parse(await readFile(out, 'utf8'))).toEqual([
+        'run',
+        '--claim',
+        REQUEST.claimId,
+        '--lake',
+        resolve('rel/lake'),
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { flushDeletes } from '../../erasure/index.js';
 import { createLogger } from '../../log.js';
 import { openLake } from '../lake.js';
-import { lakeOption } from '../options.js';
+import { lakeOption, leaseWaitOption, printLeaseWait } from '../options.js';
 
 export function registerFlushDeletes(cli: Command): void {
   cli
@@ -12,8 +12,13 @@ export function registerFlushDeletes(cli: Command): void {
     )
     .addOption(lakeOption())
     .option('--json', 'print the counts as JSON')
-    .action(async (opts: { lake: string; json?: boolean }) => {
-      const r = await flushDeletes(openLake(opts), { log: createLogger() });
+    .addOption(leaseWaitOption())
+    .action(async (opts: { lake: string; json?: boolean; wait?: number }) => {
+      const r = await flushDeletes(openLake(opts), {
+        log: createLogger(),
+        leaseWaitMs: (opts.wait ?? 0) * 1000,
+        onLeaseWait: printLeaseWait,
+      });
       if (opts.json) {
         process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       } else {

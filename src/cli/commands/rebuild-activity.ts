@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { rebuildActivity } from '../../activity/index.js';
 import { openLake } from '../lake.js';
-import { lakeOption } from '../options.js';
+import { lakeOption, leaseWaitOption, printLeaseWait } from '../options.js';
 
 export function registerRebuildActivity(cli: Command): void {
   cli
@@ -10,8 +10,12 @@ export function registerRebuildActivity(cli: Command): void {
       'rebuild the private activity ledger from Silver (e.g. for a lake processed before the ledger existed)',
     )
     .addOption(lakeOption())
-    .action(async (opts: { lake: string }) => {
-      const r = await rebuildActivity(openLake(opts));
+    .addOption(leaseWaitOption())
+    .action(async (opts: { lake: string; wait?: number }) => {
+      const r = await rebuildActivity(openLake(opts), {
+        leaseWaitMs: (opts.wait ?? 0) * 1000,
+        onLeaseWait: printLeaseWait,
+      });
       process.stdout.write(
         `activity ledger rebuilt from ${r.silverFiles} Silver files (${r.ledgerFiles} ledger files, ${r.removed} stale removed)\n`,
       );

@@ -16,7 +16,8 @@ export function registerScan(cli: Command): void {
     .option('--json', 'print the scan result as JSON')
     .action(async (opts: { lake: string; json?: boolean }) => {
       const lake = openLake(opts);
-      const result = await scan({ lake, launcher: launcherFromEnv(), log: createLogger() });
+      const launcher = launcherFromEnv(process.env, { lakeDir: opts.lake });
+      const result = await scan({ lake, launcher, log: createLogger() });
       process.stdout.write(opts.json ? JSON.stringify(result) + '\n' : describe(result) + '\n');
     });
 }

@@ -7,11 +7,19 @@ import { LocalProcessLauncher } from './local-process.js';
  * The launcher the environment selects: `DP_LAUNCHER=local|container-apps`, by default
  * `container-apps` when `DP_JOB_NAME` is set, else `local`. Container Apps needs
  * `AZURE_SUBSCRIPTION_ID`, `DP_JOB_RESOURCE_GROUP`, `DP_JOB_NAME` (and optionally
- * `DP_JOB_IMAGE`, `DP_JOB_CONTAINER_NAME`).
+ * `DP_JOB_IMAGE`, `DP_JOB_CONTAINER_NAME`). `lakeDir`: the local lake the local job works on.
  */
-export function launcherFromEnv(env: NodeJS.ProcessEnv = process.env): JobLauncher {
+export function launcherFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { readonly lakeDir?: string } = {},
+): JobLauncher {
   const kind = env.DP_LAUNCHER?.trim() || (env.DP_JOB_NAME ? 'container-apps' : 'local');
-  if (kind === 'local') return new LocalProcessLauncher({ env });
+  if (kind === 'local') {
+    return new LocalProcessLauncher({
+      env,
+      ...(options.lakeDir === undefined ? {} : { lakeDir: options.lakeDir }),
+    });
+  }
   if (kind !== 'container-apps') {
     throw new UserError(`DP_LAUNCHER must be 'local' or 'container-apps', got '${kind}'`);
   }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobLauncher, LaunchRequest, LaunchResult } from './launcher.js';
 import { LaunchError } from './launcher.js';
@@ -17,10 +18,16 @@ export interface LocalProcessLauncherOptions {
    * (e.g. `dp-pipeline scan --json`).
    */
   readonly stdio?: 'stderr' | 'ignore';
+  /**
+   * The local lake directory the scan used (`scan --lake DIR`), passed on as `--lake DIR` so the
+   * job works on the same lake. Without it the job uses its default (`./lake`, or the storage the
+   * environment names).
+   */
+  readonly lakeDir?: string;
 }
 
 /**
- * The embedded default launcher: runs `dp-pipeline run --claim <id>` as a child process with
+ * The embedded default launcher: runs `dp-pipeline run --claim <id> [--lake DIR]` as a child process with
  * the same environment and waits for it, so `dp-pipeline scan` on a laptop processes the
  * blobs before it returns. A non-zero exit is a failed launch: the scan releases the claim.
  */
@@ -31,7 +38,8 @@ export class LocalProcessLauncher implements JobLauncher {
 
   async start(request: LaunchRequest): Promise<LaunchResult> {
     const [cmd, ...prefix] = this.options.command ?? [process.execPath, BUILT_CLI];
-    const args = [...prefix, 'run', '--claim', request.claimId];
+    const lake = this.options.lakeDir === undefined ? [] : ['--lake', resolve(this.options.lakeDir)];
+    const args = [...prefix, 'run', '--claim', request.claimId, ...lake];
     const child = spawn(cmd!, args, {
       env: this.options.env ?? process.env,
       stdio: this.options.stdio === 'ignore' ? 'ignore' : ['ignore', 2, 2],

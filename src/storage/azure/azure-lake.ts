@@ -1,8 +1,17 @@
 import { TableClient } from '@azure/data-tables';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
-import type { ContainerName, Lake, ObjectStore, TableName, TableStore } from '../types.js';
+import type {
+  ContainerName,
+  Lake,
+  Lease,
+  ObjectStore,
+  SweepResult,
+  TableName,
+  TableStore,
+} from '../types.js';
 import { AzureTableStore } from './azure-table-store.js';
+import { BlobLease } from './blob-lease.js';
 import { BlobObjectStore } from './blob-object-store.js';
 
 export interface AzureLakeOptions {
@@ -95,6 +104,17 @@ export class AzureLake implements Lake {
       this.tableStores.set(table, store);
     }
     return store;
+  }
+
+  /** A Blob lease on `private/leases/<name>` (see `BlobLease`). */
+  lease(name: string): Lease {
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`internal: invalid lease name '${name}'`);
+    return new BlobLease(name, this.blobService.getContainerClient(this.containerName('private')));
+  }
+
+  /** Nothing to sweep: an interrupted upload leaves only uncommitted blocks, which no listing or read sees. */
+  sweepTemporaries(): Promise<SweepResult> {
+    return Promise.resolve({ tempFiles: 0, locks: 0 });
   }
 
   describe(): string {

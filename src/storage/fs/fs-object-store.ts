@@ -1,12 +1,12 @@
 import { copyFile, link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError, PreconditionFailedError, UserError } from '../../errors.js';
 import type { ContainerName, ObjectInfo, ObjectStore, OperationOptions, WriteOptions } from '../types.js';
 import { withFileLock } from './file-lock.js';
+import { isErrno, TMP_MARK, tempPathFor } from './temp-files.js';
 
-const TMP_MARK = '.dp-tmp-';
+export { isErrno } from './temp-files.js';
 
 /** The embedded default: a container is a folder `<lake>/<container>/`, keys are relative paths. */
 export class FsObjectStore implements ObjectStore {
@@ -131,7 +131,7 @@ export class FsObjectStore implements ObjectStore {
   ): Promise<ObjectInfo> {
     const path = this.localPath(key);
     await mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}${TMP_MARK}${randomBytes(6).toString('hex')}`;
+    const tmp = tempPathFor(path);
     try {
       await fill(tmp);
       if (options.ifNoneMatch === '*') {
@@ -164,8 +164,4 @@ export class FsObjectStore implements ObjectStore {
 
 export function normalizeEtag(etag: string): string {
   return etag.startsWith('"') ? etag : `"${etag}"`;
-}
-
-export function isErrno(err: unknown, code: string): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
 }

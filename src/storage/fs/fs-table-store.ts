@@ -5,7 +5,7 @@ import { ConflictError, PreconditionFailedError } from '../../errors.js';
 import { decodeStoredJson, storedEntity, tableEntitySchema } from '../decode.js';
 import type { StoredEntity, TableEntity, TableName, TableStore } from '../types.js';
 import { withFileLock } from './file-lock.js';
-import { isErrno } from './fs-object-store.js';
+import { isErrno, tempPathFor } from './temp-files.js';
 
 /**
  * A table as files: `<dir>/<table>/<partitionKey>/<rowKey>.json` (keys URI-encoded). The ETag
@@ -138,7 +138,7 @@ async function readText(path: string): Promise<string | undefined> {
 async function writeEntity(path: string, entity: TableEntity): Promise<string> {
   const text = JSON.stringify(entity);
   await mkdir(join(path, '..'), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = tempPathFor(path);
   await writeFile(tmp, text);
   await rename(tmp, path);
   return etagOf(text);
