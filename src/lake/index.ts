@@ -1,0 +1,18 @@
+/**
+ * The lake layer, below every domain module: the layout (typed key builders and parsers per
+ * dataset), run ids, the commit rule (`CommittedView`), checkpoints, local copies for the engine
+ * and the scratch engine. Depends only on `storage/`, `engine/` and shared utilities.
+ */
+export * from './layout.js';
+export { newRunId, isRunId, runIdOfPartFile, type RunId } from './run-id.js';
+export { CommittedView } from './commit.js';
+export {
+  CHECKPOINT_PARTITION,
+  checkpointedEtags,
+  forgetCheckpoint,
+  hasCheckpoint,
+  markProcessed,
+  unprocessedBlobs,
+} from './checkpoints.js';
+export { localCopies } from './local-files.js';
+export { openScratch, ownerPidOfScratchDir, scratchPrefix, type Scratch } from './scratch.js';
