@@ -208,7 +208,7 @@ function countryRelease(window: Window, meta: Meta, season: number, rng: Xoshiro
   COUNTRIES.forEach((key, i) => {
     const expected = (24000 / (i + 1) ** 1.1) * season;
     // Selection keeps a key only with enough visitors: small countries come and go.
-    if (expected < 25 && rng.float() < 0.5) return;
+    if (expected < 300 && rng.float() < 0.4) return;
     partitions.push(countPartition(key, noisy(rng, expected, 0.3), 3));
   });
   return {
