@@ -4,6 +4,8 @@ import { addDays, trendPoints, type Trend } from './model.js';
 
 const MUTED = '#555555';
 const LINE = '#1f5f99';
+/** Most points a line may have and still get a marker per point. */
+const POINTS_DRAWN = 60;
 const BAND = '#9ecae9';
 
 type Layer = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
@@ -118,7 +120,9 @@ export function trendChartSpec(trend: Trend): TopLevelSpec {
         type: 'line',
         strokeWidth: 2,
         invalid: BREAK,
-        point: { filled: true, size: points.length > 120 ? 8 : 30 },
+        // A point per window while they can be told apart; a long daily line is drawn plain
+        // (a lone day still gets its interval rule), which also keeps its SVG small.
+        point: perLine(points) <= POINTS_DRAWN ? { filled: true, size: 30 } : false,
         ...lineMark,
       },
       encoding: { x, y: { ...y, field: 'value' }, ...colour },
@@ -134,6 +138,12 @@ export function trendChartSpec(trend: Trend): TopLevelSpec {
     layer: layers,
     config: chartConfig(),
   };
+}
+
+function perLine(points: readonly { series: string }[]): number {
+  const counts = new Map<string, number>();
+  for (const p of points) counts.set(p.series, (counts.get(p.series) ?? 0) + 1);
+  return Math.max(0, ...counts.values());
 }
 
 function titleOf(trend: Trend): string {
