@@ -27,6 +27,7 @@ export {
   type GoldIndex,
   type IndexEntry,
 } from './gold/schema.js';
+export { TABLE_COLUMNS, TABLE_SCHEMA, tableRowSchema, type TableRow } from './gold/tables/index.js';
 export { evaluate, SIMULATION_LABEL, type EvaluateOptions, type Evaluation } from './evaluate/index.js';
 export { explainConfig } from './analyses/explain.js';
 export { generate, type GenerateOptions, type GenerateResult } from './generate/index.js';

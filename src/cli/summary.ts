@@ -32,7 +32,8 @@ export function printRunSummary(
   lines.push(
     'Outputs:',
     `  Gold    ${lake.locate('gold')}/index.json  (releases/<analysis>/<YYYY-MM>.json|.svg|.png)`,
-    `  Page    ${lake.locate('gold')}/report.html  (for analysts: charts, intervals, guarantees, budget)`,
+    `  Page    ${lake.locate('gold')}/report.html  (for analysts: trends, charts, intervals, guarantees, budget)`,
+    `  Tables  ${lake.locate('gold')}/tables/releases.parquet  (every value; tables/<analysis>.csv|.parquet)`,
     `  Silver  ${lake.locate('silver')}/sessions/`,
     `  Report  ${lake.locate('private')}/${result.reportKey}`,
   );

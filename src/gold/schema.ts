@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { DamagedStateError } from '../errors.js';
 import { RELEASE_SCHEMA, type Release } from './release.js';
 import { INDEX_SCHEMA } from './store.js';
+import { TABLE_SCHEMA, tableRowSchema } from './tables/schema.js';
 
 /**
- * The Gold contracts as zod schemas: `dp-pipeline/release@1` (one release) and
- * `dp-pipeline/index@1` (`gold/index.json`). `schemas/*.schema.json` in the repository are
+ * The Gold contracts as zod schemas: `dp-pipeline/release@1` (one release),
+ * `dp-pipeline/index@1` (`gold/index.json`) and `dp-pipeline/table@1` (a row of the Gold tables,
+ * defined in `tables/schema.ts`). `schemas/*.schema.json` in the repository are
  * generated from these (a test keeps them in sync). Deliberately open where the format grows:
  * new statistics and mechanisms are plain identifiers, and unknown extra fields are allowed, so
  * a reader written against today's schema keeps accepting tomorrow's releases (the JSON Schemas
@@ -88,7 +90,11 @@ export type IndexEntry = z.infer<typeof indexEntrySchema>;
 export type GoldIndex = z.infer<typeof indexSchema>;
 
 /** JSON Schemas (draft 2020-12) of the Gold contracts, as published in `schemas/`. */
-export function goldJsonSchemas(): { 'release.schema.json': unknown; 'index.schema.json': unknown } {
+export function goldJsonSchemas(): {
+  'release.schema.json': unknown;
+  'index.schema.json': unknown;
+  'table-row.schema.json': unknown;
+} {
   const withId = (id: string, schema: z.ZodType, title: string): unknown => ({
     $id: `https://dp-pipeline.example/schemas/${id}`,
     title,
@@ -97,6 +103,7 @@ export function goldJsonSchemas(): { 'release.schema.json': unknown; 'index.sche
   return {
     'release.schema.json': withId('release.schema.json', releaseSchema, RELEASE_SCHEMA),
     'index.schema.json': withId('index.schema.json', indexSchema, INDEX_SCHEMA),
+    'table-row.schema.json': withId('table-row.schema.json', tableRowSchema, `${TABLE_SCHEMA} (one row)`),
   };
 }
 

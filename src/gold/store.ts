@@ -38,8 +38,8 @@ export class GoldStore {
     return (await this.store.head(keys.svg)) !== undefined && (await this.store.head(keys.png)) !== undefined;
   }
 
-  /** A chart's SVG text, if it was written. */
-  async readSvg(keys: GoldReleaseKeys): Promise<string | undefined> {
+  /** A chart's SVG text (a release's or a trend's), if it was written. */
+  async readSvg(keys: Pick<GoldReleaseKeys, 'svg'>): Promise<string | undefined> {
     if ((await this.store.head(keys.svg)) === undefined) return undefined;
     return (await this.store.read(keys.svg)).toString('utf8');
   }

@@ -101,7 +101,10 @@ export function parseReleaseRecordKey(key: string): { analysis: string; windowId
   return m ? { analysis: m[1]!, windowId: m[2]! } : undefined;
 }
 
-/** Gold: `gold/releases/<analysis>/<window>.json|.svg|.png`, `gold/index.json`, `gold/report.html`. */
+/**
+ * Gold: `gold/releases/<analysis>/<window>.json|.svg|.png`, `gold/index.json`, `gold/report.html`,
+ * the trend charts `gold/trends/<analysis>.svg|.png` and the tables `gold/tables/…`.
+ */
 export const GOLD_RELEASES_PREFIX = 'releases/';
 export const GOLD_INDEX_KEY = 'index.json';
 export const GOLD_REPORT_KEY = 'report.html';
@@ -121,4 +124,24 @@ export function goldReleaseKeys(analysis: string, windowId: string): GoldRelease
 export function parseGoldReleaseKey(key: string): { analysis: string; windowId: string } | undefined {
   const m = /^releases\/([^/]+)\/([^/]+)\.json$/.exec(key);
   return m ? { analysis: m[1]!, windowId: m[2]! } : undefined;
+}
+
+/** Trend charts across windows, one per analysis with more than one window: `gold/trends/<analysis>.svg|.png`. */
+export const GOLD_TRENDS_PREFIX = 'trends/';
+
+export function goldTrendKeys(analysis: string): { readonly svg: string; readonly png: string } {
+  const base = `${GOLD_TRENDS_PREFIX}${analysis}`;
+  return { svg: `${base}.svg`, png: `${base}.png` };
+}
+
+/**
+ * Tabular Gold, rebuilt from the release records: `gold/tables/<analysis>.csv|.parquet` per analysis
+ * and every analysis together in `gold/tables/releases.parquet` (the same columns, long format).
+ */
+export const GOLD_TABLES_PREFIX = 'tables/';
+export const GOLD_RELEASES_TABLE_KEY = `${GOLD_TABLES_PREFIX}releases.parquet`;
+
+export function goldTableKeys(analysis: string): { readonly csv: string; readonly parquet: string } {
+  const base = `${GOLD_TABLES_PREFIX}${analysis}`;
+  return { csv: `${base}.csv`, parquet: `${base}.parquet` };
 }

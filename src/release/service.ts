@@ -3,6 +3,8 @@ import type { Release } from '../gold/release.js';
 import { writeGoldReport } from '../gold/report/index.js';
 import { decodeRelease } from '../gold/schema.js';
 import { GoldStore } from '../gold/store.js';
+import { writeGoldTables } from '../gold/tables/index.js';
+import { writeGoldTrends } from '../gold/trends/index.js';
 import { crashPoint, goldReleaseKeys, GOLD_RELEASES_PREFIX, parseGoldReleaseKey } from '../lake/index.js';
 import type { Charge, PrivacyLedger } from '../ledger/index.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -133,13 +135,25 @@ export class ReleaseService {
     return repaired;
   }
 
-  /** Rewrites `gold/index.json` (and `gold/report.html` when `report`) from the records. */
+  /**
+   * Rewrites `gold/index.json` from the records, and when `report` (after each run) everything
+   * else derived from them: the trend charts across windows (`gold/trends/`), the tables
+   * (`gold/tables/`) and `gold/report.html`. All of it is post-processing of the recorded
+   * releases: nothing is charged or computed.
+   */
   async publishIndex(now: Date, options: { readonly report?: boolean } = {}): Promise<number> {
     const records: { release: Release; windowId: string }[] = [];
     for await (const r of this.records.all()) records.push({ release: r.release, windowId: r.windowId });
     await this.#gold.writeIndex(records, now);
     if (options.report) {
-      await writeGoldReport(this.deps.lake.objects('gold'), this.deps.ledger, now, records);
+      const gold = this.deps.lake.objects('gold');
+      const trends = await writeGoldTrends(gold, records);
+      const tables = await writeGoldTables(gold, records);
+      await writeGoldReport(gold, this.deps.ledger, now, records);
+      this.log.info(
+        { releases: records.length, trends: trends.length, table_rows: tables.rows },
+        'Gold trends, tables and report rebuilt from the release records',
+      );
     }
     return records.length;
   }

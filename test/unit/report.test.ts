@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderReleaseChart } from '../../src/gold/plot/index.js';
+import { renderReleaseChart, renderSpec } from '../../src/gold/plot/index.js';
+import { trendChartSpec, trendsOf } from '../../src/gold/trends/index.js';
 import type { Release } from '../../src/gold/release.js';
 import { renderReport, type ReportRelease } from '../../src/gold/report/index.js';
 import { inlineSvg } from '../../src/gold/report/html.js';
@@ -42,14 +43,24 @@ describe('the Gold report page', () => {
   });
 
   it('needs nothing from the network and keeps chart ids unique', async () => {
+    const september = { start: '2016-09-01', end: '2016-09-30' };
+    const releases = [
+      await entry(release({ analysis: 'a', partitions: [p('Europe', 10)] })),
+      await entry(release({ analysis: 'a', window: september, partitions: [p('Europe', 12)] })),
+      await entry(release({ analysis: 'b', partitions: [p('Asia', 10)] })),
+      await entry(release({ analysis: 'b', window: september, partitions: [p('Asia', 11)] })),
+    ];
+    const trendCharts = new Map<string, string>();
+    for (const t of trendsOf(releases))
+      trendCharts.set(t.analysis, (await renderSpec(trendChartSpec(t))).svg);
+    expect(trendCharts.size).toBe(2);
     const html = renderReport({
       generatedAt: '2026-11-23T10:00:00.000Z',
-      releases: [
-        await entry(release({ analysis: 'a', partitions: [p('Europe', 10)] })),
-        await entry(release({ analysis: 'b', partitions: [p('Asia', 10)] })),
-      ],
+      releases,
       budgets: [],
+      trendCharts,
     });
+    expect(html.match(/<svg\b/g)).toHaveLength(4); // two trends, two latest windows
     expect(html).not.toMatch(/<link\b(?![^>]*href="data:,")|\ssrc=|@import|url\(\s*['"]?(https?:)?\/\//);
     for (const href of html.matchAll(/href="([^"]*)"/g)) expect(href[1]).not.toMatch(/^(https?:)?\/\//);
     const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);

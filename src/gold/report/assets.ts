@@ -15,8 +15,23 @@ a{color:var(--accent)}
 .filters label{display:block;font-weight:600;font-size:14px}
 .filters select{font:inherit;padding:4px 6px;min-width:16em;border:1px solid #767676;border-radius:4px;background:#fff;color:var(--ink)}
 .filters p{margin:0;color:var(--muted)}
-.budget,.release,nav{border-top:1px solid var(--line);padding-top:16px;margin-top:20px}
-.toc{margin:4px 0;padding-left:20px}
+.budget,nav{border-top:1px solid var(--line);padding-top:16px;margin-top:20px}
+.analysis{border-top:2px solid var(--line);padding-top:16px;margin-top:28px}
+/* Off-screen analyses are laid out only when scrolled to: years of releases load like one. */
+.analysis{content-visibility:auto;contain-intrinsic-size:auto 1400px}
+.toc{margin:4px 0;padding-left:20px}.toc>li{margin:0 0 6px}
+.wins{list-style:none;padding:0;margin:2px 0 0;display:flex;flex-wrap:wrap;gap:0 12px;font-size:13px}
+details.release{border:1px solid var(--line);border-radius:6px;margin:8px 0;padding:0 14px}
+details.release>summary{cursor:pointer;padding:8px 0}
+details.release[open]>summary{border-bottom:1px solid #e4e4e4;margin-bottom:8px}
+summary h3{display:inline;font-size:16px;margin:0}
+summary .sum{color:var(--muted);font-size:14px;margin-left:10px}
+h4{font-size:15px;margin:0 0 8px}
+.matrix{margin:8px 0 16px}.matrix>summary{cursor:pointer;font-weight:600}
+.scroll{overflow-x:auto;max-width:100%}
+.matrix td small{display:block;color:var(--muted);font-size:12px;white-space:nowrap}
+.older{margin:8px 0}.older>summary{cursor:pointer;font-weight:600;padding:4px 0}
+.na{color:#767676;text-align:center}
 table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}
 th,td{padding:4px 12px 4px 0;border-bottom:1px solid #e4e4e4;text-align:left;vertical-align:top}
 thead th{border-bottom:2px solid var(--ink);font-size:14px}
@@ -32,6 +47,7 @@ caption{text-align:left;font-weight:600;padding:4px 0;color:var(--muted);font-si
 @media (max-width:900px){.grid{grid-template-columns:1fr}}
 .chart{margin:8px 0}
 .chart svg{width:100%;max-width:860px;height:auto;display:block}
+.trend svg{max-width:980px}
 .privacy{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:12px 14px;font-size:14px}
 .guarantee{margin:0}.guarantee div{margin:0 0 8px}.guarantee dt{font-weight:600}.guarantee dd{margin:0}
 .links{margin:8px 0 0}
@@ -40,30 +56,56 @@ footer{margin-top:32px;color:var(--muted);font-size:13px;border-top:1px solid va
 [hidden]{display:none!important}
 `;
 
-/** Filters: show the releases of one analysis and/or window; everything shows without script. */
+/**
+ * Filters by analysis and month (a month opens the windows it matches; clearing it closes them
+ * again), and a link to a window opens its `<details>`. Everything shows without script.
+ */
 export const REPORT_JS = `
 (function () {
   var form = document.getElementById('filters');
   var a = document.getElementById('f-analysis');
-  var w = document.getElementById('f-window');
+  var m = document.getElementById('f-month');
   var status = document.getElementById('f-status');
-  var items = Array.prototype.slice.call(document.querySelectorAll('[data-release]'));
-  var links = Array.prototype.slice.call(document.querySelectorAll('[data-release-link]'));
-  if (!form || !a || !w || items.length === 0) return;
+  var all = function (s) { return Array.prototype.slice.call(document.querySelectorAll(s)); };
+  var items = all('[data-release]');
+  var sections = all('section.analysis');
+  var analysisLinks = all('[data-analysis-link]');
+  var windowLinks = all('[data-release-link]');
+  // A release is a <details>, or a row of the collapsed table of older one-value windows.
+  function holder(el) { return el.tagName === 'DETAILS' ? el : el.closest('details'); }
+  function openTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var el = id && document.getElementById(id);
+    var d = el && el.hasAttribute('data-release') ? holder(el) : null;
+    if (d && !d.open) { d.open = true; el.scrollIntoView(); }
+  }
+  window.addEventListener('hashchange', openTarget);
+  openTarget();
+  if (!form || !a || !m || items.length === 0) return;
   form.hidden = false;
   form.addEventListener('submit', function (ev) { ev.preventDefault(); });
   function matches(el) {
     return (!a.value || el.getAttribute('data-analysis') === a.value) &&
-      (!w.value || el.getAttribute('data-window') === w.value);
+      (!m.value || el.getAttribute('data-month') === m.value);
   }
   function apply() {
     var shown = 0;
-    items.forEach(function (el) { var ok = matches(el); el.hidden = !ok; if (ok) shown++; });
-    links.forEach(function (el) { el.hidden = !matches(el); });
+    var withShown = {};
+    items.forEach(function (el) {
+      var ok = matches(el);
+      el.hidden = !ok;
+      if (ok) { shown++; withShown[el.getAttribute('data-analysis')] = true; }
+      var d = holder(el);
+      if (d && m.value && ok && !d.open) { d.open = true; d.setAttribute('data-filter-opened', ''); }
+    });
+    if (!m.value) all('[data-filter-opened]').forEach(function (d) { d.open = false; d.removeAttribute('data-filter-opened'); });
+    sections.forEach(function (el) { el.hidden = !withShown[el.getAttribute('data-analysis')]; });
+    analysisLinks.forEach(function (el) { el.hidden = !withShown[el.getAttribute('data-analysis')]; });
+    windowLinks.forEach(function (el) { el.hidden = !matches(el); });
     status.textContent = 'Showing ' + shown + ' of ' + items.length + ' releases';
   }
   a.addEventListener('change', apply);
-  w.addEventListener('change', apply);
+  m.addEventListener('change', apply);
   apply();
 })();
 `;

@@ -5,11 +5,18 @@ const en = (digits: number): Intl.NumberFormat =>
 
 /** Formats a release's values: counts as integers, other statistics with the decimals their size needs. */
 export function valueFormatter(release: Release): (x: number) => string {
-  const integers = release.partitions.every(
+  return numbersFormatter(release.partitions);
+}
+
+/** {@link valueFormatter} for any set of values and intervals (e.g. one analysis across its windows). */
+export function numbersFormatter(
+  values: readonly { readonly value: number; readonly ci95: readonly [number, number] }[],
+): (x: number) => string {
+  const integers = values.every(
     (p) => Number.isInteger(p.value) && Number.isInteger(p.ci95[0]) && Number.isInteger(p.ci95[1]),
   );
   if (integers) return (x) => en(0).format(x);
-  const largest = Math.max(0, ...release.partitions.map((p) => Math.abs(p.value)));
+  const largest = Math.max(0, ...values.map((p) => Math.abs(p.value)));
   const f = en(largest >= 1000 ? 0 : largest >= 10 ? 1 : largest >= 1 ? 2 : 4);
   return (x) => f.format(x);
 }
@@ -46,4 +53,14 @@ export function humanDuration(value: number, unit: string | undefined): string |
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
   return h > 0 ? `${sign}${h} h ${m} min` : `${sign}${m} min ${s} s`;
+}
+
+/** A window in few characters for navigation and table headers: `Aug 2016`, `2016-08-03`, or "start to end". */
+export function shortWindowLabel(window: Release['window']): string {
+  const long = windowLabel(window);
+  if (long !== `${window.start} to ${window.end}`) {
+    const start = new Date(`${window.start}T00:00:00Z`);
+    return start.toLocaleDateString('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+  }
+  return window.start === window.end ? window.start : long;
 }

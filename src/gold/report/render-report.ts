@@ -1,16 +1,21 @@
-import { isDateSeries } from '../plot/index.js';
 import type { Release } from '../release.js';
-import { plainGuarantee, usesPartitionSelection } from './guarantee.js';
-import { escapeHtml as e, inlineSvg, slug } from './html.js';
-import { humanDuration, valueFormatter, windowLabel } from './numbers.js';
+import { trendsOf } from '../trends/index.js';
+import { byAnalysis } from './analyses.js';
+import { escapeHtml as e } from './html.js';
+import { shortWindowLabel, windowLabel } from './numbers.js';
 import { REPORT_CSS, REPORT_JS } from './assets.js';
+import { analysisAnchor, analysisSection, headingOf, monthOf, releaseAnchor } from './render-analysis.js';
+import { cmp, unique, words } from './words.js';
 
 /** One release as the report shows it: the release@1 JSON, its links inside gold/, its chart. */
 export interface ReportRelease {
   readonly release: Release;
   readonly windowId: string;
   readonly links: { readonly json: string; readonly svg: string; readonly png: string };
-  /** The chart's SVG; the report shows a note instead when it is missing. */
+  /**
+   * The chart's SVG, shown for the latest window of each analysis (older windows link their
+   * chart); the report shows a note instead when it is missing.
+   */
   readonly svg?: string;
 }
 
@@ -28,59 +33,81 @@ export interface BudgetRow {
   readonly releaseCount: number;
 }
 
+/** How many of an analysis's windows the navigation names (the latest ones). */
+const NAV_WINDOWS = 12;
+
 export interface ReportInput {
   readonly generatedAt: string;
   readonly releases: readonly ReportRelease[];
   readonly budgets: readonly BudgetRow[];
+  /** Trend charts (`gold/trends/<analysis>.svg`) by analysis; a note stands in for a missing one. */
+  readonly trendCharts?: ReadonlyMap<string, string>;
 }
 
 /**
  * The analysts' page, `gold/report.html`: one self-contained HTML document (inline CSS, JS and
- * SVG; no network) listing every release with its chart, a table of values with 95% intervals,
- * its window and creation time, and its guarantee in plain words; filters by analysis and
- * window; the privacy budget per month. Driven only by the release fields, so new statistics,
- * mechanisms and daily series show without changes here. Everything inserted is escaped.
+ * SVG; no network), organised by analysis, then window. Each analysis opens with its trend
+ * across windows (chart with 95% bands and gaps, and every partition × window in a collapsed
+ * table), then its windows latest first: the latest open with its chart, a table of values
+ * with 95% intervals, its window and creation time and its guarantee in plain words; older
+ * windows collapsed (`<details>`), their charts linked rather than inlined, so years of
+ * releases stay a light page. Filters by analysis and month; the privacy budget per month.
+ * Driven only by the release fields, so new statistics, mechanisms and daily series show
+ * without changes here. Everything inserted is escaped.
  *
  * @example
  * ```ts
- * const html = renderReport({ generatedAt: now.toISOString(), releases, budgets });
+ * const html = renderReport({ generatedAt: now.toISOString(), releases, budgets, trendCharts });
  * ```
  */
 export function renderReport(input: ReportInput): string {
-  const releases = [...input.releases].sort(
-    (a, b) =>
-      cmp(b.release.window.start, a.release.window.start) || cmp(a.release.analysis, b.release.analysis),
-  );
-  const analyses = unique(releases.map((r) => r.release.analysis)).sort();
-  const descriptions = new Map(releases.map((r) => [r.release.analysis, r.release.description]));
-  const windows = unique(releases.map((r) => r.windowId))
+  const groups = byAnalysis(input.releases);
+  const trends = new Map(trendsOf(input.releases).map((t) => [t.analysis, t]));
+  const total = input.releases.length;
+  const months = unique(input.releases.map((r) => monthOf(r.release)))
     .sort()
     .reverse();
-  const windowNames = new Map(releases.map((r) => [r.windowId, windowLabel(r.release.window)]));
   const generated = input.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 
   const body = [
     `<header>`,
     `<h1>Differentially private analytics</h1>`,
     `<p class="lede">Every number on this page is a differentially private estimate with a 95% interval. No raw counts, ids or rows are published: one visitor's data barely changes what you see, and the page says by how much next to each result.</p>`,
-    `<p class="meta">${releases.length} ${releases.length === 1 ? 'release' : 'releases'} · page generated ${e(generated)} · <a href="index.json">index.json</a> (machine-readable list)</p>`,
+    `<p class="meta">${total} ${total === 1 ? 'release' : 'releases'} of ${groups.length} ${groups.length === 1 ? 'analysis' : 'analyses'} · page generated ${e(generated)} · <a href="index.json">index.json</a> (machine-readable list) · every value as a table: <a href="tables/releases.parquet">tables/releases.parquet</a> and <code>tables/&lt;analysis&gt;.csv</code></p>`,
     `</header>`,
     `<main>`,
-    filters(analyses, descriptions, windows, windowNames),
+    filters(groups, months),
     budgetPanel(input.budgets),
     `<div id="releases" tabindex="-1">`,
-    releases.length === 0
+    total === 0
       ? `<p class="empty">No releases yet: a month is released once it has closed (plus the lateness allowance) and a run has processed its data.</p>`
-      : `<nav aria-label="Releases"><h2>Releases</h2><ul class="toc">${releases
-          .map(
-            (r) =>
-              `<li data-release-link data-analysis="${e(r.release.analysis)}" data-window="${e(r.windowId)}"><a href="#${e(anchor(r))}">${e(r.release.description)} by ${e(words(r.release.partition_by))} — ${e(windowLabel(r.release.window))}</a></li>`,
-          )
+      : `<nav aria-label="Analyses and their windows"><h2>Analyses</h2><ul class="toc">${groups
+          .map((g) => {
+            const latest = g.releases[0]!.release;
+            // The latest windows by name; older ones are a month filter or a scroll away.
+            const wins = g.releases
+              .slice(0, NAV_WINDOWS)
+              .map(
+                (r) =>
+                  `<li data-release-link data-analysis="${e(g.analysis)}" data-month="${e(monthOf(r.release))}"><a href="#${e(releaseAnchor(r))}">${e(shortWindowLabel(r.release.window))}</a></li>`,
+              )
+              .join('');
+            const more = g.releases.length - NAV_WINDOWS;
+            return `<li data-analysis-link data-analysis="${e(g.analysis)}"><a href="#${e(analysisAnchor(g.analysis))}">${e(headingOf(latest))}</a> <span class="meta">(<code>${e(g.analysis)}</code>, ${g.releases.length} ${g.releases.length === 1 ? 'window' : 'windows'}${trends.has(g.analysis) ? ', with trend' : ''})</span><ul class="wins" aria-label="Windows of ${e(g.analysis)}, latest first">${wins}${more > 0 ? `<li class="more">and ${more} older in <a href="#${e(analysisAnchor(g.analysis))}">the section</a></li>` : ''}</ul></li>`;
+          })
           .join('')}</ul></nav>`,
-    ...releases.map((r, i) => releaseSection(r, i)),
+    ...groups.map((group) => {
+      const trend = trends.get(group.analysis);
+      const trendSvg = input.trendCharts?.get(group.analysis);
+      return analysisSection({
+        group,
+        ...(trend ? { trend } : {}),
+        ...(trendSvg !== undefined ? { trendSvg } : {}),
+      });
+    }),
     `</div>`,
     `</main>`,
-    `<footer><p>Generated by dp-pipeline from <code>gold/index.json</code> and the release files it lists (format <code>dp-pipeline/release@1</code>). Releases are computed once per analysis and window and never recomputed.</p></footer>`,
+    `<footer><p>Generated by dp-pipeline from the release records (format <code>dp-pipeline/release@1</code>, listed in <code>gold/index.json</code>). Releases are computed once per analysis and window and never recomputed; trends and tables only redraw them.</p></footer>`,
   ].join('\n');
 
   return `<!doctype html>
@@ -103,19 +130,23 @@ ${body}
 }
 
 function filters(
-  analyses: readonly string[],
-  descriptions: ReadonlyMap<string, string>,
-  windows: readonly string[],
-  windowNames: ReadonlyMap<string, string>,
+  groups: readonly { analysis: string; releases: readonly ReportRelease[] }[],
+  months: readonly string[],
 ): string {
   const option = (value: string, label: string): string => `<option value="${e(value)}">${e(label)}</option>`;
+  const monthName = (m: string): string => windowLabel({ start: `${m}-01`, end: lastDayOf(m) });
   return `<form id="filters" class="filters" hidden aria-label="Filter releases">
 <div><label for="f-analysis">Analysis</label>
-<select id="f-analysis">${option('', 'All analyses')}${analyses.map((a) => option(a, `${descriptions.get(a) ?? a} (${a})`)).join('')}</select></div>
-<div><label for="f-window">Window</label>
-<select id="f-window">${option('', 'All windows')}${windows.map((w) => option(w, windowNames.get(w) ?? w)).join('')}</select></div>
+<select id="f-analysis">${option('', 'All analyses')}${groups.map((g) => option(g.analysis, `${headingOf(g.releases[0]!.release)} (${g.analysis})`)).join('')}</select></div>
+<div><label for="f-month">Month</label>
+<select id="f-month">${option('', 'All months')}${months.map((m) => option(m, monthName(m))).join('')}</select></div>
 <p id="f-status" role="status" aria-live="polite"></p>
 </form>`;
+}
+
+function lastDayOf(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
 }
 
 function budgetPanel(rows: readonly BudgetRow[]): string {
@@ -144,80 +175,4 @@ function budgetPanel(rows: readonly BudgetRow[]): string {
 <thead><tr><th scope="col">Month</th><th scope="col">Budget</th><th scope="col" class="num">ε spent</th><th scope="col" class="num">ε cap</th><th scope="col" class="num">ε left</th><th scope="col" class="num">Releases</th><th scope="col">Used</th></tr></thead>
 <tbody>${sorted.map(line).join('')}</tbody></table>
 </section>`;
-}
-
-function releaseSection(r: ReportRelease, i: number): string {
-  const { release } = r;
-  const fmt = valueFormatter(release);
-  const unit = release.privacy.unit ? ` (${release.privacy.unit})` : '';
-  const series = isDateSeries(release);
-  const rows = [...release.partitions].sort((a, b) =>
-    series ? cmp(a.key, b.key) : b.value - a.value || cmp(a.key, b.key),
-  );
-  const id = anchor(r);
-  const heading = `${release.description} by ${words(release.partition_by)}`;
-  const privacy = release.privacy;
-  const chips = [
-    `ε = ${privacy.epsilon}`,
-    privacy.delta > 0 ? `δ = ${privacy.delta}` : 'δ = 0',
-    `statistic: ${words(release.statistic)}`,
-    `${release.partitions.length} ${release.partitions.length === 1 ? 'partition' : 'partitions'}`,
-  ];
-  const chart =
-    r.svg !== undefined
-      ? `<figure class="chart">${inlineSvg(r.svg, `c${i}`)}<figcaption class="sr">Chart of the values in the table below.</figcaption></figure>`
-      : `<p class="note">The chart for this release is missing; the values are in the table.</p>`;
-  const table = `<table class="values">
-<caption>${e(heading)}, ${e(windowLabel(release.window))}: DP estimates and 95% intervals${e(unit)}</caption>
-<thead><tr><th scope="col">${e(capitalize(words(release.partition_by)))}</th><th scope="col" class="num">Estimate${e(unit)}</th><th scope="col" class="num">95% interval${e(unit)}</th><th scope="col" class="num">± margin</th></tr></thead>
-<tbody>${rows
-    .map(
-      (p) =>
-        `<tr><th scope="row">${e(p.key)}</th><td class="num">${e(fmt(p.value))}${duration(p.value, release.privacy.unit)}</td><td class="num">${e(fmt(p.ci95[0]))} – ${e(fmt(p.ci95[1]))}</td><td class="num">${e(fmt((p.ci95[1] - p.ci95[0]) / 2))}</td></tr>`,
-    )
-    .join('')}</tbody></table>${
-    rows.length === 0
-      ? `<p class="note">${usesPartitionSelection(release) ? 'No partition had enough visitors to be selected for release.' : 'This release has no partitions.'}</p>`
-      : ''
-  }`;
-  const guarantee = `<dl class="guarantee">${plainGuarantee(release)
-    .map((g) => `<div><dt>${e(g.label)}</dt><dd>${e(g.text)}</dd></div>`)
-    .join('')}</dl>`;
-  return `<section class="release" id="${e(id)}" data-release data-analysis="${e(release.analysis)}" data-window="${e(r.windowId)}" aria-labelledby="${e(id)}-h">
-<h2 id="${e(id)}-h">${e(heading)} <span class="window">— ${e(windowLabel(release.window))}</span></h2>
-<p class="meta"><code>${e(release.analysis)}</code> · window ${e(release.window.start)} to ${e(release.window.end)} · computed <time datetime="${e(release.created_at)}">${e(release.created_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}</time> · run ${e(release.run_id)}</p>
-<ul class="chips">${chips.map((c) => `<li>${e(c)}</li>`).join('')}</ul>
-${chart}
-<div class="grid">
-<div class="data">${table}</div>
-<aside class="privacy" aria-label="Privacy guarantee of this release"><h3>What protects these numbers</h3>${guarantee}
-<p class="links">Files: <a href="${e(r.links.json)}">JSON</a> · <a href="${e(r.links.svg)}">SVG</a> · <a href="${e(r.links.png)}">PNG</a></p></aside>
-</div>
-</section>`;
-}
-
-function duration(value: number, unit: string | undefined): string {
-  const words = humanDuration(value, unit);
-  return words === undefined ? '' : ` <span class="aside">(${e(words)})</span>`;
-}
-
-function anchor(r: ReportRelease): string {
-  return `r-${slug(r.release.analysis)}-${slug(r.windowId)}`;
-}
-
-/** `device_category` → `device category`. */
-function words(identifier: string): string {
-  return identifier.replace(/_category$/, '').replace(/_/g, ' ');
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-function unique<T>(xs: readonly T[]): T[] {
-  return [...new Set(xs)];
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
