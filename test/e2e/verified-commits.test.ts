@@ -98,7 +98,8 @@ describe('verified commits: damaged Silver is refused before anything is spent',
     const { path, key, run } = await onlyPart('10');
     const body = await readFile(path);
     const altered = Buffer.from(body);
-    altered[Math.floor(altered.length / 2)] ^= 0xff;
+    const mid = Math.floor(altered.length / 2);
+    altered[mid] = altered[mid]! ^ 0xff;
     await writeFile(path, altered);
     expectRefused(cli('run'), key, run, /SHA-256 differs from the manifest/);
     await writeFile(path, body);
