@@ -299,6 +299,6 @@ function damaged(container: ManifestContainer, key: string, run: string, problem
   return new DamagedStateError(
     `${container} file ${key} (committed by run ${run})`,
     problem,
-    `restore it from a backup, or reprocess its Bronze blobs: delete the file (if present), its manifest row (checkpoints entity (${MANIFEST_PARTITION}, ${manifestRowKey(container, key)})) and the checkpoints rows (bronze, <blob>) whose run_id is ${run}, then run again: those blobs are read again and their sessions still in Silver count as duplicates`,
+    `restore it from a backup, or reprocess its Bronze blobs: delete the file (if present) and its manifest row (checkpoints entity (${MANIFEST_PARTITION}, ${manifestRowKey(container, key)})), then upload again the Bronze blobs listed in the run report runs/${run}.json (a new ETag makes the next run read them again; their sessions still in Silver count as duplicates)`,
   );
 }

@@ -3,7 +3,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_INPUT } from '../../src/config/index.js';
-import { listManifest } from '../../src/lake/index.js';
+import { listManifest, MANIFEST_PARTITION, readManifestRow } from '../../src/lake/index.js';
 import { FsLake } from '../../src/storage/index.js';
 import { runCli } from '../helpers/cli.js';
 import { tempLake } from '../helpers/lake.js';
@@ -65,16 +65,32 @@ beforeAll(async () => {
 afterAll(() => cleanup());
 
 describe('verified commits: damaged Silver is refused before anything is spent', () => {
-  it('a deleted Silver file of a pending month: run exits 1 naming it; budget and Gold unchanged', async () => {
+  it('a deleted Silver file of a pending month: run exits 1 naming it, budget and Gold unchanged; its remedy restores the rows', async () => {
     const { path, key, run } = await onlyPart('03');
-    const body = await readFile(path);
     const budget = await snapshot('tables/budget');
     const gold = await snapshot('gold');
     await rm(path);
     expectRefused(cli('run'), key, run, /\(missing\)/);
     expect(await snapshot('tables/budget')).toEqual(budget);
     expect(await snapshot('gold')).toEqual(gold);
-    await writeFile(path, body);
+
+    // The remedy it names: drop the manifest row, upload the run's Bronze blobs again. The next
+    // run reads them again and puts back exactly the lost rows (the rest count as duplicates),
+    // and the Gold phase gets past verification (refused only for budget again).
+    const lake = new FsLake(dir);
+    const rowsLost = (await readManifestRow(lake, 'silver', key))!.rows;
+    await lake.tables('checkpoints').delete(MANIFEST_PARTITION, `silver/${key}`);
+    const report = JSON.parse(await readFile(join(dir, 'private', 'runs', `${run}.json`), 'utf8')) as {
+      blobs: { key: string }[];
+    };
+    for (const b of report.blobs)
+      await lake.objects('bronze').write(b.key, await lake.objects('bronze').read(b.key));
+    const again = runCli(['run', '--lake', dir, '--config', join(dir, 'tight.json'), '--json'], env);
+    expect(again.code).toBe(3);
+    const totals = (JSON.parse(again.stdout) as { totals: { silver: number; records_read: number } }).totals;
+    expect(totals.silver).toBe(rowsLost);
+    expect(totals.records_read).toBe(74759);
+    expect((await onlyPart('03')).run).not.toBe(run);
   });
 
   it('a truncated Silver file: run exits 1 naming it and its size; budget and Gold unchanged', async () => {
