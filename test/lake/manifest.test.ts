@@ -19,6 +19,7 @@ import {
 } from '../../src/lake/index.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import type { FsLake } from '../../src/storage/index.js';
+import { BACKENDS } from '../helpers/backends.js';
 import { gaLine, tempLake } from '../helpers/lake.js';
 
 let lake: FsLake;
@@ -159,6 +160,52 @@ describe('manifest of committed data files', () => {
       expect(rows.every((k) => k.includes('/date=2016-08-0'))).toBe(true);
     } finally {
       activity.close();
+    }
+  });
+});
+
+describe.each(BACKENDS)('verified commits on $name', ({ fresh }) => {
+  it('the Gold phase refuses a deleted or truncated Silver object before charging, then releases once it is back', async () => {
+    const { lake: store, cleanup: done } = await fresh();
+    try {
+      const config = await loadConfig();
+      const lines = ['2016-08-01', '2016-08-02'].flatMap((day, i) =>
+        ['a', 'b'].map((u, j) =>
+          gaLine({ user: `${u}${i}`, visit: at(day, j + 1), date: day.replace(/-/g, '') }),
+        ),
+      );
+      await store.objects('bronze').write('d.ndjson', lines.join('\n') + '\n');
+      await runPipeline({ lake: store, config, now: NOW }); // August open: Silver only
+      const keys = await (await CommittedView.open(store)).files('silver');
+      expect(keys).toHaveLength(2);
+      const silver = store.objects('silver');
+      const body = await silver.read(keys[1]!);
+      const later = new Date('2016-09-10T00:00:00Z'); // August closed
+      const budget = async () => {
+        const rows: unknown[] = [];
+        for await (const r of store.tables('budget').list()) rows.push(r.entity);
+        return rows;
+      };
+
+      await silver.delete(keys[1]!);
+      await expect(runPipeline({ lake: store, config, now: later })).rejects.toThrow(
+        `silver file ${keys[1]!} (committed by run `,
+      );
+      await silver.write(keys[1]!, body.subarray(0, body.length - 10));
+      await expect(runPipeline({ lake: store, config, now: later })).rejects.toThrow(
+        `(${body.length - 10} bytes, the manifest says ${body.length})`,
+      );
+      expect(await budget()).toEqual([]);
+      const gold: string[] = [];
+      for await (const o of store.objects('gold').list('')) gold.push(o.key);
+      expect(gold.filter((k) => k.endsWith('.json') && k.startsWith('releases/'))).toEqual([]);
+
+      await silver.write(keys[1]!, body);
+      const ok = await runPipeline({ lake: store, config, now: later });
+      expect(ok.report.releases.filter((r) => r.status === 'released').length).toBeGreaterThan(0);
+      expect(ok.report.timings_ms.gold_verify).toBeGreaterThanOrEqual(0);
+    } finally {
+      await done();
     }
   });
 });
