@@ -9,6 +9,7 @@ import {
   localCopies,
   newRunId,
   openScratch,
+  verifyFiles,
   type Scratch,
 } from '../lake/index.js';
 
@@ -61,13 +62,18 @@ export async function openActivity(lake: Lake, options: { engine?: Engine } = {}
     sql: (source: string) => string,
   ): Promise<T[] | undefined> {
     checkRange(start, end);
-    const keys = await ledgerFiles(lake, start, end);
-    if (keys.length === 0) return undefined;
+    const view = await CommittedView.open(lake);
+    const keep = inWindow(start, end);
+    const keys = await view.files('activity', keep);
     const store = lake.objects('private');
     if (!scratch) throw new Error('internal: the activity ledger was closed');
     const tmp = store.localPath ? undefined : await mkdtemp(join(scratch.dir, 'read-'));
     try {
       const paths = await localCopies(store, keys, tmp ?? '');
+      // Before any count (and so before any budget is spent on it): a ledger file of the window
+      // that is missing, truncated or altered is refused rather than silently undercounting.
+      await verifyFiles(lake, view, { dataset: 'activity', keep, keys, paths });
+      if (keys.length === 0) return undefined;
       const erased = [...(await erasedLinks(lake))];
       const source = `(SELECT day, "user" FROM read_parquet(${sqlList(paths)}, hive_partitioning = false)
         WHERE day BETWEEN DATE ${sqlString(start)} AND DATE ${sqlString(end)}
@@ -120,8 +126,13 @@ function checkRange(start: string, end: string): void {
 
 /** Committed ledger files (their run's report exists) that can hold days in [start, end]. */
 export async function ledgerFiles(lake: Lake, start: string, end: string): Promise<string[]> {
-  return (await CommittedView.open(lake)).files('activity', (key) => {
+  return (await CommittedView.open(lake)).files('activity', inWindow(start, end));
+}
+
+/** Whether a ledger file can hold days in [start, end]. */
+function inWindow(start: string, end: string): (key: string) => boolean {
+  return (key) => {
     const days = daysOfActivityKey(key);
     return days !== undefined && days[0] <= end && days[1] >= start;
-  });
+  };
 }

@@ -8,7 +8,12 @@ import type { Lake } from '../storage/index.js';
 import {
   ACTIVITY_PREFIX,
   CommittedView,
+  describeFile,
+  forgetFile,
+  listManifest,
   localCopies,
+  recordFile,
+  runIdOfPartFile,
   newRunId,
   openScratch,
   SESSIONS_PREFIX,
@@ -68,7 +73,10 @@ async function rebuildUnderLease(
       await engine.run(`COPY (SELECT DISTINCT date AS day, user_pseudonym AS "user"
           FROM read_parquet(${sqlString(path)}, hive_partitioning = false))
         TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
+      const facts = await describeFile(engine, out);
       await priv.uploadFile(out, key, { contentType: 'application/vnd.apache.parquet' });
+      // Named after its Silver file, so it commits with that file's (committed) run.
+      await recordFile(lake, 'private', key, runIdOfPartFile(key)!, facts);
       await rm(out, { force: true });
       written.add(key);
     }
@@ -76,6 +84,13 @@ async function rebuildUnderLease(
     const stale: string[] = [];
     for await (const obj of priv.list(ACTIVITY_PREFIX)) if (!written.has(obj.key)) stale.push(obj.key);
     for (const key of stale) if (await priv.delete(key)) removed++;
+    // Rows of ledger files not written now: the stale ones just deleted, and any already gone.
+    const rows: string[] = [];
+    for await (const row of listManifest(lake)) {
+      const key = row.rowKey.slice('private/'.length);
+      if (row.rowKey.startsWith(`private/${ACTIVITY_PREFIX}`) && !written.has(key)) rows.push(key);
+    }
+    for (const key of rows) await forgetFile(lake, 'private', key);
     return { silverFiles: keys.length, ledgerFiles: written.size, removed };
   } finally {
     await scratch.close();

@@ -9,7 +9,13 @@ import {
   ACTIVITY_PREFIX,
   BLOB_INDEX_PREFIX,
   CHECKPOINT_PARTITION,
+  describeFile,
+  forgetFile,
   listCheckpoints,
+  readManifestRow,
+  recordDeleting,
+  recordFile,
+  recordPendingRewrite,
   readCheckpoint,
   localCopies,
   newRunId,
@@ -276,13 +282,28 @@ async function rewriteParquet(
     const [left] = await ctx.engine.all<{ n: bigint }>(
       `SELECT count(*) AS n FROM read_parquet(${sqlString(hit.filename)}, hive_partitioning = false) WHERE NOT (${match})`,
     );
+    // The manifest stays true across the rewrite: the current facts (a file without a row, from a
+    // lake before manifests, is described as it is), then the pending rewrite, then the final row.
+    const run = runIdOfPartFile(key);
+    const current =
+      run === undefined
+        ? undefined
+        : ((await readManifestRow(ctx.lake, container, key)) ??
+          (await describeFile(ctx.engine, hit.filename)));
     if (Number(left?.n ?? 0n) === 0) {
+      if (run !== undefined && current) await recordDeleting(ctx.lake, container, key, run, current);
       await store.delete(key);
+      if (run !== undefined) await forgetFile(ctx.lake, container, key);
     } else {
       await ctx.engine
         .run(`COPY (SELECT * FROM read_parquet(${sqlString(hit.filename)}, hive_partitioning = false)
         WHERE NOT (${match})) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
+      const next = await describeFile(ctx.engine, out);
+      if (run !== undefined && current) {
+        await recordPendingRewrite(ctx.lake, container, key, run, current, next);
+      }
       await store.uploadFile(out, key, { contentType: 'application/vnd.apache.parquet' });
+      if (run !== undefined) await recordFile(ctx.lake, container, key, run, next);
       await rm(out, { force: true });
     }
     rows += Number(hit.n);

@@ -18,6 +18,26 @@ export {
   unprocessedBlobs,
 } from './checkpoints.js';
 export { localCopies } from './local-files.js';
+export {
+  adoptUnlistedFiles,
+  describeFile,
+  dropUncommittedRows,
+  forgetFile,
+  hashFile,
+  listManifest,
+  MANIFEST_PARTITION,
+  manifestAdopted,
+  manifestRowKey,
+  readManifestRow,
+  recordDeleting,
+  recordFile,
+  recordPendingRewrite,
+  verifyFiles,
+  type FileFacts,
+  type ManifestContainer,
+  type ManifestEntity,
+  type VerifyRequest,
+} from './manifest.js';
 export { openScratch, ownerPidOfScratchDir, scratchPrefix, type Scratch } from './scratch.js';
 export {
   LAKE_LEASE,

@@ -13,7 +13,7 @@ import type { RandomSource } from '../dp/index.js';
 import { PngRasterizer, renderReleaseSvg } from '../gold/plot/index.js';
 import type { Release } from '../gold/release.js';
 import { GoldStore } from '../gold/store.js';
-import { CommittedView, dateOfSilverKey } from '../lake/index.js';
+import { CommittedView, dateOfSilverKey, verifyFiles } from '../lake/index.js';
 import { PrivacyLedger } from '../ledger/index.js';
 import { ReleaseService, requestKey, type ChartSink, type ReleaseRequest } from '../release/index.js';
 import { readSilver, type SilverSource } from '../silver/silver-source.js';
@@ -49,7 +49,8 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
   let result: GoldPhaseResult;
   try {
     const restored = await timed(ctx, 'gold_restore', () => service.restoreAll());
-    const silverKeys = await (await CommittedView.open(ctx.lake)).files('silver');
+    const view = await CommittedView.open(ctx.lake);
+    const silverKeys = await view.files('silver');
     const requests: ReleaseRequest[] = [];
     for (const month of monthsOf(silverKeys.flatMap((k) => dateOfSilverKey(k) ?? []))) {
       if (!isClosed(monthWindow(month), ctx.now, ctx.config.lateness_days)) continue;
@@ -66,15 +67,15 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
         });
       }
     }
-    // Silver is read (and checked per person) before anything is charged: a lake that cannot be
-    // bounded per person spends nothing.
+    // Silver is read, verified against the manifest (a deleted, truncated or altered file is
+    // refused) and checked per person before anything is charged: such a lake spends nothing.
     let silver: SilverSource | undefined;
     const outcomes = await service.release(
       requests,
       (pending) => computeReleases(ctx, rng, silver!, pending, byName),
       {
         beforeCompute: async (pending) => {
-          silver = await timed(ctx, 'gold_read', () => pendingSilver(ctx, silverKeys, pending));
+          silver = await timed(ctx, 'gold_read', () => pendingSilver(ctx, view, silverKeys, pending));
         },
       },
     );
@@ -104,12 +105,17 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
 /** The committed Silver files of the pending windows' months. */
 async function pendingSilver(
   ctx: RunContext,
+  view: CommittedView,
   silverKeys: readonly string[],
   pending: readonly ReleaseRequest[],
 ): Promise<SilverSource> {
   const months = new Set(pending.map((p) => p.windowId));
-  const keys = silverKeys.filter((k) => months.has((dateOfSilverKey(k) ?? '').slice(0, 7)));
-  return readSilver(ctx.lake, ctx.engine, keys, join(ctx.tmpDir, 'silver-gold'));
+  const keep = (k: string): boolean => months.has((dateOfSilverKey(k) ?? '').slice(0, 7));
+  const keys = silverKeys.filter(keep);
+  return readSilver(ctx.lake, ctx.engine, keys, join(ctx.tmpDir, 'silver-gold'), {
+    check: (paths) =>
+      timed(ctx, 'gold_verify', () => verifyFiles(ctx.lake, view, { dataset: 'silver', keep, keys, paths })),
+  });
 }
 
 /** Every pending analysis's releases at once: they share one read of the months' Silver rows. */

@@ -10,10 +10,13 @@ import {
   blobIndexKey,
   CommittedView,
   dateOfSilverKey,
+  describeFile,
   localCopies,
+  recordFile,
   quarantineKey,
   silverFileKey,
   unprocessedBlobs,
+  type FileFacts,
 } from '../lake/index.js';
 import { erasedLinks } from '../erasure/requests.js';
 import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
@@ -348,8 +351,10 @@ async function uploadSilver(ctx: RunContext, dir: string, state: RunState): Prom
     }
   }
   let done = 0;
-  await mapConcurrently(uploads, 8, async (u) => {
+  const facts = await describeAll(ctx, uploads);
+  await mapConcurrently(uploads, 8, async (u, i) => {
     await store.uploadFile(u.file, u.key, { contentType: 'application/vnd.apache.parquet' });
+    await recordFile(ctx.lake, 'silver', u.key, ctx.runId, facts[i]!);
     state.silver.push(u.key);
     ctx.progress('writing silver', ++done, uploads.length);
   });
@@ -465,9 +470,11 @@ async function writeActivity(
       uploads.push({ file: join(out, partition, file), key: activityFileKey(month, ctx.runId, n) });
     }
   }
-  await mapConcurrently(uploads, 8, (u) =>
-    store.uploadFile(u.file, u.key, { contentType: 'application/vnd.apache.parquet' }),
-  );
+  const facts = await describeAll(ctx, uploads);
+  await mapConcurrently(uploads, 8, async (u, i) => {
+    await store.uploadFile(u.file, u.key, { contentType: 'application/vnd.apache.parquet' });
+    await recordFile(ctx.lake, 'private', u.key, ctx.runId, facts[i]!);
+  });
   await rm(out, { recursive: true, force: true });
 
   // A batch always has at least one blob, so the VALUES list is never empty.
@@ -481,8 +488,22 @@ async function writeActivity(
       ANTI JOIN ${erased.ref} e USING (blob, line_no)
       WHERE p.user_link IS NOT NULL)
     TO ${sqlString(index)} (FORMAT parquet, COMPRESSION zstd)`);
-  await store.uploadFile(index, blobIndexKey(ctx.runId, state.batch++), {
-    contentType: 'application/vnd.apache.parquet',
-  });
+  const indexKey = blobIndexKey(ctx.runId, state.batch++);
+  const indexFacts = await describeFile(engine, index);
+  await store.uploadFile(index, indexKey, { contentType: 'application/vnd.apache.parquet' });
+  await recordFile(ctx.lake, 'private', indexKey, ctx.runId, indexFacts);
   await rm(index, { force: true });
+}
+
+/**
+ * Rows, bytes and SHA-256 of each local file before it is uploaded, for the manifest (one at a
+ * time: the engine runs one query at a time).
+ */
+async function describeAll(
+  ctx: RunContext,
+  uploads: readonly { readonly file: string }[],
+): Promise<FileFacts[]> {
+  const facts: FileFacts[] = [];
+  for (const u of uploads) facts.push(await describeFile(ctx.engine, u.file));
+  return facts;
 }

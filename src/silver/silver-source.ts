@@ -65,15 +65,18 @@ export async function openSilverSource(
 
 /**
  * The committed Silver files `keys` as a {@link SilverSource}: local copies (downloaded into
- * `dir` unless the lake is local) checked against the lake's first key version.
+ * `dir` unless the lake is local) checked against the lake's first key version. `check` sees the
+ * local copies first (e.g. to verify them against the manifest) and may throw to refuse them.
  */
 export async function readSilver(
   lake: Lake,
   engine: Engine,
   keys: readonly string[],
   dir: string,
+  options: { readonly check?: (paths: readonly string[]) => Promise<void> } = {},
 ): Promise<SilverSource> {
   const files = await localCopies(lake.objects('silver'), keys, dir);
+  await options.check?.(files);
   const ring = await loadKeyRing(lake);
   return openSilverSource(engine, files, {
     linkVersion: ring.link.version,

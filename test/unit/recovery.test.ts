@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { seededRandom } from '../../src/dp/index.js';
+import { listManifest } from '../../src/lake/index.js';
 import { ingest, pendingBlobs } from '../../src/pipeline/ingest.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import type { FsLake, TableEntity } from '../../src/storage/index.js';
@@ -39,9 +40,22 @@ describe('crash safety', () => {
     await close();
     expect(crashed.blobs.reduce((a, b) => a + b.silver, 0)).toBeGreaterThan(0);
     expect((await silverKeys()).some((k) => k.includes(ctx.runId))).toBe(true);
+    const crashedRows = async () => {
+      const rows: string[] = [];
+      for await (const row of listManifest(lake)) if (row.run_id === ctx.runId) rows.push(row.rowKey);
+      return rows;
+    };
+    expect((await crashedRows()).filter((k) => k.startsWith('silver/'))).toHaveLength(
+      (await silverKeys()).length,
+    );
 
     const result = await run();
     expect((await silverKeys()).some((k) => k.includes(ctx.runId))).toBe(false);
+    // Its manifest rows went with its files; the committed run's files have rows of their own.
+    expect(await crashedRows()).toEqual([]);
+    const rows = new Set<string>();
+    for await (const row of listManifest(lake)) rows.add(row.rowKey);
+    expect((await silverKeys()).map((k) => `silver/${k}`).filter((k) => !rows.has(k))).toEqual([]);
     expect(result.report.totals.records_read).toBe(crashed.blobs.reduce((a, b) => a + b.records, 0));
     expect(result.report.totals.silver).toBe(crashed.blobs.reduce((a, b) => a + b.silver, 0));
     expect(result.report.totals.duplicates).toBe(crashed.blobs.reduce((a, b) => a + b.duplicates, 0));
