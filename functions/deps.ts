@@ -33,7 +33,7 @@ export const UNRESOLVED_API_KEYS_WARNING =
 /**
  * The HTTP API's dependencies from the environment: the lake (`DP_STORAGE_*`), the analyses
  * config (`DP_CONFIG`, default the built-in one) and the accepted API keys (`DP_API_KEYS`,
- * comma-separated). Without keys the data routes are never served: the app gets no lake (only
+ * comma-separated), and the metrics token (`DP_METRICS_TOKEN`, optional). Without keys the data routes are never served: the app gets no lake (only
  * `/healthz` and `/metrics`), and one warning line is logged. Keys are never logged.
  */
 export async function httpDeps(
@@ -44,21 +44,28 @@ export async function httpDeps(
   const apiKeys = parseApiKeys(env.DP_API_KEYS);
   if (apiKeys.length === 0) {
     log.warn(NO_API_KEYS_WARNING);
-    return { version, log };
+    return { version, ...metricsToken(env), log };
   }
   // App Service passes a Key Vault reference it cannot resolve (secret missing, role not yet
   // effective) through as its literal text: never accept that public string as a key.
   if (apiKeys.some((k) => k.startsWith('@Microsoft.KeyVault('))) {
     log.warn(UNRESOLVED_API_KEYS_WARNING);
-    return { version, log };
+    return { version, ...metricsToken(env), log };
   }
   return {
     version,
+    ...metricsToken(env),
     lake: lakeFromEnv('./lake', env),
     config: await loadConfig(env.DP_CONFIG),
     apiKeys,
     log,
   };
+}
+
+/** `DP_METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer <it>`. */
+function metricsToken(env: NodeJS.ProcessEnv): { metricsToken?: string } {
+  const token = env.DP_METRICS_TOKEN?.trim();
+  return token ? { metricsToken: token } : {};
 }
 
 let version: string | undefined;

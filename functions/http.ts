@@ -1,6 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Hono } from 'hono';
-import { createApp } from '../src/http/index.js';
+import { createApp, errorAnswer } from '../src/http/index.js';
 import type { Logger } from '../src/log.js';
 import { httpDeps } from './deps.js';
 
@@ -39,12 +39,8 @@ export async function handleHttp(
   } catch (err) {
     // A misconfigured Function (bad DP_CONFIG or DP_STORAGE_*): say so in the log, not to callers.
     context.error(`http: cannot build the API from the environment: ${(err as Error).message}`);
-    return {
-      status: 500,
-      jsonBody: {
-        error: { code: 'MISCONFIGURED', message: 'the API is misconfigured; see the Function logs' },
-      },
-    };
+    const { status, body } = errorAnswer('misconfigured', 'the API is misconfigured; see the Function logs');
+    return { status, jsonBody: body };
   }
   const method = request.method.toUpperCase();
   const body = method === 'GET' || method === 'HEAD' ? undefined : await request.arrayBuffer();

@@ -1,23 +1,35 @@
 import type { Context, Hono } from 'hono';
-import {
-  parseMetric,
-  type ActiveAnswer,
-  type ActiveBudgetState,
-  type ActiveUsers,
-} from '../active-users/index.js';
+import type { z } from 'zod';
+import type { ActiveAnswer, ActiveBudgetState, ActiveUsers } from '../active-users/index.js';
 import { requestErasure } from '../erasure/index.js';
 import { BudgetExhaustedError, UserError } from '../errors.js';
 import type { BudgetState } from '../ledger/index.js';
 import { ingestEvents } from '../pipeline/events.js';
 import type { Lake } from '../storage/index.js';
 import type { HttpMetrics } from './metrics.js';
+import {
+  budgetParams,
+  budgetQuery,
+  dayParams,
+  eraseBodySchema,
+  eventBodySchema,
+  mauQuery,
+  type answerSchema,
+  type budgetSchema,
+  type exhaustedSchema,
+  type totalSchema,
+} from './schemas.js';
+import { errorAnswer } from './status.js';
+import { decode } from './validate.js';
 
-const MAX_EVENTS = 10_000;
-
-/** The public fields of an answer: DP outputs and public parameters, never an exact count. */
-function answerBody(a: ActiveAnswer): Record<string, unknown> {
+/**
+ * The public fields of an answer: DP outputs, public parameters and the month's budget, never an
+ * exact count.
+ */
+function answerBody(a: ActiveAnswer, version: string): z.input<typeof answerSchema> {
   const r = a.release;
   const p = r.partitions[0]!;
+  const windowDays = r.privacy.window_days;
   return {
     day: p.key,
     estimate: p.value,
@@ -27,25 +39,36 @@ function answerBody(a: ActiveAnswer): Record<string, unknown> {
     delta: r.privacy.delta,
     mechanism: r.privacy.mechanism,
     noise_scale: r.privacy.noise_scale,
-    ...(r.privacy.window_days !== undefined
-      ? { window_days: r.privacy.window_days, window_start: r.window.start, window_end: r.window.end }
-      : {}),
+    window_days: windowDays ?? null,
+    ...(windowDays !== undefined ? { window_start: r.window.start, window_end: r.window.end } : {}),
     budget_remaining: a.budget.epsilonRemaining,
+    budget: {
+      period: a.budget.period,
+      cap: a.budget.epsilonCap,
+      spent: a.budget.epsilonSpent,
+      remaining: a.budget.epsilonRemaining,
+      release_count: a.budget.releaseCount,
+      next_reset: a.budget.nextReset,
+      total: totalBody(a.budget.total),
+    },
     period: a.budget.period,
     reused: a.reused,
     created_at: r.created_at,
     release: a.path,
+    version,
+    sketch_impl: 'exact',
   };
 }
+
+type BudgetFields = Omit<z.input<typeof budgetSchema>, 'day' | 'policy'>;
 
 /**
  * A metric's budget in a month, and `total`: the month's per-person total over every metric
  * (the guarantee one person gets for that month).
  */
-export function budgetBody(s: ActiveBudgetState, day?: string): Record<string, unknown> {
+export function budgetBody(s: ActiveBudgetState): BudgetFields {
   return {
     metric: s.metric,
-    ...(day !== undefined ? { day } : {}),
     period: s.period,
     epsilon_cap: s.epsilonCap,
     epsilon_spent: s.epsilonSpent,
@@ -58,8 +81,21 @@ export function budgetBody(s: ActiveBudgetState, day?: string): Record<string, u
   };
 }
 
+/** How the metric's releases compose against its cap, for `GET /budget/{metric}`. */
+function policyBody(s: ActiveBudgetState): z.input<typeof budgetSchema>['policy'] {
+  const notes =
+    s.metric === 'dau'
+      ? 'Each DAU release is pure ε-DP (discrete Laplace); the ε of the month’s releases add up (δ = 0).'
+      : `Each MAU release is zCDP (discrete Gaussian) and stored as ρ; the month’s ρ add up and are stated as (ε, δ) at δ = ${s.delta.toExponential()}. A window spanning two months spends from both.`;
+  return {
+    monthly_cap: s.epsilonCap,
+    composition: s.composition,
+    notes: `${notes} Every release also spends from the month’s per-person total over every metric (total). Re-served releases are free.`,
+  };
+}
+
 /** The month's per-person total: every metric's releases composed with the best valid statement. */
-export function totalBody(t: BudgetState): Record<string, unknown> {
+export function totalBody(t: BudgetState): z.input<typeof totalSchema> {
   return {
     epsilon_cap: t.epsilonCap,
     epsilon_spent: t.epsilonSpent,
@@ -72,10 +108,11 @@ export function totalBody(t: BudgetState): Record<string, unknown> {
 }
 
 /**
- * The 429 body: `metric` is the requested metric; `limit` says which cap was hit (`metric`: its
- * own, `total`: the month's per-person total), and `epsilon_*` describe that cap.
+ * The 429 body: the flat error body, plus `metric` (the requested metric), `limit` (which cap
+ * was hit: `metric`, its own, or `total`, the month's per-person total), and `epsilon_*`
+ * describing that cap.
  */
-function exhaustedBody(err: BudgetExhaustedError, s: ActiveBudgetState): Record<string, unknown> {
+function exhaustedBody(err: BudgetExhaustedError, s: ActiveBudgetState): z.input<typeof exhaustedSchema> {
   const body = budgetBody(s);
   if (err.details.limit === 'total') {
     body.epsilon_cap = s.total.epsilonCap;
@@ -83,7 +120,8 @@ function exhaustedBody(err: BudgetExhaustedError, s: ActiveBudgetState): Record<
     body.epsilon_remaining = s.total.epsilonRemaining;
     body.delta = s.total.deltaSpent;
   }
-  return { error: 'budget_exhausted', message: err.message, limit: err.details.limit, ...body };
+  const { message, hint } = errorAnswer('budget_exhausted', err.message).body;
+  return { error: 'budget_exhausted', message, hint, limit: err.details.limit, ...body };
 }
 
 /**
@@ -92,9 +130,15 @@ function exhaustedBody(err: BudgetExhaustedError, s: ActiveBudgetState): Record<
  */
 export function addActiveUsersRoutes(
   app: Hono,
-  deps: { readonly users: ActiveUsers; readonly lake: Lake; readonly metrics: HttpMetrics },
+  deps: {
+    readonly users: ActiveUsers;
+    readonly lake: Lake;
+    readonly metrics: HttpMetrics;
+    /** The product version every answer carries. */
+    readonly version: string;
+  },
 ): void {
-  const { users, lake, metrics } = deps;
+  const { users, lake, metrics, version } = deps;
 
   const release = async (
     c: Context,
@@ -106,7 +150,7 @@ export function addActiveUsersRoutes(
       const a = await run();
       metrics.add('dp_releases_total', { metric, outcome: a.reused ? 'reused' : 'computed' });
       if (a.epsilonCharged > 0) metrics.add('dp_epsilon_spent_total', { metric }, a.epsilonCharged);
-      return c.json(answerBody(a));
+      return c.json(answerBody(a, version));
     } catch (err) {
       if (!(err instanceof BudgetExhaustedError)) throw err;
       metrics.add('dp_releases_total', { metric, outcome: 'refused' });
@@ -117,70 +161,37 @@ export function addActiveUsersRoutes(
   };
 
   app.get('/dau/:day', (c) => {
-    const day = c.req.param('day');
+    const { day } = decode(dayParams, { day: c.req.param('day') });
     return release(c, 'dau', day.slice(0, 7), () => users.dau(day));
   });
 
   app.get('/mau', (c) => {
-    const end = c.req.query('end');
-    if (end === undefined) throw new UserError('query parameter end=YYYY-MM-DD is required');
-    const windowText = c.req.query('window');
-    let window: number | undefined;
-    if (windowText !== undefined) {
-      if (!/^\d{1,3}$/.test(windowText)) {
-        throw new UserError(`window must be a whole number of days, got '${windowText}'`);
-      }
-      window = Number(windowText);
-    }
-    return release(c, 'mau', end.slice(0, 7), () => users.mau(end, window));
+    const q = decode(mauQuery, c.req.query());
+    const window = q.window === undefined ? undefined : Number(q.window);
+    return release(c, 'mau', q.end.slice(0, 7), () => users.mau(q.end, window));
   });
 
   app.get('/budget/:metric', async (c) => {
-    const metric = parseMetric(c.req.param('metric'));
-    const day = c.req.query('day');
-    const month = c.req.query('month');
-    let period: string;
-    if (day !== undefined) {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(day))
-        throw new UserError(`day must be a date YYYY-MM-DD, got '${day}'`);
-      period = day.slice(0, 7);
-    } else if (month !== undefined) period = month;
-    else period = users.now().toISOString().slice(0, 7);
-    return c.json(budgetBody(await users.budgetState(metric, period), day));
+    const { metric } = decode(budgetParams, { metric: c.req.param('metric') });
+    const { day, month } = decode(budgetQuery, c.req.query());
+    const period = day?.slice(0, 7) ?? month ?? users.now().toISOString().slice(0, 7);
+    const s = await users.budgetState(metric, period);
+    return c.json({
+      ...budgetBody(s),
+      ...(day !== undefined ? { day } : {}),
+      policy: policyBody(s),
+    } satisfies z.input<typeof budgetSchema>);
   });
 
   app.post('/event', async (c) => {
-    const body = await jsonBody(c);
-    const list = Array.isArray(body.events)
-      ? (body.events as unknown[])
-      : body.event !== undefined
-        ? [body.event]
-        : undefined;
-    if (list === undefined) throw new UserError('body must be {"event": {...}} or {"events": [...]}');
-    if (list.length === 0) throw new UserError('events: empty list');
-    if (list.length > MAX_EVENTS)
-      throw new UserError(`events: at most ${MAX_EVENTS} per request, got ${list.length}`);
+    const body = decode(eventBodySchema, await jsonBody(c));
+    const list = body.events ?? [body.event!];
     const additions: { user_id: string; timestamp: string }[] = [];
     const erasures: string[] = [];
     list.forEach((e, i) => {
-      const where = `events[${i}]`;
-      if (typeof e !== 'object' || e === null || Array.isArray(e)) {
-        throw new UserError(`${where}: expected an object {"user_id", "op", "day"}`);
-      }
-      const { user_id: user, op, day } = e as Record<string, unknown>;
-      if (typeof user !== 'string' || user.trim() === '') {
-        throw new UserError(`${where}.user_id: a non-empty string is required`);
-      }
-      if (op === '-') {
-        erasures.push(user);
-        return;
-      }
-      if (op !== '+')
-        throw new UserError(`${where}.op: must be "+" or "-", got ${JSON.stringify(op) ?? 'nothing'}`);
-      if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day)) {
-        throw new UserError(`${where}.day: must be a date YYYY-MM-DD`);
-      }
-      additions.push({ user_id: user, timestamp: day });
+      if (e.op === '-') erasures.push(e.user_id);
+      else if (e.day === undefined) throw new UserError(`events[${i}].day: required for op "+"`);
+      else additions.push({ user_id: e.user_id, timestamp: e.day });
     });
     if (additions.length > 0) {
       await ingestEvents(lake, additions, { describe: (i) => `events[${i}]` });
@@ -194,18 +205,14 @@ export function addActiveUsersRoutes(
   });
 
   app.post('/erase', async (c) => {
-    const body = await jsonBody(c);
-    const user = body.user_id;
-    if (typeof user !== 'string' || user.trim() === '') {
-      throw new UserError('body must be {"user_id": "<the raw user id>"}');
-    }
+    const { user_id: user } = decode(eraseBodySchema, await jsonBody(c));
     const { status } = await requestErasure(lake, user, { source: 'api' });
     metrics.add('dp_erasures_requested_total', {});
     return c.json({ status }, 202);
   });
 }
 
-async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+async function jsonBody(c: Context): Promise<unknown> {
   let body: unknown;
   try {
     body = await c.req.json();
@@ -215,5 +222,5 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new UserError('request body must be a JSON object');
   }
-  return body as Record<string, unknown>;
+  return body;
 }

@@ -8,9 +8,10 @@ import { DataPendingError, DpPipelineError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Lake } from '../storage/index.js';
 import { addActiveUsersRoutes } from './active-users-routes.js';
-import { apiKeyAuth } from './auth.js';
+import { apiKeyAuth, metricsTokenAuth } from './auth.js';
 import { HttpMetrics } from './metrics.js';
-import { errorBodyFor, statusFor } from './status.js';
+import { openApiDocument } from './openapi.js';
+import { errorAnswer, errorBodyFor, statusFor } from './status.js';
 
 /** Default cap on request bodies; larger ones get 413. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -29,6 +30,11 @@ export interface HttpDeps {
    */
   readonly apiKeys?: readonly string[];
   readonly insecureNoAuth?: boolean;
+  /**
+   * Bearer token for `GET /metrics` (`DP_METRICS_TOKEN`). Without it `/metrics` is open: it holds
+   * counters and latencies only, never ids, days asked for or values.
+   */
+  readonly metricsToken?: string;
   /** Exact counts; default the lake's activity ledger (`openActivity`). */
   readonly counts?: () => Promise<ActivityCounts>;
   /** Tests only: a seeded noise source. */
@@ -44,13 +50,15 @@ export interface HttpDeps {
  * by `node:http` locally (`dp-pipeline serve`, see `node-server.ts`) and by a catch-all
  * Azure Function in Azure; the runtime lives only in those adapters.
  *
- * Routes: `GET /healthz` (open), `GET /metrics`, and with a lake: `GET /dau/{day}`,
- * `GET /mau?end=YYYY-MM-DD&window=30`, `GET /budget/{metric}?month=YYYY-MM`, `POST /event`,
- * `POST /erase`. Every route but `/healthz` needs a valid `X-API-Key` when keys are given.
+ * Routes: `GET /healthz` and `GET /openapi.json` (open), `GET /metrics` (open, or behind
+ * `metricsToken`), and with a lake: `GET /dau/{day}`, `GET /mau?end=YYYY-MM-DD&window=30`,
+ * `GET /budget/{metric}?month=YYYY-MM`, `POST /event`, `POST /erase`, which need a valid
+ * `X-API-Key` when keys are given. `openapi.ts` describes every route.
  *
- * Errors: a {@link DpPipelineError} becomes its status code (see `status.ts`) with a one-line
- * JSON body `{ error: { code, message } }`; budget exhaustion is 429 with the remaining budget;
- * bodies over `maxBodyBytes` are 413; anything else is a 500 without details.
+ * Errors: every one is the flat body `{"error": code, "message": one line, "hint": what to do}`
+ * (see `status.ts`, the one mapping); budget exhaustion (429) adds the budget that ran out, data
+ * pending (409) `retry_after_seconds` and `Retry-After`; bodies over `maxBodyBytes` are 413;
+ * anything unexpected is a 500 without details.
  *
  * @example
  * ```ts
@@ -67,23 +75,32 @@ export function createApp(deps: HttpDeps): Hono {
   }
 
   app.use('*', async (c, next) => {
+    const started = performance.now();
     await next();
     // Route patterns only (`/dau/:day`), never the path a caller sent.
     const route = c.res.status === 404 && c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
     metrics.add('dp_http_requests_total', { route, status: String(c.res.status) });
+    metrics.observe(route, (performance.now() - started) / 1000);
   });
-  if (keys.length > 0) app.use('*', apiKeyAuth(keys, ['/healthz']));
+  if (keys.length > 0) app.use('*', apiKeyAuth(keys, ['/healthz', '/openapi.json', '/metrics']));
+  if (deps.metricsToken !== undefined && deps.metricsToken !== '') {
+    app.use('/metrics', metricsTokenAuth(deps.metricsToken));
+  }
   const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   app.use(
     '*',
     bodyLimit({
       maxSize,
-      onError: (c) =>
-        c.json({ error: { code: 'PAYLOAD_TOO_LARGE', message: `request body over ${maxSize} bytes` } }, 413),
+      onError: (c) => {
+        const { status, body } = errorAnswer('payload_too_large', `request body over ${maxSize} bytes`);
+        return c.json(body, status);
+      },
     }),
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok', version: deps.version }));
+  const openapi = openApiDocument(deps.version);
+  app.get('/openapi.json', (c) => c.json(openapi));
   app.get('/metrics', (c) =>
     c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
   );
@@ -99,27 +116,26 @@ export function createApp(deps: HttpDeps): Hono {
       ...(deps.log ? { log: deps.log } : {}),
       ...(deps.charts !== undefined ? { charts: deps.charts } : {}),
     });
-    addActiveUsersRoutes(app, { users, lake, metrics });
+    addActiveUsersRoutes(app, { users, lake, metrics, version: deps.version });
   }
 
-  app.notFound((c) =>
-    c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
-  );
+  app.notFound((c) => {
+    const { status, body } = errorAnswer('not_found', `no route for ${c.req.method} ${c.req.path}`);
+    return c.json(body, status);
+  });
   app.onError((err, c) => {
     if (err instanceof DataPendingError) {
       c.header('Retry-After', String(err.retryAfterSeconds));
-      return c.json(
-        { error: 'data_pending', message: err.message, retry_after_seconds: err.retryAfterSeconds },
-        409,
-      );
+      return c.json({ ...errorBodyFor(err), retry_after_seconds: err.retryAfterSeconds }, 409);
     }
     if (err instanceof DpPipelineError) {
       const status = statusFor(err);
       if (status >= 500) deps.log?.error({ code: err.code }, err.message);
-      return c.json({ error: errorBodyFor(err) }, status);
+      return c.json(errorBodyFor(err), status);
     }
     deps.log?.error({ err: err.name }, 'internal error answering a request');
-    return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);
+    const { status, body } = errorAnswer('internal', 'internal error');
+    return c.json(body, status);
   });
   return app;
 }

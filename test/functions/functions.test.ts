@@ -84,7 +84,7 @@ const get = (path: string, key?: string): HttpRequest =>
 
 const json = (res: {
   body?: unknown;
-}): { error?: { code: string; message: string } } & Record<string, unknown> =>
+}): { error?: string; message?: string; hint?: string } & Record<string, unknown> =>
   JSON.parse(Buffer.from(res.body as Uint8Array).toString('utf8'));
 
 // These build the lake as the Function does (`lakeFromEnv`), so they use the real container and
@@ -98,14 +98,14 @@ describe('HTTP function built from the environment (DP_STORAGE_*, DP_API_KEYS, D
 
     const anonymous = await handleHttp(get('/dau/2016-08-01'), ctx, api);
     expect(anonymous.status).toBe(401);
-    expect(json(anonymous).error?.code).toBe('UNAUTHORIZED');
+    expect(json(anonymous).error).toBe('unauthorized');
     expect((await handleHttp(get('/dau/2016-08-01', 'k-three'), ctx, api)).status).toBe(401);
     expect((await handleHttp(get('/healthz'), ctx, api)).status).toBe(200);
 
     // A day that is not closed yet: a clear 400, nothing spent.
     const open = await handleHttp(get('/dau/2999-01-01', 'k-one'), ctx, api);
     expect(open.status).toBe(400);
-    expect(json(open).error?.message).toMatch(/^day 2999-01-01 is not closed yet/);
+    expect(json(open).message).toMatch(/^day 2999-01-01 is not closed yet/);
 
     // Both trimmed keys work; the second call re-serves the stored release.
     const first = await handleHttp(get('/dau/2016-08-01', 'k-two'), ctx, api);
@@ -116,6 +116,23 @@ describe('HTTP function built from the environment (DP_STORAGE_*, DP_API_KEYS, D
     const again = json(await handleHttp(get('/dau/2016-08-01', 'k-one'), ctx, api));
     expect(again).toMatchObject({ reused: true, estimate: body.estimate, epsilon_used: body.epsilon_used });
     expect(lines).toEqual([]);
+  });
+
+  it('with DP_METRICS_TOKEN: /metrics needs that bearer token, not a data key', async () => {
+    const env = {
+      DP_STORAGE_CONNECTION_STRING: inject('azuriteConn'),
+      DP_API_KEYS: 'k-one',
+      DP_METRICS_TOKEN: ' scrape ',
+    };
+    const api = buildHttpApp(env, capturingLogger().log);
+    const { ctx } = context('api');
+    expect((await handleHttp(get('/metrics', 'k-one'), ctx, api)).status).toBe(401);
+    const scrape = new HttpRequest({
+      method: 'GET',
+      url: 'http://localhost/metrics',
+      headers: { authorization: 'Bearer scrape' },
+    });
+    expect((await handleHttp(scrape, ctx, api)).status).toBe(200);
   });
 
   it('without DP_API_KEYS: only /healthz and /metrics, and one warning', async () => {
@@ -132,7 +149,7 @@ describe('HTTP function built from the environment (DP_STORAGE_*, DP_API_KEYS, D
       for (const path of ['/dau/2016-08-01', '/mau?end=2016-08-31', '/budget/dau']) {
         const res = await handleHttp(get(path, 'anything'), ctx, api);
         expect(res.status).toBe(404);
-        expect(json(res).error?.code).toBe('NOT_FOUND');
+        expect(json(res).error).toBe('not_found');
       }
       expect(lines.map((l) => [l.level, l.msg])).toEqual([[40, NO_API_KEYS_WARNING]]);
     }
@@ -159,7 +176,9 @@ describe('HTTP function built from the environment (DP_STORAGE_*, DP_API_KEYS, D
     const res = await handleHttp(get('/healthz'), ctx, buildHttpApp(env, capturingLogger().log));
     expect(res.status).toBe(500);
     expect(res.jsonBody).toEqual({
-      error: { code: 'MISCONFIGURED', message: 'the API is misconfigured; see the Function logs' },
+      error: 'misconfigured',
+      message: 'the API is misconfigured; see the Function logs',
+      hint: 'the operator has to fix the service configuration (the server log says what)',
     });
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatch(

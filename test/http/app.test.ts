@@ -1,18 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { createApp, serveApp } from '../../src/http/index.js';
+import { errorSchema } from '../../src/http/schemas.js';
+import { conformingFetch } from '../helpers/http-contract.js';
 
 describe('http app', () => {
   it('answers /healthz with the version', async () => {
-    const res = await createApp({ version: '9.9.9' }).fetch(new Request('http://x/healthz'));
+    const res = await conformingFetch(createApp({ version: '9.9.9' }))(new Request('http://x/healthz'));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok', version: '9.9.9' });
   });
 
-  it('answers unknown routes with a one-line 404', async () => {
-    const res = await createApp({ version: '0' }).fetch(new Request('http://x/nope', { method: 'POST' }));
+  it('answers unknown routes with a one-line 404 in the flat error body', async () => {
+    const res = await conformingFetch(createApp({ version: '0' }))(
+      new Request('http://x/nope', { method: 'POST' }),
+    );
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route for POST /nope' } });
+    expect(await res.json()).toEqual({
+      error: 'not_found',
+      message: 'no route for POST /nope',
+      hint: 'check the method and path against GET /openapi.json',
+    });
   });
 
   it('maps typed errors to status codes and hides unexpected ones', async () => {
@@ -25,10 +33,19 @@ describe('http app', () => {
     });
     const bad = await app.fetch(new Request('http://x/bad'));
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('2024-13-01');
+    const badBody = errorSchema.parse(await bad.json());
+    expect(badBody).toMatchObject({
+      error: 'invalid_request',
+      message: expect.stringContaining('2024-13-01'),
+    });
     const boom = await app.fetch(new Request('http://x/boom'));
     expect(boom.status).toBe(500);
-    expect(await boom.text()).not.toContain('secret');
+    const text = await boom.text();
+    expect(text).not.toContain('secret');
+    expect(errorSchema.parse(JSON.parse(text))).toMatchObject({
+      error: 'internal',
+      message: 'internal error',
+    });
   });
 
   it('serves over node:http on 127.0.0.1', async () => {

@@ -7,6 +7,7 @@ import { seededRandom } from '../../src/dp/index.js';
 import { createApp } from '../../src/http/index.js';
 import type { FsLake } from '../../src/storage/index.js';
 import { modelCounts, syntheticActivity } from '../helpers/activity.js';
+import { conformingFetch } from '../helpers/http-contract.js';
 import { tempLake } from '../helpers/lake.js';
 
 const KEY = 'test-key-0123456789';
@@ -18,7 +19,7 @@ describe('HTTP API on damaged state', () => {
   beforeEach(async () => ({ lake, dir, cleanup } = await tempLake()));
   afterEach(() => cleanup());
 
-  it("answers 500 DAMAGED_STATE without the operator's files, and logs what is damaged and what to do", async () => {
+  it("answers 500 internal without the operator's files, and logs what is damaged and what to do", async () => {
     const logged: string[] = [];
     const app = createApp({
       version: '1',
@@ -32,7 +33,7 @@ describe('HTTP API on damaged state', () => {
       log: pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }),
     });
     const get = (path: string) =>
-      Promise.resolve(app.fetch(new Request(`http://x${path}`, { headers: { 'x-api-key': KEY } })));
+      conformingFetch(app)(new Request(`http://x${path}`, { headers: { 'x-api-key': KEY } }));
     expect((await get('/dau/2016-08-03')).status).toBe(200); // charges the DAU budget of 2016-08
     const budgetDir = join(dir, 'tables', 'budget', 'month');
     const [row] = await readdir(budgetDir);
@@ -44,11 +45,10 @@ describe('HTTP API on damaged state', () => {
     expect(res.status).toBe(500);
     const body = await res.text();
     expect(JSON.parse(body)).toEqual({
-      error: {
-        code: 'DAMAGED_STATE',
-        message:
-          "the service's stored state is damaged; the operator has to repair it (the server log says what and how)",
-      },
+      error: 'internal',
+      message:
+        "the service's stored state is damaged; the operator has to repair it (the server log says what and how)",
+      hint: 'retry later; the operator has to restore or repair the stored state',
     });
     expect(body).not.toContain(dir);
     const errors = logged.map((l) => JSON.parse(l) as { level: number; msg: string; code?: string });

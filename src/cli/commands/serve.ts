@@ -16,7 +16,7 @@ export function registerServe(cli: Command): void {
   cli
     .command('serve')
     .description(
-      'serve the HTTP API (DAU, MAU, budget, events, erasure) on 127.0.0.1; API keys from DP_API_KEYS',
+      'serve the HTTP API (DAU, MAU, budget, events, erasure) on 127.0.0.1; API keys from DP_API_KEYS, optional /metrics token from DP_METRICS_TOKEN',
     )
     .addOption(new Option('--port <n>', 'port (0: any free port)').argParser(port).default(8080))
     .addOption(new Option('--host <address>', 'address to listen on').default('127.0.0.1'))
@@ -44,6 +44,9 @@ export function registerServe(cli: Command): void {
           config: await loadConfig(opts.config),
           apiKeys,
           insecureNoAuth: opts.insecureNoAuth === true,
+          ...(process.env.DP_METRICS_TOKEN?.trim()
+            ? { metricsToken: process.env.DP_METRICS_TOKEN.trim() }
+            : {}),
           log,
         });
         const server = await serveApp(app, { port: opts.port, hostname: opts.host }).catch((err: unknown) => {
