@@ -43,6 +43,18 @@ export class HitsStripper {
     let from = this.skipDepth > 0 ? -1 : 0;
     for (let i = 0; i < piece.length; i++) {
       const b = piece[i]!;
+      if (this.inString && !this.readingKey && !this.escaped) {
+        // Most bytes are string contents: jump to the closing quote (one not escaped).
+        let q = piece.indexOf(QUOTE, i);
+        while (q !== -1 && backslashesBefore(piece, q, i) % 2 === 1) q = piece.indexOf(QUOTE, q + 1);
+        if (q === -1) {
+          this.escaped = backslashesBefore(piece, piece.length, i) % 2 === 1;
+          break;
+        }
+        i = q;
+        this.inString = false;
+        continue;
+      }
       if (this.inString) {
         if (this.escaped) this.escaped = false;
         else if (b === BACKSLASH) this.escaped = true;
@@ -128,6 +140,13 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
+
+/** How many backslashes directly precede `at`, looking back no further than `from`. */
+function backslashesBefore(buf: Buffer, at: number, from: number): number {
+  let n = 0;
+  while (at - n - 1 >= from && buf[at - n - 1] === BACKSLASH) n++;
+  return n;
+}
 
 const HITS_ARRAY = [Buffer.from('"hits":['), Buffer.from('"hits": [')];
 
