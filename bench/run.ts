@@ -2,7 +2,9 @@
  * `npm run bench`: the pipeline against a plain non-private DuckDB baseline, measured in the
  * same run on this machine, reported as ratios.
  *   1. the full GA360 year (../shared/data/ga360/bronze: 901,097 sessions in 365 files);
- *   2. BENCH_SYNTHETIC_SESSIONS synthetic sessions (default 10,000,000; set 0 to skip).
+ *   2. BENCH_SYNTHETIC_SESSIONS synthetic sessions (default 10,000,000; set 0 to skip);
+ *   3. BENCH_FULL_SCHEMA_SESSIONS synthetic GA360 sessions with their hits arrays, one month
+ *      (`generate --full-schema`; default 20,000, ~11 KB a line on average; set 0 to skip).
  * Results go to stdout and bench/out/results.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -17,6 +19,7 @@ const repo = resolve(here, '..', '..');
 const worker = join(here, 'worker.js');
 const ga360 = process.env.BENCH_GA360_DIR ?? resolve(repo, '..', 'shared', 'data', 'ga360', 'bronze');
 const syntheticSessions = Number(process.env.BENCH_SYNTHETIC_SESSIONS ?? 10_000_000);
+const fullSchemaSessions = Number(process.env.BENCH_FULL_SCHEMA_SESSIONS ?? 20_000);
 
 interface Measured {
   ms: number;
@@ -101,6 +104,34 @@ if (syntheticSessions > 0) {
     await rm(gen, { recursive: true, force: true });
   }
 }
+if (fullSchemaSessions > 0) {
+  const gen = await mkdtemp(join(tmpdir(), 'dp-bench-full-'));
+  try {
+    const t0 = performance.now();
+    // One calendar month with one session per user: `users` sessions, each with its hits array.
+    const g = await generate({
+      out: gen,
+      days: 31,
+      users: fullSchemaSessions,
+      seed: 'bench-full-schema',
+      fullSchema: true,
+    });
+    console.log(
+      `\ngenerated ${g.sessions.toLocaleString('en-US')} full-schema sessions in ${Math.round(performance.now() - t0)} ms`,
+    );
+    results.push(await compare('full_schema', join(gen, 'bronze', 'synthetic'), g.sessions));
+  } finally {
+    await rm(gen, { recursive: true, force: true });
+  }
+}
+const b2sRate = (name: string): string => {
+  const r = results.find((x) => x.dataset === name) as
+    { sessions: number; pipeline: { bronze_to_silver_ms: number } } | undefined;
+  return r ? rate(r.sessions, r.pipeline.bronze_to_silver_ms) : 'not measured';
+};
+console.log(
+  `\nBronze→Silver: GA360 year (session level) ${b2sRate('ga360')}; full-schema month (with hits) ${b2sRate('full_schema')}`,
+);
 await mkdir(join(repo, 'bench', 'out'), { recursive: true });
 await writeFile(
   join(repo, 'bench', 'out', 'results.json'),

@@ -9,6 +9,7 @@ import {
   type LineSink,
 } from './blob-stream.js';
 import { RAW_EXCERPT_BYTES, type Rejection } from './rejection.js';
+import { HitsStripper, mayHoldHits } from './strip-hits.js';
 
 export type { FrameLimits, FrameResult, LineSink } from './blob-stream.js';
 
@@ -22,6 +23,9 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * `maxLineBytes`, invalid UTF-8, raw control characters, and a corrupt or truncated gzip stream
  * (whose unreadable remainder becomes one rejected record; the lines before it are kept).
  * Blank lines are not records; a blob with none but blank lines is one `empty_blob` record.
+ * A line holding a top-level `hits` array (GA360 BigQuery exports) is staged without the array's
+ * elements, streamed through {@link HitsStripper}, so a line of any length up to `maxLineBytes`
+ * holds memory for its other fields only (at most {@link MAX_STAGED_LINE_BYTES}).
  * A blob that decompresses past `maxBlobBytes` is read no further and rejected whole.
  */
 export async function frameNdjson(
@@ -30,29 +34,39 @@ export async function frameNdjson(
   sink: LineSink,
 ): Promise<FrameResult> {
   const { maxLineBytes, maxBlobBytes } = limits;
+  const keptCap = stagedLineLimit(maxLineBytes);
   const rejections: Rejection[] = [];
   let staged = 0;
   let lineNo = 0;
   let bytes = 0;
+  // The line being read across chunks: its pieces until it is long enough to stream through
+  // the hits stripper (then only the stripper's kept bytes and a 4 KiB head are held).
   let pending: Buffer[] = [];
   let pendingLen = 0;
+  let head: Buffer | undefined;
+  let stripper: HitsStripper | undefined;
   let oversize = false;
 
-  const finishOversize = (len: number): void => {
-    const head = Buffer.concat(pending).subarray(0, RAW_EXCERPT_BYTES).toString('utf8');
-    rejections.push({
-      line: lineNo,
-      reason_code: 'line_too_long',
-      reason: `line ${lineNo} is ${len} bytes, over the ${maxLineBytes}-byte limit (max_line_bytes); split the record or raise the limit`,
-      raw: head,
-    });
-    oversize = false;
-    pending = [];
+  const takeHead = (piece: Buffer): Buffer =>
+    Buffer.from(
+      Buffer.concat([...pending, piece.subarray(0, RAW_EXCERPT_BYTES)]).subarray(0, RAW_EXCERPT_BYTES),
+    );
+  const reject = (excerpt: Buffer, reason: string): void => {
+    rejections.push({ line: lineNo, reason_code: 'line_too_long', reason, raw: excerpt.toString('utf8') });
   };
-  const finishLine = (parts: Buffer[], len: number): void => {
-    lineNo++;
-    if (oversize) return finishOversize(len);
-    let line = parts.length === 1 ? parts[0]! : Buffer.concat(parts, len);
+  const tooLong = (len: number, excerpt: Buffer): void =>
+    reject(
+      excerpt,
+      `line ${lineNo} is ${len} bytes, over the ${maxLineBytes}-byte limit (max_line_bytes); split the record or raise the limit`,
+    );
+  const keptTooLong = (len: number, kept: number, excerpt: Buffer): void =>
+    reject(
+      excerpt,
+      `line ${lineNo} is ${len} bytes and still ${kept} bytes without its hits array, over the ${keptCap}-byte limit for a session's other fields; split the record`,
+    );
+  /** Checks and stages a line that is complete and within the limits (hits already stripped). */
+  const accept = (raw: Buffer): void => {
+    let line = raw;
     if (lineNo === 1 && line.subarray(0, 3).equals(BOM)) line = line.subarray(3);
     if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
     if (line.length === 0 || isBlank(line, 0, line.length)) return;
@@ -68,6 +82,54 @@ export async function frameNdjson(
     sink.line(lineNo, line);
     staged++;
   };
+  /** A whole line in one buffer that may hold a hits array: strip it, then accept it. */
+  const stripWhole = (line: Buffer): void => {
+    const s = new HitsStripper(keptCap);
+    s.push(line);
+    const r = s.finish();
+    if (r.ok) accept(r.line);
+    else keptTooLong(line.length, r.keptBytes, line.subarray(0, RAW_EXCERPT_BYTES));
+  };
+  const finishLine = (): void => {
+    lineNo++;
+    if (oversize) tooLong(pendingLen, head ?? Buffer.alloc(0));
+    else if (stripper) {
+      const r = stripper.finish();
+      if (r.ok) accept(r.line);
+      else keptTooLong(pendingLen, r.keptBytes, head ?? Buffer.alloc(0));
+    } else {
+      const line = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen);
+      if (mayHoldHits(line)) stripWhole(line);
+      else accept(line);
+    }
+    pending = [];
+    pendingLen = 0;
+    head = undefined;
+    stripper = undefined;
+    oversize = false;
+  };
+  const addPiece = (piece: Buffer): void => {
+    const total = pendingLen + piece.length;
+    if (total > maxLineBytes) {
+      if (!oversize) {
+        head ??= takeHead(piece);
+        oversize = true;
+        pending = [];
+        stripper = undefined;
+      }
+    } else if (stripper) {
+      stripper.push(piece);
+    } else if (total > STRIP_FROM) {
+      head = takeHead(piece);
+      stripper = new HitsStripper(keptCap);
+      for (const p of pending) stripper.push(p);
+      stripper.push(piece);
+      pending = [];
+    } else if (piece.length > 0) {
+      pending.push(piece);
+    }
+    pendingLen = total;
+  };
 
   const source = await inflate(input);
   try {
@@ -79,40 +141,34 @@ export async function frameNdjson(
       const firstNl = chunk.indexOf(NL);
       const lastNl = firstNl === -1 ? -1 : chunk.lastIndexOf(NL);
       // Complete lines strictly inside this chunk, checked in bulk: when the region is clean
-      // (valid UTF-8, no NUL/\x01/CR bytes), its lines skip the per-line checks.
+      // (valid UTF-8, no NUL/\x01/CR bytes) and holds no hits array, its lines skip the per-line checks.
       const fastFrom = firstNl + 1;
       const fastClean = lastNl > firstNl && regionIsClean(chunk.subarray(fastFrom, lastNl));
+      const hitsHere = lastNl > firstNl && mayHoldHits(chunk, fastFrom, lastNl);
       for (;;) {
         const nl = chunk.indexOf(NL, start);
         if (fastClean && start >= fastFrom && nl !== -1 && nl <= lastNl) {
-          lineNo++;
-          if (nl - start > maxLineBytes) {
-            oversize = true;
-            pending.push(chunk.subarray(start, start + RAW_EXCERPT_BYTES));
-            finishOversize(nl - start);
-          } else if (nl > start && !isBlank(chunk, start, nl)) {
-            sink.line(lineNo, chunk.subarray(start, nl));
-            staged++;
+          const len = nl - start;
+          if (len > maxLineBytes) {
+            lineNo++;
+            tooLong(len, chunk.subarray(start, start + RAW_EXCERPT_BYTES));
+          } else if (len > STRIP_FROM || (hitsHere && mayHoldHits(chunk, start, nl))) {
+            lineNo++;
+            stripWhole(chunk.subarray(start, nl));
+          } else {
+            lineNo++;
+            if (len > 0 && !isBlank(chunk, start, nl)) {
+              sink.line(lineNo, chunk.subarray(start, nl));
+              staged++;
+            }
           }
           start = nl + 1;
           continue;
         }
         const end = nl === -1 ? chunk.length : nl;
-        const piece = chunk.subarray(start, end);
-        const total = pendingLen + piece.length;
-        if (total > maxLineBytes) {
-          if (!oversize) {
-            oversize = true;
-            pending.push(piece.subarray(0, Math.max(0, RAW_EXCERPT_BYTES - pendingLen)));
-          }
-        } else if (piece.length > 0) {
-          pending.push(piece);
-        }
-        pendingLen = total;
+        addPiece(chunk.subarray(start, end));
         if (nl === -1) break;
-        finishLine(pending, pendingLen);
-        pending = [];
-        pendingLen = 0;
+        finishLine();
         start = nl + 1;
       }
       if (sink.ready) await sink.ready();
@@ -127,9 +183,11 @@ export async function frameNdjson(
     });
     pending = [];
     pendingLen = 0;
+    head = undefined;
+    stripper = undefined;
     oversize = false;
   }
-  if (pendingLen > 0 || oversize) finishLine(pending, pendingLen);
+  if (pendingLen > 0 || oversize) finishLine();
   if (staged === 0 && rejections.length === 0) {
     rejections.push({
       line: null,
@@ -139,6 +197,19 @@ export async function frameNdjson(
     });
   }
   return { ok: true, records: staged + rejections.length, staged, rejections, bytes };
+}
+
+/** Lines longer than this always stream through the hits stripper (shorter ones when they hold `"hits":[`). */
+export const STRIP_FROM = 64 * 1024;
+/**
+ * The most bytes of one line staged for DuckDB: a session's fields other than its hits (a few KiB
+ * in GA360 exports) must fit, whatever `max_line_bytes` allows for the whole line.
+ */
+export const MAX_STAGED_LINE_BYTES = 4 * 1024 * 1024;
+
+/** The longest line (or `.json` item) staged for the engine under `maxLineBytes`. */
+export function stagedLineLimit(maxLineBytes: number): number {
+  return Math.min(maxLineBytes, MAX_STAGED_LINE_BYTES);
 }
 
 function isBlank(buf: Buffer, from: number, to: number): boolean {

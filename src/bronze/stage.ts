@@ -4,7 +4,7 @@ import { mapConcurrently } from '../concurrency.js';
 import type { ObjectInfo, ObjectStore } from '../storage/index.js';
 import type { FrameLimits, LineSink } from './blob-stream.js';
 import { bronzeFormat } from './formats.js';
-import { frameNdjson } from './frame.js';
+import { frameNdjson, stagedLineLimit } from './frame.js';
 import { frameJson } from './json-items.js';
 import type { Rejection } from './rejection.js';
 
@@ -56,8 +56,11 @@ async function stageOne(
   const out = new BufferedLineWriter(file, index);
   try {
     const input = await store.readStream(blob.key);
-    const frame = bronzeFormat(blob.key) === 'json' ? frameJson : frameNdjson;
-    const framed = await frame(input, limits, out);
+    // `.json` items are staged whole, so they are bounded by what the engine reads per line.
+    const framed =
+      bronzeFormat(blob.key) === 'json'
+        ? await frameJson(input, { ...limits, maxLineBytes: stagedLineLimit(limits.maxLineBytes) }, out)
+        : await frameNdjson(input, limits, out);
     if (!framed.ok) {
       out.discard();
       return {

@@ -15,7 +15,7 @@ export const DEFAULT_CONFIG_INPUT = {
     total_monthly_delta_cap: 1e-5,
   },
   lateness_days: 2,
-  max_line_bytes: 1024 * 1024,
+  max_line_bytes: 256 * 1024 * 1024,
   max_blob_bytes: 1024 ** 3,
   analyses: [
     {

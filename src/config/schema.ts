@@ -292,9 +292,11 @@ export const configSchema = z
       .number()
       .int()
       .min(1024)
-      .max(64 * 1024 * 1024)
-      .default(1024 * 1024)
-      .describe('Bronze lines longer than this are quarantined unread.'),
+      .max(4 * 1024 ** 3)
+      .default(256 * 1024 * 1024)
+      .describe(
+        "Bronze NDJSON lines longer than this are quarantined as line_too_long. The default, 256 MiB, covers BigQuery's largest row (100 MB) exported as JSON. A GA360 session's hits array is skipped while reading, so memory stays bounded however long the line; the rest of the line, like a .json item (staged whole), must fit in 4 MiB (or in this limit, if lower).",
+      ),
     max_blob_bytes: z
       .number()
       .int()

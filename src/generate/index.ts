@@ -32,6 +32,17 @@ export interface GenerateOptions {
    * unbounded values, which bounding will change.
    */
   sessionsPerUserPerMonth?: number;
+  /**
+   * Write each session's `hits` array as a GA360 BigQuery export does (pages, events, products,
+   * custom dimensions; ~2.4 KB per hit, so a 500-hit session is a ~1.2 MB line). Default false:
+   * session-level lines (~0.5 KB). The session-level values and `truth.json` are the same either way.
+   */
+  fullSchema?: boolean;
+  /**
+   * With `fullSchema`: every session has exactly this many hits (`totals.hits` and the array),
+   * e.g. 3000 for ~8 MB lines. Changes the session-level values, and `truth.json` with them.
+   */
+  hitsPerSession?: number;
   /** Called as sessions are written; `total` is known from the start. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -52,6 +63,8 @@ const GZIP_LEVEL = 1;
 const CHUNK_BYTES = 1 << 18;
 const MAX_LINE_BYTES = 2048;
 const MAX_SESSIONS_PER_USER_PER_MONTH = 1000;
+/** 30,000 hits are a ~70 MB line: enough to test the longest real sessions. */
+const MAX_HITS_PER_SESSION = 30_000;
 const MAX_USER_SLOTS = 2 ** 30;
 const TWO_POW_32 = 4294967296;
 
@@ -87,6 +100,15 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
       `sessionsPerUserPerMonth: ${perMonth} is not an integer in 1..${MAX_SESSIONS_PER_USER_PER_MONTH}`,
     );
   }
+  const fixedHits = opts.hitsPerSession;
+  if (
+    fixedHits !== undefined &&
+    (!opts.fullSchema || !Number.isInteger(fixedHits) || fixedHits < 1 || fixedHits > MAX_HITS_PER_SESSION)
+  ) {
+    throw new UserError(
+      `hitsPerSession: ${fixedHits} needs fullSchema and an integer in 1..${MAX_HITS_PER_SESSION}`,
+    );
+  }
   if (users * perMonth > MAX_USER_SLOTS) {
     throw new UserError(`users × sessionsPerUserPerMonth is over ${MAX_USER_SLOTS}; split the run`);
   }
@@ -94,7 +116,13 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const words = seedWords(seed);
   const keys = new SplitMix32(words[0] ^ words[1] ^ words[2] ^ words[3]);
   const dayKey = keys.nextU32();
-  const composer = new SessionComposer(keys.nextU32(), keys.nextU32());
+  const userKey = keys.nextU32();
+  const idKey = keys.nextU32();
+  const composer = new SessionComposer(
+    userKey,
+    idKey,
+    opts.fullSchema ? { hitsKey: keys.nextU32(), hitsPerSession: opts.hitsPerSession } : undefined,
+  );
   const rng = new Xoshiro128(words);
 
   const months = calendarMonths(startMs, days);
@@ -115,7 +143,14 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
 
     for (const day of month.days) {
       const dayUsers = byDay.order.subarray(byDay.offsets[day.dom]!, byDay.offsets[day.dom + 1]!);
-      const lines = composeDay(dayUsers, day, { rng, composer, visits, tally, times });
+      const lines = composeDay(dayUsers, day, {
+        rng,
+        composer,
+        visits,
+        tally,
+        times,
+        longLines: opts.fullSchema === true,
+      });
       files.push(
         await writeDay(opts.out, day, lines, (n) => {
           done += n;
@@ -166,6 +201,8 @@ interface DayState {
   readonly visits: Uint16Array | Uint32Array;
   readonly tally: MonthTally;
   readonly times: number[];
+  /** Full-schema lines can be megabytes: they are written as chunks of their own. */
+  readonly longLines: boolean;
 }
 
 /**
@@ -197,11 +234,17 @@ function* composeDay(
       const line = s.composer.line(s.rng, u, ++s.visits[u]!, s.times[r]!, day.ymd);
       // Buffer#write truncates silently; ≤ 3 UTF-8 bytes per UTF-16 unit bounds the line.
       if (line.length * 3 > MAX_LINE_BYTES) {
-        throw new Error(`synthetic line of ${line.length} characters is too long`);
+        if (!s.longLines) throw new Error(`synthetic line of ${line.length} characters is too long`);
+        if (used > 0) yield { bytes: out.subarray(0, used), sessions };
+        out = Buffer.allocUnsafe(CHUNK_BYTES);
+        used = 0;
+        sessions = 0;
+        yield { bytes: Buffer.from(line), sessions: 1 };
+      } else {
+        // Writing each line into the buffer is much cheaper than flattening a long rope string.
+        used += out.write(line, used);
+        sessions++;
       }
-      // Writing each line into the buffer is much cheaper than flattening a long rope string.
-      used += out.write(line, used);
-      sessions++;
       const f = s.composer.facts;
       s.tally.add(f.continent, f.device, f.timeOnSite);
     }

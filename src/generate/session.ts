@@ -1,3 +1,4 @@
+import { HitsComposer } from './hits.js';
 import { fmix32, type Random, SplitMix32 } from './prng.js';
 import { CHANNELS, CONTINENTS, DEVICES, pickIndex, weightedTable, type WeightedTable } from './tables.js';
 
@@ -54,16 +55,25 @@ export class SessionComposer {
   );
   private readonly traffic: { table: WeightedTable; sourceJson: string[]; channelJson: string[] };
 
+  private readonly hitsPerSession: number | undefined;
   private user = -1;
   private userGeo = '';
   private userDevice = '';
   private userId = '';
 
-  /** `userKey` and `idKey` are derived from the seed. */
+  private readonly hitsComposer: HitsComposer | undefined;
+
+  /**
+   * `userKey` and `idKey` are derived from the seed. With `fullSchema`, each line also carries its
+   * `hits` array (as many elements as `totals.hits`; `hitsPerSession` fixes that number).
+   */
   constructor(
     private readonly userKey: number,
     private readonly idKey: number,
+    fullSchema?: { readonly hitsKey: number; readonly hitsPerSession?: number | undefined },
   ) {
+    this.hitsComposer = fullSchema ? new HitsComposer(fullSchema.hitsKey) : undefined;
+    this.hitsPerSession = fullSchema?.hitsPerSession;
     const weights: number[] = [];
     const sourceJson: string[] = [];
     const channelJson: string[] = [];
@@ -88,12 +98,14 @@ export class SessionComposer {
     this.selectUser(u);
     const facts = this.facts;
 
-    const hits =
+    const drawn =
       rng.float() < P_BOUNCE ? 1 : Math.min(MAX_HITS, Math.floor(2 * (1 - rng.float()) ** (-1 / HITS_ALPHA)));
+    const hits = this.hitsPerSession ?? drawn;
     let totals = `"hits":"${hits}"`;
+    let pages = hits;
     if (rng.float() >= P_NO_PAGEVIEWS) {
-      const pageviews = hits - Math.floor(rng.float() * hits * 0.25);
-      totals += `,"pageviews":"${pageviews}"`;
+      pages = hits - Math.floor(rng.float() * hits * 0.25);
+      totals += `,"pageviews":"${pages}"`;
     }
     facts.timeOnSite = -1;
     if (hits > 1 && rng.float() >= P_NO_DURATION) {
@@ -117,9 +129,10 @@ export class SessionComposer {
     if (totalRevenue > 0) totals += `,"totalTransactionRevenue":"${totalRevenue}"`;
 
     const t = pickIndex(this.traffic.table, rng.float());
+    const hitsJson = this.hitsComposer?.json(start, hits, pages, Math.max(0, facts.timeOnSite)) ?? '';
     return (
       `{"visitNumber":"${visitNumber}","visitId":"${start}","visitStartTime":"${start}","date":"${ymd}",` +
-      `"totals":{${totals}},${this.traffic.sourceJson[t]!},${this.userDevice},${this.userGeo},` +
+      `"totals":{${totals}},${this.traffic.sourceJson[t]!},${this.userDevice},${this.userGeo}${hitsJson},` +
       `"fullVisitorId":"${this.userId}",${this.traffic.channelJson[t]!}}\n`
     );
   }

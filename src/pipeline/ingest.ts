@@ -2,6 +2,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { holdsSessions } from '../bronze/formats.js';
 import type { Rejection, RejectionCode } from '../bronze/rejection.js';
+import { stagedLineLimit } from '../bronze/frame.js';
 import { STAGE_SEPARATOR, stageBlobs, type StagedBlob } from '../bronze/stage.js';
 import { sqlIdent, sqlList, sqlString } from '../engine/duckdb.js';
 import { withTempRelations, type Relation, type TempRelations } from '../engine/relation.js';
@@ -201,7 +202,7 @@ async function transformBatch(
     files.length > 0
       ? `SELECT * FROM read_csv(${sqlList(files)}, columns = ${sqlStruct(STAGED_TYPES)},
         delim = '${STAGE_SEPARATOR}', quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n',
-        max_line_size = ${config.max_line_bytes + 64})`
+        max_line_size = ${stagedLineLimit(config.max_line_bytes) + 64})`
       : noRows(STAGED_TYPES),
   );
   const parsed = await timed(ctx, 'parse', () =>

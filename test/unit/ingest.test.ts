@@ -118,7 +118,7 @@ describe('ingest: Bronze → Silver with bad input', () => {
           'invalid_enum',
           'geoNetwork.continent: "Atlantis" is not one of Africa, Americas, Asia, Europe, Oceania, (not set)',
         ],
-        [10, 'line_too_long', expect.stringContaining('over the 1048576-byte limit')],
+        [10, 'line_too_long', expect.stringContaining('over the 4194304-byte limit')],
       ]);
       expect(q.find((r) => r.bronze === '2016/08/01/truncated.ndjson.gz')).toMatchObject({
         reason_code: 'corrupt_gzip',
@@ -216,7 +216,7 @@ describe('ingest: blobs with nothing to stage never wedge a batch', () => {
   async function writeBronze(): Promise<Record<string, [number, string[]]>> {
     const bronze = lake.objects('bronze');
     const realDay = await readFile('examples/ga360/bronze/2016/08/01/ga_sessions_20160801.ndjson.gz');
-    const long = '{"x":"' + 'y'.repeat(3 * MiB) + '"}';
+    const long = '{"x":"' + 'y'.repeat(5 * MiB) + '"}'; // over the 4 MiB staged for a session's fields
     const hostile: Record<string, [Buffer | string, number, string[]]> = {
       'h/empty.ndjson': ['', 1, ['empty_blob']],
       'h/blank.ndjson': [' \n\t\n\n', 1, ['empty_blob']],

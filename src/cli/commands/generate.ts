@@ -18,6 +18,16 @@ export function registerGenerate(cli: Command): void {
       positiveInt('--sessions-per-user-per-month'),
       1,
     )
+    .option(
+      '--full-schema',
+      "write each session's hits array as a GA360 BigQuery export does (~2.4 KB per hit; 500 hits ≈ 1.2 MB a line)",
+      false,
+    )
+    .option(
+      '--hits-per-session <n>',
+      'with --full-schema: every session has exactly n hits (e.g. 3000 for ~8 MB lines)',
+      positiveInt('--hits-per-session'),
+    )
     .action(
       async (opts: {
         out: string;
@@ -26,6 +36,8 @@ export function registerGenerate(cli: Command): void {
         seed: string;
         startDate: string;
         sessionsPerUserPerMonth: number;
+        fullSchema: boolean;
+        hitsPerSession?: number;
       }) => {
         const progress = terminalProgress();
         const result = await generate({
@@ -35,6 +47,8 @@ export function registerGenerate(cli: Command): void {
           seed: opts.seed,
           startDate: opts.startDate,
           sessionsPerUserPerMonth: opts.sessionsPerUserPerMonth,
+          fullSchema: opts.fullSchema,
+          hitsPerSession: opts.hitsPerSession,
           onProgress: (done, total) => progress.update('generating sessions', done, total),
         });
         progress.clear();
