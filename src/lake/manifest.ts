@@ -112,14 +112,7 @@ export async function recordFile(
   runId: RunId | string,
   facts: FileFacts,
 ): Promise<void> {
-  await lake.tables('checkpoints').upsert({
-    partitionKey: MANIFEST_PARTITION,
-    rowKey: manifestRowKey(container, key),
-    run_id: runId,
-    rows: facts.rows,
-    bytes: facts.bytes,
-    sha256: facts.sha256,
-  } satisfies ManifestEntity);
+  await writeRow(lake, container, key, runId, facts, {});
 }
 
 /**
@@ -135,17 +128,11 @@ export async function recordPendingRewrite(
   current: FileFacts,
   next: FileFacts,
 ): Promise<void> {
-  await lake.tables('checkpoints').upsert({
-    partitionKey: MANIFEST_PARTITION,
-    rowKey: manifestRowKey(container, key),
-    run_id: runId,
-    rows: current.rows,
-    bytes: current.bytes,
-    sha256: current.sha256,
+  await writeRow(lake, container, key, runId, current, {
     pending_sha256: next.sha256,
     pending_rows: next.rows,
     pending_bytes: next.bytes,
-  } satisfies ManifestEntity);
+  });
 }
 
 /** Before deleting `container/key`: marks its row so that the file's absence is expected. */
@@ -156,14 +143,26 @@ export async function recordDeleting(
   runId: string,
   current: FileFacts,
 ): Promise<void> {
+  await writeRow(lake, container, key, runId, current, { deleting: true });
+}
+
+/** The one writer of manifest rows: a file's facts, plus a pending rewrite or a pending delete. */
+async function writeRow(
+  lake: Lake,
+  container: ManifestContainer,
+  key: string,
+  runId: RunId | string,
+  facts: FileFacts,
+  state: Pick<ManifestEntity, 'pending_sha256' | 'pending_rows' | 'pending_bytes' | 'deleting'>,
+): Promise<void> {
   await lake.tables('checkpoints').upsert({
     partitionKey: MANIFEST_PARTITION,
     rowKey: manifestRowKey(container, key),
     run_id: runId,
-    rows: current.rows,
-    bytes: current.bytes,
-    sha256: current.sha256,
-    deleting: true,
+    rows: facts.rows,
+    bytes: facts.bytes,
+    sha256: facts.sha256,
+    ...state,
   } satisfies ManifestEntity);
 }
 
