@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openActivity, rebuildActivity } from '../../src/activity/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { Engine } from '../../src/engine/duckdb.js';
+import { DamagedStateError } from '../../src/errors.js';
+import { describeFile, recordFile } from '../../src/lake/manifest.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { rotateKey } from '../../src/silver/key-ring.js';
 import type { FsLake } from '../../src/storage/index.js';
@@ -74,8 +76,11 @@ describe('activity ledger and crashed runs', () => {
     await engine.run(
       `COPY (SELECT DATE '2016-08-02' AS day, 'ffffffffffffffffffffffffffffffff' AS "user") TO '${join(dir, 'f.parquet')}' (FORMAT parquet)`,
     );
-    engine.close();
     await lake.objects('private').uploadFile(join(dir, 'f.parquet'), crashed);
+    // A real run writes the file's manifest row right after its upload, before its report.
+    const facts = await describeFile(engine, join(dir, 'f.parquet'));
+    await recordFile(lake, 'private', crashed, '20160801T000000Z-abcdef', facts);
+    engine.close();
     await rm(dir, { recursive: true, force: true });
     const activity = await openActivity(lake);
     try {
@@ -115,7 +120,9 @@ describe('rebuildActivity', () => {
       expect(before.slice(0, 3)).toEqual([3, 1, 3]);
       for await (const obj of lake.objects('private').list('activity/'))
         await lake.objects('private').delete(obj.key);
-      expect(await activity.dau('2016-08-01')).toBe(0);
+      // Committed ledger files gone by hand: the manifest says so, rather than counting 0.
+      await expect(activity.dau('2016-08-01')).rejects.toThrow(DamagedStateError);
+      await expect(activity.dau('2016-08-01')).rejects.toThrow(/is damaged \(missing\)/);
       expect(await rebuildActivity(lake)).toMatchObject({ silverFiles: 4, ledgerFiles: 4, removed: 0 });
       expect(await snapshot()).toEqual(before);
 
