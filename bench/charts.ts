@@ -1,7 +1,7 @@
 /**
  * `npm run bench:charts -- <lake> [rounds]`: renders the chart of every release in
  * `<lake>/gold/releases/<analysis>/<window>.json` (e.g. a lake with the GA360 year run through
- * the pipeline, see README) as the Gold phase does, and prints, per analysis and round, the time
+ * the pipeline, see docs/performance.md) as the Gold phase does, and prints, per analysis and round, the time
  * of Vega (spec → SVG) and of the PNG (resvg), and the PNGs' bytes, then the round's totals with
  * the process's CPU time. Timings are wall-clock on a possibly shared machine: compare rounds,
  * not single numbers.

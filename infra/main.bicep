@@ -3,7 +3,7 @@
 // its image, monitoring, the Key Vault holding the pseudonymization key and the API keys, and
 // least-privilege role assignments. Deploy with:
 //   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.json -p pseudonymKey=<64 hex> -p apiKeys=<key1,key2>
-// (see README.md, "Deploy to Azure").
+// (see docs/azure.md, "Deploy to Azure").
 targetScope = 'resourceGroup'
 
 @description('Short lowercase name used in every resource name (3-11 letters and digits).')

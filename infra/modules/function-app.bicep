@@ -153,7 +153,7 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      // Names from the environment contract (README, "Deploy to Azure"); Flex Consumption
+      // Names from the environment contract (docs/azure.md, "Deploy to Azure"); Flex Consumption
       // sets FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION itself.
       appSettings: [
         {

@@ -239,7 +239,7 @@ const activeUsersSchema = z
 
 /**
  * Default per-person monthly total: the built-in analyses (ε = 4, δ = 1e-6 of partition
- * selection) plus a month of typical DAU/MAU use compose to well under it (README, "Budget").
+ * selection) plus a month of typical DAU/MAU use compose to well under it (docs/privacy.md, "Budget").
  */
 export const TOTAL_EPSILON_CAP = 8;
 export const TOTAL_DELTA_CAP = 1e-5;
