@@ -58,5 +58,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that closes early (`dp-pipeline explain | head`) is not an error: stop quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(EXIT.ok);
+  throw err;
+});
 removeScratchOnSignals();
 process.exitCode = await main(process.argv);
