@@ -8,7 +8,7 @@ import { silentLogger, type Logger } from '../log.js';
 import {
   ACTIVITY_PREFIX,
   BLOB_INDEX_PREFIX,
-  CHECKPOINT_PARTITION,
+  forgetCheckpoint,
   describeFile,
   forgetFile,
   listCheckpoints,
@@ -156,7 +156,7 @@ async function readRequestFiles(lake: Lake, ring: KeyRing, result: FlushResult, 
     for (const id of ids) await requestErasure(lake, id, { source: `bronze:${obj.key}`, ring, now });
     result.requests_from_files += ids.length;
     await bronze.delete(obj.key); // it holds raw ids: gone once they are recorded as pseudonyms
-    await lake.tables('checkpoints').delete(CHECKPOINT_PARTITION, obj.key);
+    await forgetCheckpoint(lake, obj.key);
   }
 }
 
@@ -238,7 +238,7 @@ export async function purgeBronzeBlob(
   const emptied = rewritten.body.length === 0 || isEmptyRecordSet(rewritten.body);
   if (emptied) {
     await bronze.delete(key);
-    if (checkpoint) await table.delete(CHECKPOINT_PARTITION, key);
+    if (checkpoint) await forgetCheckpoint(lake, key);
     return { removed: rewritten.removed };
   }
   const info = await bronze.write(key, rewritten.body, { ifMatch: before.etag });

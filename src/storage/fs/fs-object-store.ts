@@ -1,10 +1,11 @@
-import { copyFile, link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ConflictError, NotFoundError, PreconditionFailedError, UserError } from '../../errors.js';
 import type { ContainerName, ObjectInfo, ObjectStore, OperationOptions, WriteOptions } from '../types.js';
 import { withFileLock } from './file-lock.js';
 import { isErrno, TMP_MARK, tempPathFor } from './temp-files.js';
+import { walkFiles } from './walk.js';
 
 export { isErrno } from './temp-files.js';
 
@@ -27,29 +28,16 @@ export class FsObjectStore implements ObjectStore {
 
   async *list(prefix = '', _options?: OperationOptions): AsyncIterable<ObjectInfo> {
     const keys: string[] = [];
-    await this.walk(this.root, keys);
+    for await (const { path, name } of walkFiles(this.root)) {
+      if (!name.includes(TMP_MARK) && !name.endsWith('.lock')) {
+        keys.push(relative(this.root, path).split(sep).join('/'));
+      }
+    }
     keys.sort();
     for (const key of keys) {
       if (!key.startsWith(prefix)) continue;
       const info = await this.head(key);
       if (info) yield info;
-    }
-  }
-
-  private async walk(dir: string, out: string[]): Promise<void> {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return;
-      throw err;
-    }
-    for (const entry of entries) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) await this.walk(full, out);
-      else if (entry.isFile() && !entry.name.includes(TMP_MARK) && !entry.name.endsWith('.lock')) {
-        out.push(relative(this.root, full).split(sep).join('/'));
-      }
     }
   }
 

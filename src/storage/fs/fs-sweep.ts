@@ -1,9 +1,9 @@
-import { readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
 import { isProcessAlive } from '../lease-owner.js';
 import type { SweepResult } from '../types.js';
 import { breakIfAbandoned } from './file-lock.js';
-import { isErrno, tempFileOwner } from './temp-files.js';
+import { tempFileOwner } from './temp-files.js';
+import { walkFiles } from './walk.js';
 
 /** A temp file whose name carries no pid (older versions) is abandoned once this old. */
 const UNOWNED_TEMP_MS = 10 * 60_000;
@@ -16,33 +16,17 @@ const UNOWNED_TEMP_MS = 10 * 60_000;
 export async function sweepLakeDir(root: string): Promise<SweepResult> {
   let tempFiles = 0;
   let locks = 0;
-  const walk = async (dir: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return;
-      throw err;
-    }
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        await walk(path);
-        continue;
+  for await (const { path, name } of walkFiles(root)) {
+    const temp = tempFileOwner(name);
+    if (temp) {
+      if (await abandonedTemp(path, temp.pid)) {
+        await rm(path, { force: true });
+        tempFiles++;
       }
-      if (!entry.isFile()) continue;
-      const temp = tempFileOwner(entry.name);
-      if (temp) {
-        if (await abandonedTemp(path, temp.pid)) {
-          await rm(path, { force: true });
-          tempFiles++;
-        }
-      } else if (entry.name.endsWith('.lock') && (await breakIfAbandoned(path))) {
-        locks++;
-      }
+    } else if (name.endsWith('.lock') && (await breakIfAbandoned(path))) {
+      locks++;
     }
-  };
-  await walk(root);
+  }
   return { tempFiles, locks };
 }
 
