@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/index.js';
 import { parseApiKeys, type HttpDeps } from '../src/http/index.js';
 import { createLogger, type Logger } from '../src/log.js';
 import { launcherFromEnv, type JobLauncher } from '../src/pipeline/launch/index.js';
 import { lakeFromEnv } from '../src/storage/azure/index.js';
+import { productVersion } from '../src/version.js';
 import type { Lake } from '../src/storage/index.js';
 
 /**
@@ -40,7 +38,7 @@ export async function httpDeps(
   env: NodeJS.ProcessEnv = process.env,
   log: Logger = createLogger(env.DP_LOG_LEVEL ?? 'warn'),
 ): Promise<HttpDeps> {
-  const version = packageVersion();
+  const version = productVersion();
   const apiKeys = parseApiKeys(env.DP_API_KEYS);
   if (apiKeys.length === 0) {
     log.warn(NO_API_KEYS_WARNING);
@@ -66,26 +64,4 @@ export async function httpDeps(
 function metricsToken(env: NodeJS.ProcessEnv): { metricsToken?: string } {
   const token = env.DP_METRICS_TOKEN?.trim();
   return token ? { metricsToken: token } : {};
-}
-
-let version: string | undefined;
-
-/** The version in our package.json, found by walking up from this module (src and dist alike). */
-function packageVersion(): string {
-  if (version !== undefined) return version;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'dp-pipeline' && pkg.version) return (version = pkg.version);
-    } catch {
-      // not here: keep walking up
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return (version = 'unknown');
-    dir = parent;
-  }
 }

@@ -17,12 +17,13 @@ import { registerResetBudget } from './commands/reset-budget.js';
 import { registerServe } from './commands/serve.js';
 import { removeScratchOnSignals } from '../lake/leftovers.js';
 import { EXIT, exitCodeFor } from './exit.js';
+import { productVersion } from '../version.js';
 
 /** Each command lives in `commands/<name>.ts` and registers itself here: one line per command. */
 function program(): Command {
   const cli = new Command('dp-pipeline')
     .description('Differentially private web analytics: Bronze → Silver Parquet → DP Gold')
-    .version('0.1.0')
+    .version(productVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerRun(cli);

@@ -5,6 +5,7 @@ import { createApp, parseApiKeys, serveApp } from '../../http/index.js';
 import { createLogger } from '../../log.js';
 import { openLake } from '../lake.js';
 import { configOption, lakeOption } from '../options.js';
+import { productVersion } from '../../version.js';
 
 const port = (value: string): number => {
   const n = Number(value);
@@ -39,7 +40,7 @@ export function registerServe(cli: Command): void {
         }
         const log = createLogger();
         const app = createApp({
-          version: '0.1.0',
+          version: productVersion(),
           lake: openLake(opts),
           config: await loadConfig(opts.config),
           apiKeys,
