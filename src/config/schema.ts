@@ -37,9 +37,26 @@ export const AVAILABLE: {
   perUserTotal: true,
 };
 
+/**
+ * Names an analysis may not take: the active-user releases' own records and Gold files
+ * (`dau`, `mau`, `dau_series`, `mau_series`) and the all-analyses table `gold/tables/releases.*`.
+ * An analysis so named would share their release records and Gold keys.
+ */
+export const RESERVED_ANALYSIS_NAMES: readonly string[] = [
+  'dau',
+  'mau',
+  'dau_series',
+  'mau_series',
+  'releases',
+];
+
 const name = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,62}$/, 'use lowercase letters, digits and _ (start with a letter, at most 63)');
+  .regex(/^[a-z][a-z0-9_]{0,62}$/, 'use lowercase letters, digits and _ (start with a letter, at most 63)')
+  .refine((n) => !RESERVED_ANALYSIS_NAMES.includes(n), {
+    error: (issue) =>
+      `'${String(issue.input)}' is reserved (${RESERVED_ANALYSIS_NAMES.join(', ')} name the active-user releases and the releases table): choose another name`,
+  });
 
 const probability = z.number().gt(0).lt(1);
 

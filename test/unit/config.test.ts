@@ -27,6 +27,17 @@ describe('config', () => {
     const dup = [DEFAULT_CONFIG_INPUT.analyses[0], DEFAULT_CONFIG_INPUT.analyses[0]];
     expect(() => parseConfig({ ...DEFAULT_CONFIG_INPUT, analyses: dup })).toThrow(/unique/);
   });
+
+  it('refuses an analysis named like the active-user releases or the releases table', () => {
+    for (const name of ['dau', 'mau', 'dau_series', 'mau_series', 'releases']) {
+      const a = { ...DEFAULT_CONFIG_INPUT.analyses[0], name };
+      expect(() => parseConfig({ ...DEFAULT_CONFIG_INPUT, analyses: [a] }, 'c.json')).toThrow(
+        new RegExp(`^c\\.json: analyses\\.0\\.name: '${name}' is reserved .*choose another name$`),
+      );
+    }
+    const ok = { ...DEFAULT_CONFIG_INPUT.analyses[0], name: 'dau_by_country' };
+    expect(() => parseConfig({ ...DEFAULT_CONFIG_INPUT, analyses: [ok] })).not.toThrow();
+  });
 });
 
 describe('analysis config: statistics, partitions and budget', () => {
