@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../log.js';
 import {
   ACTIVITY_PREFIX,
   BLOB_INDEX_PREFIX,
+  CommittedView,
   forgetCheckpoint,
   describeFile,
   forgetFile,
@@ -22,6 +23,7 @@ import {
   openScratch,
   runIdOfPartFile,
   SESSIONS_PREFIX,
+  verifyFiles,
 } from '../lake/index.js';
 import { withLakeLease, type LakeLease, type LakeLeaseOptions } from '../lake/lease.js';
 import { loadKeyRing, type KeyRing } from '../silver/key-ring.js';
@@ -167,16 +169,21 @@ async function readRequestFiles(lake: Lake, ring: KeyRing, result: FlushResult, 
  */
 async function candidateBlobs(ctx: Ctx): Promise<Set<string>> {
   const priv = ctx.lake.objects('private');
-  const indexKeys: string[] = [];
+  // The committed index files only, checked against the manifest: a missing, truncated or altered
+  // index file would silently leave a blob holding the user in Bronze, so it is refused instead.
+  // (Uncommitted runs' blobs have no processed checkpoint: they are candidates below anyway.)
+  const view = await CommittedView.open(ctx.lake);
+  const keep = (): boolean => true;
+  const indexKeys = await view.files('blobIndex', keep);
   const indexedRuns = new Set<string>();
-  for await (const obj of priv.list(BLOB_INDEX_PREFIX)) {
-    indexKeys.push(obj.key);
-    const run = runIdOfPartFile(obj.key);
+  for (const key of indexKeys) {
+    const run = runIdOfPartFile(key);
     if (run) indexedRuns.add(run);
   }
   const blobs = new Set<string>();
+  const paths = await localCopies(priv, indexKeys, join(ctx.tmp, 'index'));
+  await verifyFiles(ctx.lake, view, { dataset: 'blobIndex', keep, keys: indexKeys, paths });
   if (indexKeys.length > 0) {
-    const paths = await localCopies(priv, indexKeys, join(ctx.tmp, 'index'));
     const rows = await ctx.engine.all<{ bronze: string }>(
       `SELECT DISTINCT bronze FROM read_parquet(${sqlList(paths)})
        WHERE "user" IN (SELECT unnest(${sqlList([...ctx.links])}::VARCHAR[]))`,

@@ -121,6 +121,26 @@ describe('verified commits: damaged Silver is refused before anything is spent',
     await writeFile(path, body);
   });
 
+  it('a damaged blob index: flush-deletes exits 1 naming it before touching Bronze (it would miss blobs)', async () => {
+    const indexDir = join(dir, 'private', 'activity-index');
+    const names = (await readdir(indexDir, { recursive: true })).filter((n) => n.endsWith('.parquet')).sort();
+    expect(names.length).toBeGreaterThan(0);
+    const path = join(indexDir, names[0]!);
+    const body = await readFile(path);
+    expect(cli('erase', '--user', USER).code).toBe(0);
+    const bronze = await snapshot('bronze');
+    await writeFile(path, body.subarray(0, body.length - 100));
+    const r = cli('flush-deletes');
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`private file activity-index/${names[0]!}`);
+    expect(lines[0]).toMatch(/bytes, the manifest says/);
+    expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+    expect(await snapshot('bronze')).toEqual(bronze);
+    await writeFile(path, body); // the next case flushes the request
+  });
+
   it('after erase + flush-deletes the manifest matches the rewritten files, and the release works', async () => {
     const before = await onlyPart('02');
     const oldHash = createHash('sha256')
