@@ -27,15 +27,17 @@ export interface DatabricksSettings {
  */
 export const AZURE_DATABRICKS_SCOPE = '2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default';
 
+/** Where contributions are bounded: the embedded engine, or a Databricks SQL warehouse. */
+export type BoundingEngineChoice =
+  { readonly kind: 'duckdb' } | { readonly kind: 'databricks'; readonly settings: DatabricksSettings };
+
 /**
  * The bounding engine the environment selects: `DP_ENGINE=duckdb` (default: the embedded engine)
  * or `DP_ENGINE=databricks` with `DP_DATABRICKS_HOST` and `DP_DATABRICKS_HTTP_PATH` (the
  * warehouse reads the lake's committed Silver files by `abfss://` URI, so the lake must be in
  * Azure Storage). A bad or missing setting is a one-line `UserError` saying what to set.
  */
-export function boundingEngineFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): { readonly kind: 'duckdb' } | { readonly kind: 'databricks'; readonly settings: DatabricksSettings } {
+export function boundingEngineFromEnv(env: NodeJS.ProcessEnv = process.env): BoundingEngineChoice {
   const kind = env.DP_ENGINE?.trim() || 'duckdb';
   if (kind === 'duckdb') return { kind };
   if (kind !== 'databricks') throw new UserError(`DP_ENGINE must be 'duckdb' or 'databricks', got '${kind}'`);
