@@ -113,6 +113,15 @@ param analystPrincipalId string = ''
 ])
 param analystPrincipalType string = 'Group'
 
+@description('Bound on Azure Databricks instead of in the job (DP_ENGINE=databricks; docs/azure.md): the workspace host of an existing SQL warehouse, e.g. adb-1234567890123456.7.azuredatabricks.net. Empty (default): the job bounds with its embedded engine and no Databricks setting is used.')
+param databricksHost string = ''
+
+@description('HTTP path of that SQL warehouse, e.g. /sql/1.0/warehouses/abcdef0123456789 (used with databricksHost).')
+param databricksHttpPath string = ''
+
+@description('Object (principal) id of the Databricks workspace\'s access connector identity, which gets Storage Blob Data Reader on `silver` only. Empty: no role.')
+param databricksAccessConnectorPrincipalId string = ''
+
 var suffix = uniqueString(resourceGroup().id)
 // Storage account and registry names allow lowercase letters and digits only.
 var base = toLower(baseName)
@@ -217,6 +226,8 @@ module job 'modules/container-apps-job.bicep' = {
     memory: jobMemory
     replicaTimeoutSeconds: jobReplicaTimeoutSeconds
     retryLimit: jobRetryLimit
+    databricksHost: databricksHost
+    databricksHttpPath: databricksHttpPath
   }
   // The identity must be able to pull the image and read the secret before the job exists.
   dependsOn: [
@@ -265,6 +276,14 @@ module analystRoles 'modules/roles-analyst.bicep' = if (!empty(analystPrincipalI
   params: {
     principalId: analystPrincipalId
     principalType: analystPrincipalType
+    storageAccountName: storage.outputs.accountName
+  }
+}
+
+module databricksRoles 'modules/roles-databricks.bicep' = if (!empty(databricksAccessConnectorPrincipalId)) {
+  name: 'roles-databricks'
+  params: {
+    principalId: databricksAccessConnectorPrincipalId
     storageAccountName: storage.outputs.accountName
   }
 }

@@ -53,6 +53,12 @@ param replicaTimeoutSeconds int
 @description('Retries of a failed execution (the pipeline exits non-zero on failure and is idempotent).')
 param retryLimit int
 
+@description('Workspace host of the SQL warehouse that bounds contributions (DP_DATABRICKS_HOST); empty: the embedded engine (DP_ENGINE=duckdb).')
+param databricksHost string = ''
+
+@description('HTTP path of that SQL warehouse (DP_DATABRICKS_HTTP_PATH).')
+param databricksHttpPath string = ''
+
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = {
   name: workspaceName
 }
@@ -137,6 +143,18 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
             {
               name: 'AZURE_CLIENT_ID'
               value: identityClientId
+            }
+            {
+              name: 'DP_ENGINE'
+              value: empty(databricksHost) ? 'duckdb' : 'databricks'
+            }
+            {
+              name: 'DP_DATABRICKS_HOST'
+              value: databricksHost
+            }
+            {
+              name: 'DP_DATABRICKS_HTTP_PATH'
+              value: databricksHttpPath
             }
           ]
           resources: {

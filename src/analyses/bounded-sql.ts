@@ -1,6 +1,15 @@
 import { sqlString } from '../engine/duckdb.js';
 import type { SilverSource } from '../silver/silver-source.js';
+import {
+  boundingPlanOf,
+  carriesValue,
+  valueExpressions,
+  type BoundingPlan,
+  type StagedWindow,
+} from './bounding-plan.js';
 import type { AnalysisPlan } from './plan.js';
+
+export type { StagedWindow } from './bounding-plan.js';
 
 /** A window to bound in, with its own fresh secret sampling salt. */
 export interface SaltedWindow {
@@ -14,13 +23,6 @@ export interface SaltedWindow {
 export interface UserBucket {
   readonly index: number;
   readonly count: number;
-}
-
-/** A window of a plan, found in the staged rows as `w = index`. */
-export interface StagedWindow {
-  readonly index: number;
-  readonly id: string;
-  readonly salt: string;
 }
 
 /** The Silver columns the plans read besides the user, session and date. */
@@ -99,7 +101,39 @@ function dateSpans(windows: readonly { readonly start: string; readonly end: str
 /**
  * Compiles an analysis's contribution bounding and per-partition aggregation to DuckDB SQL: ONE
  * bounding pass from which every statistic of the analysis reads, over the rows of
- * {@link stagedRowsSql} (the relation `staged`).
+ * {@link stagedRowsSql} (the relation `staged`). See {@link duckdbBoundedSql}.
+ */
+export function boundedFromStagedSql(
+  plan: AnalysisPlan,
+  staged: string,
+  windows: readonly StagedWindow[],
+): string {
+  return duckdbBoundedSql(boundingPlanOf(plan, windows), staged);
+}
+
+/**
+ * {@link boundedFromStagedSql} over the given Silver files as one statement (the staged rows as
+ * a CTE): for one analysis on its own, and for tests.
+ */
+export function boundedAggregateSql(
+  plan: AnalysisPlan,
+  silver: SilverSource,
+  windows: readonly SaltedWindow[],
+  bucket: UserBucket = { index: 0, count: 1 },
+): string {
+  const staged = `staged AS MATERIALIZED (\n${stagedRowsSql(stagedColumns([plan]), silver, windows, bucket)}\n)`;
+  const { ctes, select } = boundedParts(
+    boundingPlanOf(
+      plan,
+      windows.map((w, index) => ({ index, id: w.id, salt: w.salt })),
+    ),
+    'staged',
+  );
+  return `WITH ${[staged, ...ctes].join(',\n')}\n${select}`;
+}
+
+/**
+ * A {@link BoundingPlan} compiled to DuckDB SQL over `staged` (rows of {@link stagedRowsSql}).
  * Same plan as `boundContributions` in dp/ (the reference implementation a test holds this to):
  * per (user, partition) keep the Linf rows with the smallest md5(salt|user|partition|row), then
  * per user keep the L0 partitions with the smallest md5(salt|user|partition). Both choices are
@@ -118,72 +152,45 @@ function dateSpans(windows: readonly { readonly start: string; readonly end: str
  * Public partitions: rows with other keys are dropped before bounding. Private partitions: every
  * non-null key is kept; partition selection happens on the noisy side.
  */
-export function boundedFromStagedSql(
-  plan: AnalysisPlan,
-  staged: string,
-  windows: readonly StagedWindow[],
-): string {
-  const { ctes, select } = boundedParts(plan, staged, windows);
+export function duckdbBoundedSql(plan: BoundingPlan, staged: string): string {
+  const { ctes, select } = boundedParts(plan, staged);
   return `WITH ${ctes.join(',\n')}\n${select}`;
 }
 
 /**
- * {@link boundedFromStagedSql} over the given Silver files as one statement (the staged rows as
- * a CTE): for one analysis on its own, and for tests.
+ * The row filter of a plan over the staged rows, in the SQL both dialects share: its windows,
+ * its partition keys (public) or any non-null key (private), and a value unless missing counts as 0.
  */
-export function boundedAggregateSql(
-  plan: AnalysisPlan,
-  silver: SilverSource,
-  windows: readonly SaltedWindow[],
-  bucket: UserBucket = { index: 0, count: 1 },
-): string {
-  const staged = `staged AS MATERIALIZED (\n${stagedRowsSql(stagedColumns([plan]), silver, windows, bucket)}\n)`;
-  const { ctes, select } = boundedParts(
-    plan,
-    'staged',
-    windows.map((w, index) => ({ index, id: w.id, salt: w.salt })),
-  );
-  return `WITH ${[staged, ...ctes].join(',\n')}\n${select}`;
+export function stagedFilter(plan: BoundingPlan): string {
+  const { column, keys } = plan.partition;
+  return [
+    `w IN (${plan.windows.map((w) => w.index).join(', ')})`,
+    keys === 'private' ? `${column} IS NOT NULL` : `${column} IN (${keys.map(sqlString).join(', ')})`,
+    ...(plan.value?.missing === 'skip' ? [`${plan.value.column} IS NOT NULL`] : []),
+  ].join(' AND ');
 }
 
-function boundedParts(
-  plan: AnalysisPlan,
-  staged: string,
-  windows: readonly StagedWindow[],
-): { ctes: string[]; select: string } {
-  const linf = plan.bounds.maxContributionsPerPartition;
-  const l0 = plan.bounds.maxPartitionsContributed;
-  const filters = [
-    `w IN (${windows.map((w) => w.index).join(', ')})`,
-    plan.partitions.kind === 'public'
-      ? `${plan.partitionBy} IN (${plan.partitions.keys.map(sqlString).join(', ')})`
-      : `${plan.partitionBy} IS NOT NULL`,
-    ...(plan.value ? [`${plan.value.column} IS NOT NULL`] : []),
-  ].join(' AND ');
-  const g = plan.value ? plan.grid : undefined;
-  // q(x) = round(clamp(x)/g) kept inside the grid bounds; floor(y + 0.5) is JavaScript's Math.round.
-  const x = g
-    ? `2 * least(greatest(CAST(floor(greatest(least(CAST(v AS DOUBLE), ${g.hi}), ${g.lo}) / ${g.granularity} + 0.5) AS HUGEINT), ${g.loUnits}), ${g.hiUnits}) - ${g.loUnits + g.hiUnits}`
-    : undefined;
-  const leaves = plan.value ? plan.quantileLeaves : undefined;
-  // The quantile tree's leaf, computed as dp's quantileLeaf does (same double operations).
-  const leaf = leaves
-    ? `least(greatest(CAST(floor(((greatest(least(CAST(v AS DOUBLE), ${leaves.hi}), ${leaves.lo}) - ${leaves.lo}) / (${leaves.hi} - ${leaves.lo})) * ${leaves.count}) AS BIGINT), 0), ${leaves.count - 1})`
-    : undefined;
+/** The value a row carries as `v`: the value column, or 0 where missing counts as 0. */
+export function valueColumnSql(plan: BoundingPlan): string {
+  const value = plan.value!;
+  return value.missing === 'zero' ? `coalesce(${value.column}, 0)` : value.column;
+}
+
+function boundedParts(plan: BoundingPlan, staged: string): { ctes: string[]; select: string } {
+  const { l0, linf } = plan;
+  const filters = stagedFilter(plan);
+  const { x, leaf } = valueExpressions(plan);
   // The raw value rides along to the end: x and the leaf are computed once per distinct value.
-  const valued = x !== undefined || leaf !== undefined;
+  const valued = carriesValue(plan);
   const v = valued ? ', v' : '';
   const rows = (n: string, extra: string): string =>
-    `SELECT w${extra}, CAST(${plan.partitionBy} AS VARCHAR) AS pk${valued ? `, ${plan.value!.column} AS v` : ''}
+    `SELECT w${extra}, CAST(${plan.partition.column} AS VARCHAR) AS pk${valued ? `, ${valueColumnSql(plan)} AS v` : ''}
   FROM ${staged} WHERE ${n} AND ${filters}`;
-  const windowValues = windows
+  const windowValues = plan.windows
     .map((w) => `(${w.index}, ${sqlString(w.id)}, ${sqlString(w.salt)})`)
     .join(', ');
-  const total = plan.bounds.maxContributions;
   const ranked =
-    total !== undefined && total < l0 * linf
-      ? totalBoundedRows(l0, linf, total, valued)
-      : sampledRows(l0, linf, valued);
+    plan.total !== undefined ? totalBoundedRows(l0, linf, plan.total, valued) : sampledRows(l0, linf, valued);
   const ctes = [
     `windows(w, id, salt) AS (VALUES ${windowValues})`,
     `multi AS (
@@ -213,7 +220,7 @@ function boundedParts(
 )`,
       `agg AS (
   SELECT w, pk, CAST(sum(c) AS HUGEINT) AS count, CAST(sum(users) AS HUGEINT) AS users,
-    ${x ? 'CAST(sum(c * x) AS HUGEINT)' : zero} AS normalized_sum, ${x ? 'CAST(sum(c * x * x) AS HUGEINT)' : zero} AS normalized_sum_squares
+    ${x ? 'sum(CAST(c AS HUGEINT) * x)' : zero} AS normalized_sum, ${x ? 'sum(CAST(c AS HUGEINT) * x * x)' : zero} AS normalized_sum_squares
   FROM valued GROUP BY w, pk
 )`,
     );
@@ -274,8 +281,9 @@ function totalBoundedRows(l0: number, linf: number, total: number, valued: boole
   SELECT r.* FROM linf_rows r SEMI JOIN l0_cells USING (w, pid, pk)
   QUALIFY row_number() OVER (PARTITION BY w, pid ORDER BY md5(concat(salt, '|total|', pid, '|', pk, '|', rid))) <= ${total}
 )`,
+    // u = 1 on the first row of each kept (user, partition) by the row hash: deterministic.
     `multi_kept AS (
-  SELECT w, pk${valued ? ', v' : ''}, CAST(row_number() OVER (PARTITION BY w, pid, pk) = 1 AS INTEGER) AS u FROM total_rows
+  SELECT w, pk${valued ? ', v' : ''}, CAST(row_number() OVER (PARTITION BY w, pid, pk ORDER BY md5(concat(salt, '|', pid, '|', pk, '|', rid))) = 1 AS INTEGER) AS u FROM total_rows
 )`,
   ];
 }

@@ -17,4 +17,6 @@ export {
   type WindowAggregates,
 } from './release.js';
 export { boundedAggregateSql } from './bounded-sql.js';
+export { type SparkSilverSource } from './bounded-spark-sql.js';
+export { abfssUris, sparkBoundedAggregatesOfAll } from './spark-aggregates.js';
 export { isClosed, monthWindow, monthsOf } from './windows.js';

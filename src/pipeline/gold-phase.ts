@@ -1,15 +1,25 @@
 import { join } from 'node:path';
 import {
+  abfssUris,
   boundedAggregatesOfAll,
   isClosed,
   monthWindow,
   monthsOf,
   planAll,
   releasesOf,
+  sparkBoundedAggregatesOfAll,
   type AnalysisPlan,
+  type BoundingJob,
+  type SparkSilverSource,
   type Window,
+  type WindowAggregates,
 } from '../analyses/index.js';
 import type { RandomSource } from '../dp/index.js';
+import {
+  DatabricksEngine,
+  type BoundingEngineChoice,
+  type DatabricksSettings,
+} from '../engine/databricks.js';
 import { PngRasterizer, renderReleaseSvg } from '../gold/plot/index.js';
 import type { Release } from '../gold/release.js';
 import { GoldStore } from '../gold/store.js';
@@ -39,7 +49,11 @@ export interface GoldPhaseResult {
  * shared bounding pass over the months' Silver rows, recorded and published. The index and the
  * report are rebuilt from the records.
  */
-export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): Promise<GoldPhaseResult> {
+export async function releaseClosedWindows(
+  ctx: RunContext,
+  rng: RandomSource,
+  bounding: BoundingEngineChoice = { kind: 'duckdb' },
+): Promise<GoldPhaseResult> {
   const ledger = new PrivacyLedger(ctx.lake.tables('budget'), ctx.config);
   const rasterizer = new PngRasterizer();
   const charts = new OverlappedCharts(ctx, new GoldStore(ctx.lake.objects('gold')), rasterizer);
@@ -69,13 +83,27 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
     }
     // Silver is read, verified against the manifest (a deleted, truncated or altered file is
     // refused) and checked per person before anything is charged: such a lake spends nothing.
-    let silver: SilverSource | undefined;
+    // On a warehouse the committed files are named by URI instead, and it reads them itself.
+    let input: BoundingInput | undefined;
     const outcomes = await service.release(
       requests,
-      (pending) => computeReleases(ctx, rng, silver!, pending, byName),
+      (pending) => computeReleases(ctx, rng, input!, pending, byName),
       {
         beforeCompute: async (pending) => {
-          silver = await timed(ctx, 'gold_read', () => pendingSilver(ctx, view, silverKeys, pending));
+          input = await timed(ctx, 'gold_read', async () =>
+            bounding.kind === 'duckdb'
+              ? { kind: 'duckdb', silver: await pendingSilver(ctx, view, silverKeys, pending) }
+              : {
+                  kind: 'databricks',
+                  settings: bounding.settings,
+                  source: {
+                    uris: abfssUris(ctx.lake.locate('silver'), pendingKeys(silverKeys, pending)),
+                    // Every file ingest writes has user_link; a file from before it did is
+                    // refused by the warehouse (unknown column), not read as other persons.
+                    unit: 'coalesce(user_link, user_pseudonym)',
+                  },
+                },
+          );
         },
       },
     );
@@ -102,6 +130,25 @@ export async function releaseClosedWindows(ctx: RunContext, rng: RandomSource): 
   return result;
 }
 
+/** The Silver the bounding reads: local copies for the embedded engine, or URIs for a warehouse. */
+type BoundingInput =
+  | { readonly kind: 'duckdb'; readonly silver: SilverSource }
+  | {
+      readonly kind: 'databricks';
+      readonly settings: DatabricksSettings;
+      readonly source: SparkSilverSource;
+    };
+
+/** Whether a Silver key holds rows of the pending windows' months. */
+function pendingMonths(pending: readonly ReleaseRequest[]): (key: string) => boolean {
+  const months = new Set(pending.map((p) => p.windowId));
+  return (k) => months.has((dateOfSilverKey(k) ?? '').slice(0, 7));
+}
+
+function pendingKeys(silverKeys: readonly string[], pending: readonly ReleaseRequest[]): string[] {
+  return silverKeys.filter(pendingMonths(pending));
+}
+
 /** The committed Silver files of the pending windows' months. */
 async function pendingSilver(
   ctx: RunContext,
@@ -109,8 +156,7 @@ async function pendingSilver(
   silverKeys: readonly string[],
   pending: readonly ReleaseRequest[],
 ): Promise<SilverSource> {
-  const months = new Set(pending.map((p) => p.windowId));
-  const keep = (k: string): boolean => months.has((dateOfSilverKey(k) ?? '').slice(0, 7));
+  const keep = pendingMonths(pending);
   const keys = silverKeys.filter(keep);
   return readSilver(ctx.lake, ctx.engine, keys, join(ctx.tmpDir, 'silver-gold'), {
     check: (paths) =>
@@ -122,7 +168,7 @@ async function pendingSilver(
 async function computeReleases(
   ctx: RunContext,
   rng: RandomSource,
-  silver: SilverSource,
+  input: BoundingInput,
   pending: readonly ReleaseRequest[],
   plans: ReadonlyMap<string, AnalysisPlan>,
 ): Promise<Map<string, Release>> {
@@ -133,7 +179,9 @@ async function computeReleases(
   }
   const entries = [...work.entries()].map(([plan, windows]) => ({ plan, windows }));
   const computed = await timed(ctx, 'gold_compute', () =>
-    boundedAggregatesOfAll(ctx.engine, entries, silver, rng),
+    input.kind === 'duckdb'
+      ? boundedAggregatesOfAll(ctx.engine, entries, input.silver, rng)
+      : boundOnDatabricks(input.settings, entries, input.source, rng),
   );
   const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };
   const out = new Map<string, Release>();
@@ -145,6 +193,21 @@ async function computeReleases(
     }
   });
   return out;
+}
+
+/** The bounded aggregates from a Databricks SQL warehouse: only aggregates come back to the job. */
+async function boundOnDatabricks(
+  settings: DatabricksSettings,
+  jobs: readonly BoundingJob[],
+  source: SparkSilverSource,
+  rng: RandomSource,
+): Promise<WindowAggregates[]> {
+  const engine = await DatabricksEngine.open(settings);
+  try {
+    return await sparkBoundedAggregatesOfAll(engine, jobs, source, rng);
+  } finally {
+    await engine.close();
+  }
 }
 
 /**

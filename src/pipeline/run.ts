@@ -1,6 +1,8 @@
 import type { PipelineConfig } from '../config/index.js';
 import { secureRandom, type RandomSource } from '../dp/index.js';
 import { BudgetExhaustedError } from '../errors.js';
+import { abfssUris } from '../analyses/index.js';
+import type { BoundingEngineChoice } from '../engine/databricks.js';
 import { crashPoint } from '../lake/crash-points.js';
 import { acquireLakeLease, type LakeLease, type LakeLeaseOptions } from '../lake/lease.js';
 import type { Logger } from '../log.js';
@@ -29,6 +31,8 @@ export interface RunOptions {
   /** How long to wait (ms) when another writer holds the lake; default 0: `LeaseHeldError` at once. */
   readonly leaseWaitMs?: number;
   readonly onLeaseWait?: LakeLeaseOptions['onWait'];
+  /** Where contributions are bounded (`boundingEngineFromEnv`); default the embedded engine. */
+  readonly bounding?: BoundingEngineChoice;
 }
 
 export interface RunResult {
@@ -39,12 +43,22 @@ export interface RunResult {
 }
 
 /**
+ * Refuses (`UserError`) a bounding engine that cannot read the lake: a warehouse reads Silver from
+ * Azure Storage only. Checked before any work, so a misconfigured job changes nothing.
+ */
+export function checkBoundingLake(lake: Lake, bounding: BoundingEngineChoice): void {
+  if (bounding.kind === 'databricks') abfssUris(lake.locate('silver'), []);
+}
+
+/**
  * The job: Bronze → Silver for new blobs, then Gold for every closed window not yet released.
  * Safe to re-run and to crash: Silver files only count once their run's report exists, and
  * blobs are checkpointed only after that. Holds the lake lease throughout (one writer at a time),
  * so the recovery of crashed runs at its start never meets a live one.
  */
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
+  const bounding = options.bounding ?? { kind: 'duckdb' };
+  checkBoundingLake(options.lake, bounding);
   const { ctx, close } = await openRunContext({ ...options, purpose: 'pipeline' });
   const { runId, engine, now } = ctx;
   const timings = ctx.timings;
@@ -122,7 +136,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     await lease.assertHeld();
     try {
       const gold = await timed(ctx, 'silver_to_gold', () =>
-        releaseClosedWindows(ctx, options.rng ?? secureRandom()),
+        releaseClosedWindows(ctx, options.rng ?? secureRandom(), bounding),
       );
       report.releases = gold.releases;
       report.epsilon_spent = gold.epsilonSpent;

@@ -73,6 +73,9 @@ const ENV_CONTRACT = [
   'DP_PSEUDONYM_KEY',
   'DP_API_KEYS',
   'DP_LOG_LEVEL',
+  'DP_ENGINE',
+  'DP_DATABRICKS_HOST',
+  'DP_DATABRICKS_HTTP_PATH',
 ];
 
 describe('infra Bicep, validated offline (tree-sitter-bicep + checks over the syntax tree)', () => {
@@ -162,6 +165,7 @@ describe('infra Bicep, validated offline (tree-sitter-bicep + checks over the sy
     expect(matrix).toEqual(
       [
         "modules/roles-analyst.bicep: Storage Blob Data Reader on Microsoft.Storage/storageAccounts/blobServices/containers 'gold' (principalType)",
+        "modules/roles-databricks.bicep: Storage Blob Data Reader on Microsoft.Storage/storageAccounts/blobServices/containers 'silver' (ServicePrincipal)",
         'modules/roles-function.bicep: Container Apps Jobs Operator on Microsoft.App/jobs (ServicePrincipal)',
         'modules/roles-function.bicep: Key Vault Secrets User on Microsoft.KeyVault/vaults/secrets (ServicePrincipal)',
         'modules/roles-function.bicep: Key Vault Secrets User on Microsoft.KeyVault/vaults/secrets (ServicePrincipal)',
@@ -186,6 +190,25 @@ describe('infra Bicep, validated offline (tree-sitter-bicep + checks over the sy
     const hostStorage = resources(fnRoles).find((r) => r.symbol === 'hostStorage');
     expect(propertyPath(hostStorage?.body, 'name')?.text).toBe('hostStorageAccountName');
     expect(main.root.text).toMatch(/hostStorageAccountName: functionApp\.outputs\.hostStorageAccountName/);
+  });
+
+  it('references Azure Databricks only when asked: the access connector reads silver, the job gets the engine settings', () => {
+    const byName = new Map(params(main).map((p) => [p.name, p]));
+    for (const name of ['databricksHost', 'databricksHttpPath', 'databricksAccessConnectorPrincipalId']) {
+      // Off by default: an empty default, so a deployment without Databricks needs nothing new.
+      expect(byName.get(name)?.hasDefault, name).toBe(true);
+      expect(byName.get(name)?.node.text, name).toMatch(/ string = ''$/);
+    }
+    expect(main.root.text).toMatch(
+      /module databricksRoles 'modules\/roles-databricks\.bicep' = if \(!empty\(databricksAccessConnectorPrincipalId\)\)/,
+    );
+    const roles = roleAssignments(file('modules/roles-databricks.bicep'));
+    expect(roles.map((a) => [roleName(a.roleId), a.scopeName])).toEqual([
+      ['Storage Blob Data Reader', 'silver'],
+    ]);
+    const job = file('modules/container-apps-job.bicep');
+    expect(job.root.text).toContain("value: empty(databricksHost) ? 'duckdb' : 'databricks'");
+    expect(main.root.text).toMatch(/databricksHost: databricksHost\s+databricksHttpPath: databricksHttpPath/);
   });
 
   it('creates the lake containers and tables under their exact names', () => {
@@ -248,7 +271,15 @@ describe('infra Bicep, validated offline (tree-sitter-bicep + checks over the sy
   it('makes the job manual-trigger, parameterized, with the key from Key Vault through its identity', () => {
     const jobFile = file('modules/container-apps-job.bicep');
     expect(settingNames(jobFile, 'env').sort()).toEqual(
-      ['AZURE_CLIENT_ID', 'DP_LOG_LEVEL', 'DP_PSEUDONYM_KEY', 'DP_STORAGE_ACCOUNT'].sort(),
+      [
+        'AZURE_CLIENT_ID',
+        'DP_LOG_LEVEL',
+        'DP_PSEUDONYM_KEY',
+        'DP_STORAGE_ACCOUNT',
+        'DP_ENGINE',
+        'DP_DATABRICKS_HOST',
+        'DP_DATABRICKS_HTTP_PATH',
+      ].sort(),
     );
     const job = resources(jobFile).find((r) => r.type === 'Microsoft.App/jobs');
     const config = propertyPath(job?.body, 'properties.configuration');

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
+import { boundingEngineFromEnv } from '../../engine/databricks.js';
 import { LeaseHeldError } from '../../errors.js';
 import { createLogger } from '../../log.js';
-import { runPipeline } from '../../pipeline/run.js';
+import { checkBoundingLake, runPipeline } from '../../pipeline/run.js';
 import { checkClaim, releaseClaim } from '../../pipeline/scan/index.js';
 import { openLake } from '../lake.js';
 import { configOption, lakeOption, leaseWaitOption, printLeaseWait } from '../options.js';
@@ -38,7 +39,9 @@ export function registerRun(cli: Command): void {
     )
     .action(async (opts: RunFlags) => {
       const config = await loadConfig(opts.config);
+      const bounding = boundingEngineFromEnv();
       const lake = openLake(opts);
+      checkBoundingLake(lake, bounding);
       const claim = await checkClaim(lake, opts.claim);
       if (opts.withSample) await copySample(lake);
       const progress = terminalProgress();
@@ -52,6 +55,7 @@ export function registerRun(cli: Command): void {
           progress: progress.update,
           leaseWaitMs: waitS * 1000,
           onLeaseWait: printLeaseWait,
+          bounding,
         });
       } catch (err) {
         // The lake is busy: free the claim, so the next scan starts a job for these blobs.
