@@ -158,7 +158,8 @@ function boundedParts(
     plan.partitions.kind === 'public'
       ? `${plan.partitionBy} IN (${plan.partitions.keys.map(sqlString).join(', ')})`
       : `${plan.partitionBy} IS NOT NULL`,
-    ...(plan.value ? [`${plan.value.column} IS NOT NULL`] : []),
+    // A missing value is left out (`exclude`) or read as 0 (`zero`, where the value is selected).
+    ...(plan.value?.missing === 'exclude' ? [`${plan.value.column} IS NOT NULL`] : []),
   ].join(' AND ');
   const g = plan.value ? plan.grid : undefined;
   // q(x) = round(clamp(x)/g) kept inside the grid bounds; floor(y + 0.5) is JavaScript's Math.round.
@@ -174,7 +175,7 @@ function boundedParts(
   const valued = x !== undefined || leaf !== undefined;
   const v = valued ? ', v' : '';
   const rows = (n: string, extra: string): string =>
-    `SELECT w${extra}, CAST(${plan.partitionBy} AS VARCHAR) AS pk${valued ? `, ${plan.value!.column} AS v` : ''}
+    `SELECT w${extra}, CAST(${plan.partitionBy} AS VARCHAR) AS pk${valued ? `, coalesce(${plan.value!.column}, 0) AS v` : ''}
   FROM ${staged} WHERE ${n} AND ${filters}`;
   const windowValues = windows
     .map((w) => `(${w.index}, ${sqlString(w.id)}, ${sqlString(w.salt)})`)

@@ -22,6 +22,7 @@ export function explainConfig(config: PipelineConfig, source: string): string {
       .join(' + ');
     const of = p.value ? p.value.column : 'sessions';
     lines.push(`${i + 1}. ${p.name} — ${what} of ${of} by ${p.partitionBy}`);
+    lines.push(`   estimates: ${p.estimand}`);
     if (p.partitions.kind === 'public') {
       lines.push(
         `   partitions (public, all released, empty ones with noise): ${p.partitions.keys.join(', ')}`,
@@ -42,8 +43,19 @@ export function explainConfig(config: PipelineConfig, source: string): string {
     );
     if (p.value)
       lines.push(`   values of ${p.value.column} clamped to [${p.value.lo}, ${p.value.hi}] ${p.value.unit}`);
+    const sel = p.selection;
+    if (sel) {
+      const which = [
+        ...(sel.auto.l0 ? ['L0'] : []),
+        ...(sel.auto.linf ? ['Linf'] : []),
+        ...(sel.auto.clamp ? ['the upper value clamp'] : []),
+      ].join(', ');
+      lines.push(
+        `   "auto": ${which} chosen privately per window, minimising predicted bias + noise over DP histograms of the contribution profile (ε = ${fmt(sel.epsilon)} of the analysis's ε); the bounds and numbers below are placeholders until then, the release states the chosen ones`,
+      );
+    }
     lines.push(
-      `   budget: ε = ${fmt(p.epsilon)}, δ = ${p.delta} per window, split equally over ${p.statistics.length} statistic(s)${p.partitions.kind === 'private' ? ' and partition selection' : ''}`,
+      `   budget: ε = ${fmt(p.epsilon)}, δ = ${p.delta} per window${sel ? ` (ε = ${fmt(sel.epsilon)} for choosing bounds)` : ''}, the rest split equally over ${p.statistics.length} statistic(s)${p.partitions.kind === 'private' ? ' and partition selection' : ''}`,
     );
     for (const s of p.statistics) {
       s.explain.forEach((line, j) => lines.push(`   ${j === 0 ? '-' : ' '} ${line}`));

@@ -1,12 +1,15 @@
 import { join } from 'node:path';
 import {
   boundedAggregatesOfAll,
+  finalizePlans,
   isClosed,
+  jobsOf,
   monthWindow,
   monthsOf,
   planAll,
   releasesOf,
   type AnalysisPlan,
+  type BoundingJob,
   type Window,
 } from '../analyses/index.js';
 import type { RandomSource } from '../dp/index.js';
@@ -131,7 +134,15 @@ async function computeReleases(
     const plan = plans.get(p.analysis)!;
     work.set(plan, [...(work.get(plan) ?? []), monthWindow(p.windowId)]);
   }
-  const entries = [...work.entries()].map(([plan, windows]) => ({ plan, windows }));
+  // Automatic bounds are chosen per (analysis, window) before bounding, from the selection's share
+  // of the ε already charged; windows that chose alike share one bounding job.
+  const entries = await timed(ctx, 'gold_bounds_selection', async () => {
+    const out: BoundingJob[] = [];
+    for (const [plan, windows] of work) {
+      out.push(...jobsOf(windows, await finalizePlans(ctx.engine, plan, silver, windows, rng)));
+    }
+    return out;
+  });
   const computed = await timed(ctx, 'gold_compute', () =>
     boundedAggregatesOfAll(ctx.engine, entries, silver, rng),
   );
