@@ -46,6 +46,8 @@ export interface SelectionModel {
  * may be chosen one step too large: some extra noise, no bias).
  */
 const EMPTY_BUCKET_FALSE_RATE = 0.2;
+/** The same for a bucket whose neighbours both read as empty. */
+const ISOLATED_BUCKET_FALSE_RATE = 0.01;
 
 /**
  * How far a dropped row's value is assumed to lie from the kept rows' mean, in means: heavy
@@ -73,9 +75,9 @@ const EDGES: readonly number[] = [...CONTRIBUTION_BUCKETS, 1.5 * CONTRIBUTION_BU
  *   threshold depends on L0 only);
  * - mean: clamp bias Σ over value edges ≥ hi of (share of users' values above the edge) × width,
  *   plus the dropped rows' share × 2 × the mean (a dropped session is assumed to differ from the
- *   kept ones by twice the mean), plus E|noise| of sum/count at the bounds for a partition of average size.
- * A bucket counts only when its noisy count clears what noise alone reaches in 20% of histograms
- * (so a larger bound is chosen only where the histogram shows the data to need it; otherwise the
+ *   kept ones by twice the mean), plus E|noise| of sum/count at the bounds for a partition of half the average size.
+ * A bucket counts only when its noisy count and a neighbour's clear what noise alone reaches in
+ * 20% of histograms, or its count alone clears the bar for 1% (so a larger bound is chosen only where the histogram shows the data to need it; otherwise the
  * noise in the many empty tail buckets would pull the bounds up).
  */
 export function chooseBounds(
@@ -83,11 +85,18 @@ export function chooseBounds(
   model: SelectionModel,
 ): { chosen: ChosenBounds; clippedShare: number; clampedShare?: number } {
   // A bucket reads as empty unless its noisy count clears what noise alone exceeds in any of the
-  // histogram's buckets with probability 20% (discrete Laplace tail, union bound), so the many
-  // empty tail buckets add nothing while well-filled ones count in full.
+  // histogram's buckets with probability 20% (discrete Laplace tail, union bound) and so does a
+  // neighbouring bucket, or it alone clears the bar for 1%. A true distribution fills adjacent
+  // buckets (a tail thins out bucket by bucket), while noise lifting two adjacent empty buckets
+  // is far rarer (≈ (20%/buckets)²). So the many empty tail buckets add nothing and seldom pull a
+  // bound to the top of the grid, while well-filled ones count in full.
   const significant = (h: readonly number[], scales: readonly number[]): number[] => {
-    const floor = scales[0]! * Math.log(h.length / EMPTY_BUCKET_FALSE_RATE);
-    return h.map((c) => (c > floor ? c : 0));
+    const bar = (rate: number): number => scales[0]! * Math.log(h.length / rate);
+    const paired = bar(EMPTY_BUCKET_FALSE_RATE);
+    const alone = bar(ISOLATED_BUCKET_FALSE_RATE);
+    return h.map((c, i) =>
+      c > alone || (c > paired && ((h[i - 1] ?? 0) > paired || (h[i + 1] ?? 0) > paired)) ? c : 0,
+    );
   };
   const rowsH = significant(profile.rows, profile.scales.rows);
   const partsH = significant(profile.partitions, profile.scales.partitions);
@@ -159,7 +168,9 @@ export function chooseBounds(
   for (const l0 of l0s)
     for (const linf of linfs) {
       const dropRows = lost(l0, linf);
-      const n = Math.max(1, (rowsTotal - dropRows) / model.partitions);
+      // Partition sizes are skewed (one device or country holds most sessions): the noise is
+      // weighed for a partition of half the average size.
+      const n = Math.max(1, (rowsTotal - dropRows) / (2 * model.partitions));
       const drop = (dropRows / Math.max(1, rowsTotal)) * DROPPED_ROW_SHIFT * mean;
       for (const i of his.length > 0 ? his : [hiIndex(fixedHi)]) {
         const hi = his.length > 0 ? valueBucketUpper(i) : fixedHi;

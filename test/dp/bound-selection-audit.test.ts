@@ -30,9 +30,10 @@ function profile(heavy: boolean): ContributionProfile<bigint> {
   const rows = new Array<bigint>(MORE + 1).fill(0n);
   partitions[0] = 1000n;
   rows[0] = 1000n;
-  // Near the thresholds (scale × ln(17 / 0.2): 13.3 for partitions at ε/3, 6.7 for rows at 2ε/3).
-  partitions[L0_24] = 13n + (heavy ? 1n : 0n);
-  rows[MORE] = 7n + (heavy ? 1n : 0n);
+  // Near the bars of a lone bucket (scale × ln(17 / 0.01): 22.3 for partitions at ε/3, 11.2 for
+  // rows at 2ε/3).
+  partitions[L0_24] = 22n + (heavy ? 1n : 0n);
+  rows[MORE] = 11n + (heavy ? 1n : 0n);
   return { partitions, rows };
 }
 
