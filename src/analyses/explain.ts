@@ -3,7 +3,11 @@ import { describeGuarantee, predictedError } from '../dp/index.js';
 import { composeCosts } from '../ledger/index.js';
 import { planAll } from './plan.js';
 
-const fmt = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.toPrecision(4));
+// Rounded to 12 digits first, so a sum of shares (0.1 + 0.45 + 0.45) prints as the whole it is.
+const fmt = (x: number): string => {
+  const r = Number(x.toPrecision(12));
+  return Number.isInteger(r) ? r.toLocaleString('en-US') : r.toPrecision(4);
+};
 
 /** The plan of every analysis, step by step, and the budget a month of releases spends. */
 export function explainConfig(config: PipelineConfig, source: string): string {
