@@ -72,23 +72,39 @@ export async function exactProfiles(
   const windowRows = windows
     .map((w) => `(${sqlString(w.id)}, DATE ${sqlString(w.start)}, DATE ${sqlString(w.end)})`)
     .join(', ');
+  // Pairwise disjoint windows (calendar months) find a row's window with a CASE on the date, not
+  // a range join; overlapping ones join.
+  const sorted = [...windows].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const disjoint = sorted.every((w, k) => k === 0 || sorted[k - 1]!.end < w.start);
+  const date = (d: string): string => `DATE ${sqlString(d)}`;
+  const cols = `${silver.unit} AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk${v ? `, coalesce(${v.column}, 0) AS v` : ''}`;
+  const source = disjoint
+    ? `SELECT * FROM (
+    SELECT CASE ${sorted.map((w) => `WHEN date BETWEEN ${date(w.start)} AND ${date(w.end)} THEN ${sqlString(w.id)}`).join(' ')} END AS w, ${cols}
+    FROM ${silver.relation}
+    WHERE ${filters} AND date BETWEEN ${date(sorted[0]!.start)} AND ${date(sorted.at(-1)!.end)}
+  ) WHERE w IS NOT NULL`
+    : `SELECT windows.w, ${cols}
+  FROM ${silver.relation} JOIN windows ON date BETWEEN w_start AND w_end
+  WHERE ${filters}`;
   const rows = await engine.all<{ w: string; np: bigint; maxn: bigint; vb: number | null; users: bigint }>(`
 WITH windows(w, w_start, w_end) AS (VALUES ${windowRows}),
 src AS (
-  SELECT windows.w, ${silver.unit} AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk${v ? `, coalesce(${v.column}, 0) AS v` : ''}
-  FROM ${silver.relation} JOIN windows ON date BETWEEN w_start AND w_end
-  WHERE ${filters}
+  ${source}
 ),
-cells AS (SELECT w, pid, pk, count(*) AS n FROM src GROUP BY ALL),
-users AS (SELECT w, pid, count(*) AS np, max(n) AS maxn FROM cells GROUP BY ALL)${
-    v
-      ? `,
-vals AS (SELECT w, pid, arg_min(v, md5(${sqlString(salt)} || '|' || pid || '|' || rid)) AS v FROM src GROUP BY ALL)
-SELECT w, np, maxn, least(${VALUE_BUCKET_COUNT - 1}, CAST(floor(log2(greatest(CAST(vals.v AS DOUBLE), 0) + 1)) AS INTEGER)) AS vb, count(*) AS users
-FROM users JOIN vals USING (w, pid) GROUP BY ALL`
-      : `
+${
+  v
+    ? `cells AS (
+  SELECT w, pid, pk, count(*) AS n, min(h) AS h, arg_min(v, h) AS v
+  FROM (SELECT *, hash(${sqlString(salt)} || '|' || pid || '|' || rid) AS h FROM src) GROUP BY ALL
+),
+users AS (SELECT w, pid, count(*) AS np, max(n) AS maxn, arg_min(v, h) AS v FROM cells GROUP BY ALL)
+SELECT w, np, maxn, least(${VALUE_BUCKET_COUNT - 1}, CAST(floor(log2(greatest(CAST(v AS DOUBLE), 0) + 1)) AS INTEGER)) AS vb, count(*) AS users
+FROM users GROUP BY ALL`
+    : `cells AS (SELECT w, pid, pk, count(*) AS n FROM src GROUP BY ALL),
+users AS (SELECT w, pid, count(*) AS np, max(n) AS maxn FROM cells GROUP BY ALL)
 SELECT w, np, maxn, NULL AS vb, count(*) AS users FROM users GROUP BY ALL`
-  }`);
+}`);
   for (const r of rows) {
     const p = out.get(r.w)!;
     const users = BigInt(r.users);
