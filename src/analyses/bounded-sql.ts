@@ -166,7 +166,7 @@ export function stagedFilter(plan: BoundingPlan): string {
   return [
     `w IN (${plan.windows.map((w) => w.index).join(', ')})`,
     keys === 'private' ? `${column} IS NOT NULL` : `${column} IN (${keys.map(sqlString).join(', ')})`,
-    ...(plan.value?.missing === 'skip' ? [`${plan.value.column} IS NOT NULL`] : []),
+    ...(plan.value?.missing === 'exclude' ? [`${plan.value.column} IS NOT NULL`] : []),
   ].join(' AND ');
 }
 

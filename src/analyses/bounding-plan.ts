@@ -44,8 +44,8 @@ export interface BoundingPlan {
   /** Value statistics: the value column and how a missing (null) value counts. */
   readonly value?: {
     readonly column: string;
-    /** `skip`: a row without a value is not an input; `zero`: it counts as the value 0. */
-    readonly missing: 'skip' | 'zero';
+    /** The analysis's estimand: `exclude`: a row without a value is not an input; `zero`: it counts as the value 0. */
+    readonly missing: 'zero' | 'exclude';
     /** The integer grid of sums and squares (x = 2·q(v) − (loUnits + hiUnits)). */
     readonly grid?: ValueGrid;
     /** The quantile tree's leaves whose kept rows are counted. */
@@ -57,11 +57,7 @@ export interface BoundingPlan {
  * The bounding plan of an analysis over the given windows. A total bound that cannot bind
  * (`total ≥ l0 · linf`) is left out: it keeps every row the other two keep.
  */
-export function boundingPlanOf(
-  plan: AnalysisPlan,
-  windows: readonly StagedWindow[],
-  options: { readonly missing?: 'skip' | 'zero' } = {},
-): BoundingPlan {
+export function boundingPlanOf(plan: AnalysisPlan, windows: readonly StagedWindow[]): BoundingPlan {
   const { maxPartitionsContributed: l0, maxContributionsPerPartition: linf, maxContributions } = plan.bounds;
   const total = maxContributions !== undefined && maxContributions < l0 * linf ? maxContributions : undefined;
   return Object.freeze({
@@ -78,7 +74,7 @@ export function boundingPlanOf(
       ? {
           value: Object.freeze({
             column: plan.value.column,
-            missing: options.missing ?? 'skip',
+            missing: plan.value.missing,
             ...(plan.grid ? { grid: plan.grid } : {}),
             ...(plan.quantileLeaves ? { leaves: plan.quantileLeaves } : {}),
           }),

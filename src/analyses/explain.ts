@@ -3,7 +3,11 @@ import { describeGuarantee, predictedError } from '../dp/index.js';
 import { composeCosts } from '../ledger/index.js';
 import { planAll } from './plan.js';
 
-const fmt = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.toPrecision(4));
+// Rounded to 12 digits first, so a sum of shares (0.1 + 0.45 + 0.45) prints as the whole it is.
+const fmt = (x: number): string => {
+  const r = Number(x.toPrecision(12));
+  return Number.isInteger(r) ? r.toLocaleString('en-US') : r.toPrecision(4);
+};
 
 /** The plan of every analysis, step by step, and the budget a month of releases spends. */
 export function explainConfig(config: PipelineConfig, source: string): string {
@@ -22,6 +26,7 @@ export function explainConfig(config: PipelineConfig, source: string): string {
       .join(' + ');
     const of = p.value ? p.value.column : 'sessions';
     lines.push(`${i + 1}. ${p.name} — ${what} of ${of} by ${p.partitionBy}`);
+    lines.push(`   estimates: ${p.estimand}`);
     if (p.partitions.kind === 'public') {
       lines.push(
         `   partitions (public, all released, empty ones with noise): ${p.partitions.keys.join(', ')}`,
@@ -42,8 +47,19 @@ export function explainConfig(config: PipelineConfig, source: string): string {
     );
     if (p.value)
       lines.push(`   values of ${p.value.column} clamped to [${p.value.lo}, ${p.value.hi}] ${p.value.unit}`);
+    const sel = p.selection;
+    if (sel) {
+      const which = [
+        ...(sel.auto.l0 ? ['L0'] : []),
+        ...(sel.auto.linf ? ['Linf'] : []),
+        ...(sel.auto.clamp ? ['the upper value clamp'] : []),
+      ].join(', ');
+      lines.push(
+        `   "auto": ${which} chosen privately per window, minimising predicted bias + noise over DP histograms of the contribution profile (ε = ${fmt(sel.epsilon)} of the analysis's ε); the bounds and numbers below are placeholders until then, the release states the chosen ones`,
+      );
+    }
     lines.push(
-      `   budget: ε = ${fmt(p.epsilon)}, δ = ${p.delta} per window, split equally over ${p.statistics.length} statistic(s)${p.partitions.kind === 'private' ? ' and partition selection' : ''}`,
+      `   budget: ε = ${fmt(p.epsilon)}, δ = ${p.delta} per window${sel ? ` (ε = ${fmt(sel.epsilon)} for choosing bounds)` : ''}, the rest split equally over ${p.statistics.length} statistic(s)${p.partitions.kind === 'private' ? ' and partition selection' : ''}`,
     );
     for (const s of p.statistics) {
       s.explain.forEach((line, j) => lines.push(`   ${j === 0 ? '-' : ' '} ${line}`));

@@ -1,15 +1,28 @@
 export {
+  AUTO_PLACEHOLDER_HI,
   planAll,
   planAnalysis,
   resolveBudgets,
   type AnalysisBudget,
   type AnalysisPlan,
+  type BoundSelectionPlan,
+  type BoundsSelectionRecord,
+  type ChosenBounds,
   type PartitionPlan,
 } from './plan.js';
+export { chooseBounds, selectBoundsForWindow, selectionModel } from './bound-selection.js';
+export {
+  CONTRIBUTION_BUCKETS,
+  exactProfiles,
+  noisyProfile,
+  type ContributionProfile,
+} from './contribution-profile.js';
 export { type BoundedAggregate, type StatisticOutput, type StatisticPlan } from './statistics.js';
 export {
   boundedAggregatesOfAll,
   computeReleases,
+  finalizePlans,
+  jobsOf,
   releasesOf,
   type BoundedObserver,
   type BoundingJob,

@@ -46,7 +46,18 @@ export interface AnalysisPlan {
     readonly lo: number;
     readonly hi: number;
     readonly unit: string;
+    /** A row without a value counts as 0 (`zero`) or is left out (`exclude`). */
+    readonly missing: 'zero' | 'exclude';
   };
+  /** What the analysis estimates, in words (e.g. "mean time on site per session, a session without one counted as 0"). */
+  readonly estimand: string;
+  /**
+   * Automatic bounds: present on the plan from the config when any bound is `"auto"`; its bounds
+   * are then placeholders until `finalize` fixes them for one window ({@link BoundSelectionPlan}).
+   */
+  readonly selection?: BoundSelectionPlan;
+  /** On a finalized plan: the bounds chosen privately for its window, a public parameter of the release. */
+  readonly boundsSelection?: BoundsSelectionRecord;
   /** The integer grid shared by the value statistics. */
   readonly grid?: ValueGrid;
   /** Ranks released by the `quantiles` statistic. */
@@ -64,6 +75,43 @@ export interface AnalysisPlan {
   readonly statistics: readonly StatisticPlan[];
   readonly window: 'month';
 }
+
+/** Which bounds of an analysis are chosen privately, and with what share of its ε. */
+export interface BoundSelectionPlan {
+  /** ε spent on the DP contribution profile (carved out of the analysis's ε). */
+  readonly epsilon: number;
+  readonly auto: { readonly l0: boolean; readonly linf: boolean; readonly clamp: boolean };
+  /** The plan with the given bounds for one window: same ε and cost in total, statistics calibrated to them. */
+  finalize(chosen: ChosenBounds, record: BoundsSelectionRecord): AnalysisPlan;
+}
+
+/** Bounds of one (analysis, window). */
+export interface ChosenBounds {
+  readonly l0: number;
+  readonly linf: number;
+  /** Upper value clamp (the lower one stays the configured or 0). */
+  readonly hi?: number;
+}
+
+/** The public record of a private bound selection (the release's `privacy.bounds_selection`). */
+export interface BoundsSelectionRecord {
+  readonly method: string;
+  readonly epsilon: number;
+  readonly candidates: string;
+  readonly chosen: {
+    readonly max_partitions_contributed: number;
+    readonly max_contributions_per_partition: number;
+    readonly bounds?: readonly [number, number];
+  };
+  /** DP estimate (post-processing of the profile) of the share of rows the L0/Linf bounds drop. */
+  readonly clipped_share: number;
+  /** DP estimate of the share of values above the upper clamp (value analyses). */
+  readonly clamped_share?: number;
+  readonly note?: string;
+}
+
+/** Placeholder upper clamp of `"auto"` value bounds before selection (what `explain` calibrates with). */
+export const AUTO_PLACEHOLDER_HI = 1023;
 
 /** An analysis's (ε, δ) per window, after weights are resolved against the monthly caps. */
 export interface AnalysisBudget {
@@ -103,16 +151,90 @@ export function resolveBudgets(config: PipelineConfig): Map<string, AnalysisBudg
   return out;
 }
 
+/**
+ * Plans one analysis. With `"auto"` bounds, `bounds_selection.epsilon_share` of its ε is carved
+ * out for choosing them (per window, see `bound-selection.ts`); the statistics get the rest, so
+ * the plan's ε and cost are exactly those configured. Until `selection.finalize` fixes them, the
+ * automatic bounds are placeholders (L0 = Linf = 1, clamp [0, {@link AUTO_PLACEHOLDER_HI}]).
+ */
 export function planAnalysis(a: AnalysisConfig, budget?: AnalysisBudget): AnalysisPlan {
   const { epsilon, delta } = budget ?? { epsilon: a.epsilon!, delta: a.delta ?? 0 };
+  const auto = {
+    l0: a.max_partitions_contributed === 'auto',
+    linf: a.max_contributions_per_partition === 'auto',
+    clamp: a.bounds === 'auto',
+  };
+  if (!auto.l0 && !auto.linf && !auto.clamp) return planFixed(a, epsilon, delta);
+  const selectEpsilon = epsilon * a.bounds_selection.epsilon_share;
+  const concrete = (c: ChosenBounds): AnalysisConfig => ({
+    ...a,
+    max_partitions_contributed: c.l0,
+    max_contributions_per_partition: c.linf,
+    ...(a.bounds !== undefined
+      ? { bounds: [a.bounds === 'auto' ? 0 : a.bounds[0], c.hi ?? AUTO_PLACEHOLDER_HI] as [number, number] }
+      : {}),
+  });
+  const fixedOr = (x: number | 'auto'): number => (x === 'auto' ? 1 : x);
+  const placeholder: ChosenBounds = {
+    l0: fixedOr(a.max_partitions_contributed),
+    linf: fixedOr(a.max_contributions_per_partition),
+    ...(a.bounds !== undefined ? { hi: a.bounds === 'auto' ? AUTO_PLACEHOLDER_HI : a.bounds[1] } : {}),
+  };
+  const rest = planFixed(concrete(placeholder), epsilon - selectEpsilon, delta);
+  // The selection's histograms are pure ε-DP (discrete Laplace), composed before the statistics.
+  const cost = combine(pureCost(selectEpsilon), rest.cost);
+  const selection: BoundSelectionPlan = {
+    epsilon: selectEpsilon,
+    auto,
+    finalize: (chosen, record) =>
+      Object.freeze({
+        ...planFixed(concrete(chosen), epsilon - selectEpsilon, delta),
+        epsilon,
+        cost,
+        boundsSelection: record,
+      }),
+  };
+  return Object.freeze({ ...rest, epsilon, cost, selection });
+}
+
+/** The estimand of an analysis in words. */
+function estimandOf(a: AnalysisConfig): string {
+  const stat = a.statistics[0]!;
+  const missing =
+    a.missing_value === 'zero'
+      ? `, a session without ${a.value} counted as 0`
+      : `, sessions without ${a.value} left out`;
+  switch (stat) {
+    case 'count':
+      return `number of sessions per ${a.partition_by}`;
+    case 'privacy_id_count':
+      return `number of distinct visitors per ${a.partition_by}`;
+    case 'sum':
+      return `total ${a.value} over sessions per ${a.partition_by}${missing}`;
+    case 'mean':
+      return `mean ${a.value} per session per ${a.partition_by}${missing}`;
+    case 'variance':
+      return `variance of ${a.value} over sessions per ${a.partition_by}${missing}`;
+    case 'quantiles':
+      return `quantiles of ${a.value} over sessions per ${a.partition_by}${missing}`;
+  }
+}
+
+/** Plans one analysis whose bounds are all fixed numbers. */
+function planFixed(a: AnalysisConfig, epsilon: number, delta: number): AnalysisPlan {
+  const num = (x: number | 'auto'): number => {
+    if (x === 'auto') throw new Error('internal: planFixed with "auto" bounds');
+    return x;
+  };
+  const l0 = num(a.max_partitions_contributed);
   const bounds: ContributionBounds = {
-    maxPartitionsContributed: a.max_partitions_contributed,
-    maxContributionsPerPartition: a.max_contributions_per_partition,
+    maxPartitionsContributed: l0,
+    maxContributionsPerPartition: num(a.max_contributions_per_partition),
     ...(a.max_contributions !== undefined ? { maxContributions: a.max_contributions } : {}),
   };
   const value =
-    a.value !== undefined && a.bounds !== undefined && a.unit !== undefined
-      ? { column: a.value, lo: a.bounds[0], hi: a.bounds[1], unit: a.unit }
+    a.value !== undefined && a.bounds !== undefined && a.bounds !== 'auto' && a.unit !== undefined
+      ? { column: a.value, lo: a.bounds[0], hi: a.bounds[1], unit: a.unit, missing: a.missing_value }
       : undefined;
   // The statistics one multi-statistic mechanism releases form one group weighted by how many
   // they are; quantiles (one mechanism for all ranks) and private partition selection weigh 1
@@ -163,7 +285,7 @@ export function planAnalysis(a: AnalysisConfig, budget?: AnalysisBudget): Analys
           mechanism: partitionSelection({
             epsilon: eps.partition_selection!,
             delta: select.delta,
-            maxPartitionsContributed: a.max_partitions_contributed,
+            maxPartitionsContributed: l0,
             strategy: select.strategy,
           }),
         };
@@ -181,6 +303,7 @@ export function planAnalysis(a: AnalysisConfig, budget?: AnalysisBudget): Analys
   return Object.freeze({
     name: a.name,
     description: a.description,
+    estimand: estimandOf(a),
     partitionBy: a.partition_by,
     partitions,
     bounds,

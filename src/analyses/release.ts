@@ -10,6 +10,8 @@ import {
   type StatisticPrivacy,
 } from '../gold/release.js';
 import { boundedFromStagedSql, stagedColumns, stagedRowsSql, type StagedWindow } from './bounded-sql.js';
+import { selectBoundsForWindow } from './bound-selection.js';
+import { exactProfiles } from './contribution-profile.js';
 import type { AnalysisPlan } from './plan.js';
 import type { SilverSource } from '../silver/silver-source.js';
 import { EMPTY_AGGREGATE, type BoundedAggregate } from './statistics.js';
@@ -147,6 +149,39 @@ function mergeRows(aggregates: WindowAggregates, rows: readonly AggregateRow[]):
 }
 
 /**
+ * The plan of each window: the plan itself when its bounds are fixed; with automatic bounds, one
+ * plan per window whose bounds were chosen privately from that window's DP contribution profile
+ * (spending the plan's `selection.epsilon`, part of its ε: the plan's cost is unchanged).
+ */
+export async function finalizePlans(
+  engine: Engine,
+  plan: AnalysisPlan,
+  silver: SilverSource,
+  windows: readonly Window[],
+  rng: RandomSource,
+): Promise<Map<string, AnalysisPlan>> {
+  if (!plan.selection) return new Map(windows.map((w) => [w.id, plan]));
+  const profiles = await exactProfiles(engine, plan, silver, windows, rng);
+  return new Map(windows.map((w) => [w.id, selectBoundsForWindow(plan, profiles.get(w.id)!, rng)]));
+}
+
+/**
+ * Bounding jobs for windows with finalized plans: windows whose plans bound alike (same L0, Linf
+ * and clamp) share one job, so the bounding SQL runs once per distinct set of bounds.
+ */
+export function jobsOf(windows: readonly Window[], plans: ReadonlyMap<string, AnalysisPlan>): BoundingJob[] {
+  const jobs = new Map<string, { plan: AnalysisPlan; windows: Window[] }>();
+  for (const w of windows) {
+    const plan = plans.get(w.id)!;
+    const key = JSON.stringify([plan.name, plan.bounds, plan.value?.lo, plan.value?.hi]);
+    const job = jobs.get(key);
+    if (job) job.windows.push(w);
+    else jobs.set(key, { plan, windows: [w] });
+  }
+  return [...jobs.values()];
+}
+
+/**
  * Receives the bounded (pre-noise) value of each partition: the count, or the mean of the
  * clamped, grid-rounded values (undefined when no row was kept). For the data owner's
  * evaluation only, whose results stay in `private/`; the release path never passes one.
@@ -154,8 +189,9 @@ function mergeRows(aggregates: WindowAggregates, rows: readonly AggregateRow[]):
 export type BoundedObserver = (windowId: string, key: string, bounded: number | undefined) => void;
 
 /**
- * Computes DP releases of one analysis for several windows: bounded aggregates in DuckDB (one
- * scan, each window bounded separately with a fresh secret salt), then noise from the secure
+ * Computes DP releases of one analysis for several windows: automatic bounds chosen per window
+ * ({@link finalizePlans}), bounded aggregates in DuckDB (one scan, each window bounded separately
+ * with a fresh secret salt), then noise from the secure
  * samplers for every statistic of every released partition. Public partitions are all released
  * (an empty one as 0 + noise, never dropped).
  */
@@ -168,8 +204,15 @@ export async function computeReleases(
   meta: { runId: string; createdAt: string },
   observeBounded?: BoundedObserver,
 ): Promise<Map<string, Release>> {
-  const aggregates = await boundedAggregates(engine, plan, silver, windows, rng);
-  return releasesOf(plan, windows, aggregates, rng, meta, observeBounded);
+  const plans = await finalizePlans(engine, plan, silver, windows, rng);
+  const jobs = jobsOf(windows, plans);
+  const aggregates = await boundedAggregatesOfAll(engine, jobs, silver, rng);
+  const out = new Map<string, Release>();
+  jobs.forEach((job, i) => {
+    for (const [id, r] of releasesOf(job.plan, job.windows, aggregates[i]!, rng, meta, observeBounded))
+      out.set(id, r);
+  });
+  return out;
 }
 
 /**
@@ -215,7 +258,8 @@ export function releasesOf(
       window: { start: window.start, end: window.end },
       privacy: privacyOf(plan),
       description: plan.description,
-      guarantee: describeGuarantee(plan.epsilon, plan.bounds),
+      estimand: plan.estimand,
+      guarantee: guaranteeOf(plan),
       partitions,
       created_at: meta.createdAt,
       run_id: meta.runId,
@@ -266,6 +310,14 @@ function boundedValue(plan: AnalysisPlan, agg: BoundedAggregate): number | undef
   }
 }
 
+/** The guarantee sentence, with the private bound selection when there was one. */
+function guaranteeOf(plan: AnalysisPlan): string {
+  const base = describeGuarantee(plan.epsilon, plan.bounds);
+  const sel = plan.boundsSelection;
+  if (!sel) return base;
+  return `${base} The bounds were chosen privately from this window's data, spending ε = ${Number(sel.epsilon.toPrecision(6))} of that ε.`;
+}
+
 function privacyOf(plan: AnalysisPlan): ReleasePrivacy {
   const first = plan.statistics[0]!;
   const statistics: Record<string, StatisticPrivacy> = {};
@@ -294,6 +346,7 @@ function privacyOf(plan: AnalysisPlan): ReleasePrivacy {
     ...(plan.value ? { bounds: [plan.value.lo, plan.value.hi] as const, unit: plan.value.unit } : {}),
     interval_method: first.intervalMethods[first.outputs[0]!]!,
     statistics,
+    ...(plan.boundsSelection ? { bounds_selection: plan.boundsSelection } : {}),
     ...(plan.partitions.kind === 'private'
       ? {
           partition_selection: {

@@ -58,7 +58,10 @@ function fill(config: PipelineConfig, metric: 'dau' | 'mau' | 'utility', cost: P
 /** `explain`'s lines on the per-person monthly total. */
 export function totalBudgetLines(config: PipelineConfig): string[] {
   const policy = totalPolicy(config);
-  const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
+  const fmt = (x: number): string => {
+    const r = Number(x.toPrecision(12)); // a sum of shares (0.1 + 0.45 + 0.45) prints as its whole
+    return Number.isInteger(r) ? String(r) : r.toPrecision(4);
+  };
   const lines = [
     `Per-person monthly total: every release of a calendar month (analyses, utility, DAU, MAU) composes into one guarantee, capped at ε = ${policy.epsilonCap}, δ = ${policy.deltaCap} (budget.total_monthly_epsilon_cap / total_monthly_delta_cap; the best valid of naive, zCDP and hybrid composition). What a month spends of it:`,
   ];

@@ -1,8 +1,10 @@
 /**
  * The built-in config: the two seed analyses, sessions per country (keys chosen by private
  * partition selection) and pageviews per device (mean and quantiles from one bounding pass).
- * Each visitor contributes at most one session per month to each (L0 = Linf = 1), and each
- * analysis spends ε = 1 per monthly release, within the analyses' monthly cap of ε = 4 and the
+ * Contribution bounds (L0, Linf) and value clamps are "auto": chosen privately per analysis and
+ * month from DP histograms of the contribution profile, with 10% of the analysis's ε (see
+ * `analyses/bound-selection.ts`). Averages are per session with a missing value (a bounce's
+ * duration) counted as 0, GA's definition. Each analysis spends ε = 1 per monthly release, within the analyses' monthly cap of ε = 4 and the
  * per-person monthly total of ε = 8 that DAU, MAU and utility analyses share.
  */
 export const DEFAULT_CONFIG_INPUT = {
@@ -26,23 +28,24 @@ export const DEFAULT_CONFIG_INPUT = {
       public_partitions: ['Africa', 'Americas', 'Asia', 'Europe', 'Oceania', '(not set)'],
       epsilon: 1,
       noise: 'laplace',
-      max_partitions_contributed: 1,
-      max_contributions_per_partition: 1,
+      max_partitions_contributed: 'auto',
+      max_contributions_per_partition: 'auto',
       window: 'month',
     },
     {
       name: 'avg_session_duration_per_device',
-      description: 'Average session duration',
+      description: 'Average session duration (bounces count as 0 s)',
       statistics: ['mean'],
       partition_by: 'device_category',
       public_partitions: ['desktop', 'mobile', 'tablet'],
       value: 'time_on_site_ms',
-      bounds: [0, 600000],
+      bounds: 'auto',
+      missing_value: 'zero',
       unit: 'ms',
       epsilon: 1,
       noise: 'laplace',
-      max_partitions_contributed: 1,
-      max_contributions_per_partition: 1,
+      max_partitions_contributed: 'auto',
+      max_contributions_per_partition: 'auto',
       window: 'month',
     },
     {
@@ -53,8 +56,8 @@ export const DEFAULT_CONFIG_INPUT = {
       partition_selection: { delta: 1e-6, strategy: 'truncated_geometric' },
       epsilon: 1,
       noise: 'laplace',
-      max_partitions_contributed: 1,
-      max_contributions_per_partition: 1,
+      max_partitions_contributed: 'auto',
+      max_contributions_per_partition: 'auto',
       window: 'month',
     },
     {
@@ -65,12 +68,13 @@ export const DEFAULT_CONFIG_INPUT = {
       partition_by: 'device_category',
       public_partitions: ['desktop', 'mobile', 'tablet'],
       value: 'pageviews',
-      bounds: [0, 100],
+      bounds: 'auto',
+      missing_value: 'zero',
       unit: 'pageviews',
       epsilon: 1,
       noise: 'laplace',
-      max_partitions_contributed: 1,
-      max_contributions_per_partition: 1,
+      max_partitions_contributed: 'auto',
+      max_contributions_per_partition: 'auto',
       window: 'month',
     },
   ],

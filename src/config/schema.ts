@@ -10,7 +10,7 @@ export const PARTITION_COLUMNS = [
   'traffic_source',
 ] as const;
 
-/** Silver columns a value statistic may be computed over (numeric; nulls are skipped). */
+/** Silver columns a value statistic may be computed over (numeric, ≥ 0; a null is 0 or skipped, per `missing_value`). */
 export const VALUE_COLUMNS = ['time_on_site_ms', 'pageviews', 'hits', 'transactions'] as const;
 
 /** Every statistic the config language has. */
@@ -100,10 +100,38 @@ const analysisInput = z
       .describe('Keys are not public: release only keys chosen by DP partition selection.'),
     value: z.enum(VALUE_COLUMNS).optional(),
     bounds: z
-      .tuple([z.number().finite(), z.number().finite()])
-      .refine(([lo, hi]) => lo < hi, 'bounds must be [lower, upper] with lower < upper')
+      .union([
+        z.literal('auto'),
+        z
+          .tuple([z.number().finite(), z.number().finite()])
+          .refine(([lo, hi]) => lo < hi, 'bounds must be [lower, upper] with lower < upper'),
+      ])
       .optional()
-      .describe('Every value is clamped to [lower, upper] before aggregation.'),
+      .describe(
+        'Every value is clamped to [lower, upper] before aggregation; "auto": [0, upper] with the upper bound chosen privately per window (bounds_selection).',
+      ),
+    missing_value: z
+      .enum(['zero', 'exclude'])
+      .default('zero')
+      .describe(
+        'A row whose value is missing (e.g. a bounce has no duration): "zero" counts it as 0 (GA\'s definition of averages per session), "exclude" leaves it out.',
+      ),
+    bounds_selection: z
+      .object({
+        epsilon_share: z
+          .number()
+          .min(0.01)
+          .max(0.5)
+          .default(0.1)
+          .describe(
+            'Share of the analysis\'s ε spent choosing its "auto" bounds (the rest goes to the statistics).',
+          ),
+      })
+      .strict()
+      .default({ epsilon_share: 0.1 })
+      .describe(
+        'How "auto" bounds are chosen: DP histograms of the contribution profile, minimising bias + noise.',
+      ),
     unit: z.string().min(1).max(20).optional(),
     epsilon: z.number().positive().max(10).optional(),
     delta: z.number().min(0).lt(1).optional().describe('δ of the statistics (Gaussian noise needs δ > 0).'),
@@ -115,8 +143,16 @@ const analysisInput = z
         'Instead of epsilon: this share (relative to other weights) of the monthly budget left over.',
       ),
     noise: z.enum(['laplace', 'gaussian']).default('laplace'),
-    max_partitions_contributed: z.number().int().positive().max(1000).default(1),
-    max_contributions_per_partition: z.number().int().positive().max(10000).default(1),
+    max_partitions_contributed: z
+      .union([z.literal('auto'), z.number().int().positive().max(1000)])
+      .default(1)
+      .describe('L0: partitions one user contributes to per window; "auto": chosen privately per window.'),
+    max_contributions_per_partition: z
+      .union([z.literal('auto'), z.number().int().positive().max(10000)])
+      .default(1)
+      .describe(
+        'Linf: rows one user contributes to one partition per window; "auto": chosen privately per window.',
+      ),
     max_contributions: z
       .number()
       .int()
@@ -179,6 +215,16 @@ const analysisSchema = analysisInput
       fail(
         'partition_selection',
         'private partition selection is not available in this build; list public_partitions',
+      );
+    }
+    const auto =
+      a.bounds === 'auto' ||
+      a.max_partitions_contributed === 'auto' ||
+      a.max_contributions_per_partition === 'auto';
+    if (auto && a.max_contributions !== undefined) {
+      fail(
+        'max_contributions',
+        'a per-user total cannot be combined with "auto" bounds; give fixed L0 and Linf or remove it',
       );
     }
     if (a.max_contributions !== undefined && !AVAILABLE.perUserTotal) {

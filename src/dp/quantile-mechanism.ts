@@ -204,8 +204,10 @@ export function releaseQuantiles(
     const sorted = samples[i]!.sort((a, b) => a - b);
     // Basic (reflected) bootstrap, 2θ̂ − θ*: corrects the shift the clamping at 0 puts on sparse trees.
     const est = estimates[i]!;
-    const lower = Math.max(m.lo, 2 * est - sorted[Math.ceil(0.995 * reps) - 1]! - m.leafWidth);
-    const upper = Math.min(m.hi, 2 * est - sorted[Math.floor(0.005 * reps)]! + m.leafWidth);
+    // The reflection can leave the estimate itself outside when the bootstrap sits to one side of
+    // it (seen with a dense tree of many rows per leaf): the interval always holds the estimate.
+    const lower = Math.min(est, Math.max(m.lo, 2 * est - sorted[Math.ceil(0.995 * reps) - 1]! - m.leafWidth));
+    const upper = Math.max(est, Math.min(m.hi, 2 * est - sorted[Math.floor(0.005 * reps)]! + m.leafWidth));
     return { quantile, value: estimates[i]!, ci95: [lower, upper], intervalMethod: QUANTILE_INTERVAL };
   });
 }

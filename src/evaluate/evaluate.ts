@@ -62,6 +62,10 @@ export interface PartitionEvaluation {
   readonly relative_error_median: number | null;
   /** Median over runs of |DP − bounded| / |bounded|: the part due to noise alone. */
   readonly relative_error_vs_bounded_median: number | null;
+  /** Median over runs of (bounded − raw) / |raw|: the signed bounding bias (clipping, clamping). */
+  readonly relative_bias_median: number | null;
+  /** Median over runs of |DP − bounded| / |raw|: the noise, relative to the raw value. */
+  readonly relative_noise_median: number | null;
   /** Fraction of runs whose 95% interval covered that run's bounded value. */
   readonly coverage: number | null;
   readonly runs_released: number;
@@ -85,7 +89,18 @@ export interface AnalysisEvaluation {
     readonly coverage: number | null;
     readonly partitions: number;
     readonly partition_runs_lost: number;
+    /** Median over (partition, run) pairs of |bounded − raw| / |raw|: error due to bounding alone. */
+    readonly median_relative_bias: number | null;
+    /** Median over (partition, run) pairs of |DP − bounded| / |raw|: error due to noise alone. */
+    readonly median_relative_noise: number | null;
   };
+  /** The bounds each run used (chosen privately per run when "auto"), with how many runs chose them. */
+  readonly bounds_chosen: readonly {
+    readonly max_partitions_contributed: number;
+    readonly max_contributions_per_partition: number;
+    readonly bounds?: readonly [number, number];
+    readonly runs: number;
+  }[];
   readonly partitions: readonly PartitionEvaluation[];
   readonly chart: { readonly svg: string; readonly png: string };
 }
@@ -108,6 +123,7 @@ export interface EvaluateResult {
 
 interface RunSample {
   readonly value: number | undefined;
+  readonly run: number;
   readonly ci95: readonly [number, number] | undefined;
   readonly bounded: number | undefined;
 }
@@ -158,6 +174,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
         truth.get(row.w)!.set(row.pk, row.value === null ? null : Number(row.value));
       }
       const samples = new Map<string, RunSample[]>(); // `${window}\u0000${key}` → one sample per run
+      const chosen = new Map<string, Map<string, Mutable<AnalysisEvaluation['bounds_chosen'][number]>>>();
       for (let run = 0; run < options.runs; run++) {
         const bounded = new Map<string, number | undefined>();
         const releases = await computeReleases(
@@ -170,19 +187,37 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
           (w, key, value) => bounded.set(`${w}\u0000${key}`, value),
         );
         for (const w of windows) {
-          const released = new Map(releases.get(w.id)!.partitions.map((p) => [p.key, p]));
+          const release = releases.get(w.id)!;
+          const bounds = {
+            max_partitions_contributed: release.privacy.max_partitions_contributed,
+            max_contributions_per_partition: release.privacy.max_contributions_per_partition,
+            ...(release.privacy.bounds ? { bounds: release.privacy.bounds } : {}),
+          };
+          const byBounds = chosen.get(w.id) ?? new Map();
+          const id = JSON.stringify(bounds);
+          const seen = byBounds.get(id) ?? { ...bounds, runs: 0 };
+          seen.runs++;
+          byBounds.set(id, seen);
+          chosen.set(w.id, byBounds);
+          const released = new Map(release.partitions.map((p) => [p.key, p]));
           for (const key of candidateKeys(plan, w.id, truth, bounded)) {
             const k = `${w.id}\u0000${key}`;
             const p = released.get(key);
             const list = samples.get(k) ?? [];
-            list.push({ value: p?.value, ci95: p?.ci95, bounded: bounded.get(k) });
+            list.push({ value: p?.value, run, ci95: p?.ci95, bounded: bounded.get(k) });
             samples.set(k, list);
           }
         }
         progress('simulating', ++done, total);
       }
       for (const w of windows) {
-        const evaluation = evaluateAnalysis(plan, w, truth.get(w.id) ?? new Map(), samples);
+        const evaluation = evaluateAnalysis(
+          plan,
+          w,
+          truth.get(w.id) ?? new Map(),
+          samples,
+          [...(chosen.get(w.id)?.values() ?? [])].sort((a, b) => b.runs - a.runs),
+        );
         const base = `charts/${plan.name}-${w.id}`;
         const chart = await renderSpec(evaluationChartSpec(evaluation, options.runs, SIMULATION_LABEL));
         await priv.write(`${prefix}${base}.svg`, chart.svg, { contentType: 'image/svg+xml' });
@@ -217,9 +252,12 @@ function evaluateAnalysis(
   window: Window,
   truth: ReadonlyMap<string, number | null>,
   samples: ReadonlyMap<string, RunSample[]>,
+  boundsChosen: AnalysisEvaluation['bounds_chosen'],
 ): Omit<AnalysisEvaluation, 'chart'> {
   const allRel: number[] = [];
   const allRelBounded: number[] = [];
+  const allBias: number[] = [];
+  const allNoise: number[] = [];
   let covered = 0;
   let coverable = 0;
   let lost = 0;
@@ -235,6 +273,8 @@ function evaluateAnalysis(
     const boundedValues = runs.flatMap((r) => (r.bounded === undefined ? [] : [r.bounded]));
     const rel: number[] = [];
     const relBounded: number[] = [];
+    const bias: number[] = [];
+    const noise: number[] = [];
     let c = 0;
     let n = 0;
     for (const r of released) {
@@ -242,6 +282,10 @@ function evaluateAnalysis(
       if (e1 !== undefined) rel.push(e1);
       const e2 = relativeError(r.value!, r.bounded);
       if (e2 !== undefined) relBounded.push(e2);
+      if (r.bounded !== undefined && raw !== null && raw !== 0) {
+        bias.push((r.bounded - raw) / Math.abs(raw));
+        noise.push(Math.abs(r.value! - r.bounded) / Math.abs(raw));
+      }
       if (r.bounded !== undefined && r.ci95 !== undefined) {
         n++;
         if (r.ci95[0] <= r.bounded && r.bounded <= r.ci95[1]) c++;
@@ -250,6 +294,8 @@ function evaluateAnalysis(
     const lostHere = runs.filter((r) => r.value === undefined && (r.bounded ?? 0) !== 0).length;
     allRel.push(...rel);
     allRelBounded.push(...relBounded);
+    allBias.push(...bias.map(Math.abs));
+    allNoise.push(...noise);
     covered += c;
     coverable += n;
     lost += lostHere;
@@ -274,6 +320,8 @@ function evaluateAnalysis(
       ci95_half_width_median: orNull(median(halfWidths)),
       relative_error_median: orNull(median(rel)),
       relative_error_vs_bounded_median: orNull(median(relBounded)),
+      relative_bias_median: orNull(median(bias)),
+      relative_noise_median: orNull(median(noise)),
       coverage: n === 0 ? null : c / n,
       runs_released: released.length,
       runs_lost_to_partition_selection: lostHere,
@@ -293,10 +341,15 @@ function evaluateAnalysis(
       coverage: coverable === 0 ? null : covered / coverable,
       partitions: partitions.length,
       partition_runs_lost: lost,
+      median_relative_bias: orNull(median(allBias)),
+      median_relative_noise: orNull(median(allNoise)),
     },
+    bounds_chosen: boundsChosen,
     partitions,
   };
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function orNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;

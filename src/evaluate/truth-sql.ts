@@ -4,7 +4,7 @@ import type { SilverSource } from '../silver/silver-source.js';
 
 /**
  * The raw, unbounded answer of an analysis per (window, partition: the public ones, or every key seen when keys are selected privately): every session counted,
- * values not clamped; a privacy-id count counts persons (the privacy unit), not per-key pseudonyms.
+ * values not clamped, a missing value read as the analysis's estimand says (0, or left out); a privacy-id count counts persons (the privacy unit), not per-key pseudonyms.
  * Only for the data owner's evaluation (its results stay in `private/`).
  * Result columns: `w`, `pk`, `value` (DOUBLE; NULL for a mean without values).
  */
@@ -17,7 +17,12 @@ export function unboundedTruthSql(
     .map((w) => `(${sqlString(w.id)}, DATE ${sqlString(w.start)}, DATE ${sqlString(w.end)})`)
     .join(', ');
   // A statistic added later without a raw form here evaluates with raw = null (no error against raw).
-  const value = plan.value ? `CAST(${plan.value.column} AS DOUBLE)` : 'NULL';
+  // The estimand's value: a missing one is 0 (`zero`, GA's per-session averages) or left out.
+  const value = plan.value
+    ? plan.value.missing === 'zero'
+      ? `CAST(coalesce(${plan.value.column}, 0) AS DOUBLE)`
+      : `CAST(${plan.value.column} AS DOUBLE)`
+    : 'NULL';
   const aggregate = {
     count: 'CAST(count(*) AS DOUBLE)',
     privacy_id_count: `CAST(count(DISTINCT ${silver.unit}) AS DOUBLE)`,

@@ -89,6 +89,28 @@ export interface ReleasePrivacy {
   readonly statistics?: Readonly<Record<string, StatisticPrivacy>>;
   /** Present when the keys were chosen by DP partition selection rather than listed in the config. */
   readonly partition_selection?: PartitionSelectionPrivacy;
+  /** Present when the contribution bounds (and value clamp) were chosen privately for this window. */
+  readonly bounds_selection?: BoundsSelectionPrivacy;
+}
+
+/**
+ * How automatic bounds were chosen: the method, the ε it spent (part of `privacy.epsilon`), the
+ * public candidate grid, the bounds chosen, and DP estimates (post-processing) of the share of
+ * rows the bounds dropped and of values clamped.
+ */
+export interface BoundsSelectionPrivacy {
+  readonly method: string;
+  readonly epsilon: number;
+  readonly candidates: string;
+  readonly chosen: {
+    readonly max_partitions_contributed: number;
+    readonly max_contributions_per_partition: number;
+    readonly bounds?: readonly [number, number];
+  };
+  readonly clipped_share: number;
+  readonly clamped_share?: number;
+  /** Present when the bounds cut a visible share of the data. */
+  readonly note?: string;
 }
 
 /** One released number with its 95% interval. */
@@ -122,6 +144,8 @@ export interface Release {
   readonly privacy: ReleasePrivacy;
   /** Human-readable description of the released quantity, e.g. "sessions" or "average session duration". */
   readonly description: string;
+  /** What the release estimates, e.g. "mean time_on_site_ms per session per device_category, a session without time_on_site_ms counted as 0" (additive to release@1). */
+  readonly estimand?: string;
   /** The privacy guarantee in plain words, for people reading the release. */
   readonly guarantee: string;
   readonly partitions: readonly ReleasePartition[];

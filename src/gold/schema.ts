@@ -39,6 +39,31 @@ export const releasePrivacySchema = z.object({
   sum_noise_scale: z.number().nonnegative().optional(),
   granularity: z.number().positive().optional(),
   interval_method: z.string().min(1),
+  bounds_selection: z
+    .object({
+      method: z.string().min(1),
+      epsilon: z.number().positive().describe('ε spent choosing the bounds (part of privacy.epsilon).'),
+      candidates: z.string().min(1).describe('The public candidate grid.'),
+      chosen: z.object({
+        max_partitions_contributed: z.number().int().positive(),
+        max_contributions_per_partition: z.number().int().positive(),
+        bounds: z.tuple([z.number(), z.number()]).readonly().optional(),
+      }),
+      clipped_share: z
+        .number()
+        .min(0)
+        .max(1)
+        .describe('DP estimate of the share of rows the bounds dropped.'),
+      clamped_share: z
+        .number()
+        .min(0)
+        .max(1)
+        .optional()
+        .describe('DP estimate of the share of values clamped.'),
+      note: z.string().optional(),
+    })
+    .optional()
+    .describe('Present when the bounds were chosen privately for this window (additive to release@1).'),
 });
 
 export const releasePartitionSchema = z.object({
@@ -56,6 +81,11 @@ export const releaseSchema = z.object({
   window: releaseWindowSchema,
   privacy: releasePrivacySchema,
   description: z.string().min(1),
+  estimand: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('What the release estimates, in words (additive to release@1).'),
   guarantee: z.string().min(1),
   partitions: z.array(releasePartitionSchema).readonly(),
   created_at: z.iso.datetime(),

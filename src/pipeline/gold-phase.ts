@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import {
   abfssUris,
   boundedAggregatesOfAll,
+  finalizePlans,
   isClosed,
+  jobsOf,
   monthWindow,
   monthsOf,
   planAll,
@@ -23,6 +25,7 @@ import {
 import { PngRasterizer, renderReleaseSvg } from '../gold/plot/index.js';
 import type { Release } from '../gold/release.js';
 import { GoldStore } from '../gold/store.js';
+import { UserError } from '../errors.js';
 import { CommittedView, dateOfSilverKey, verifyFiles } from '../lake/index.js';
 import { PrivacyLedger } from '../ledger/index.js';
 import { ReleaseService, requestKey, type ChartSink, type ReleaseRequest } from '../release/index.js';
@@ -60,6 +63,7 @@ export async function releaseClosedWindows(
   const service = new ReleaseService({ lake: ctx.lake, ledger, charts, log: ctx.log });
   const plans = planAll(ctx.config);
   const byName = new Map(plans.map((p) => [p.name, p]));
+  if (bounding.kind === 'databricks') refuseAutoBounds(plans);
   let result: GoldPhaseResult;
   try {
     const restored = await timed(ctx, 'gold_restore', () => service.restoreAll());
@@ -130,6 +134,19 @@ export async function releaseClosedWindows(
   return result;
 }
 
+/**
+ * Automatic bounds are chosen from a DP profile of the month's Silver that only the embedded engine
+ * computes today: on a warehouse such an analysis is refused before anything is read or charged.
+ */
+function refuseAutoBounds(plans: readonly AnalysisPlan[]): void {
+  const auto = plans.filter((p) => p.selection !== undefined).map((p) => p.name);
+  if (auto.length > 0) {
+    throw new UserError(
+      `DP_ENGINE=databricks bounds with fixed bounds only, but ${auto.join(', ')} ${auto.length > 1 ? 'use' : 'uses'} "auto" bounds (chosen from a profile the embedded engine computes): set max_partitions_contributed, max_contributions_per_partition and bounds to numbers for ${auto.length > 1 ? 'them' : 'it'} (dp-pipeline explain --utility suggests values), or run with the embedded engine`,
+    );
+  }
+}
+
 /** The Silver the bounding reads: local copies for the embedded engine, or URIs for a warehouse. */
 type BoundingInput =
   | { readonly kind: 'duckdb'; readonly silver: SilverSource }
@@ -177,7 +194,16 @@ async function computeReleases(
     const plan = plans.get(p.analysis)!;
     work.set(plan, [...(work.get(plan) ?? []), monthWindow(p.windowId)]);
   }
-  const entries = [...work.entries()].map(([plan, windows]) => ({ plan, windows }));
+  // Automatic bounds are chosen per (analysis, window) before bounding, from the selection's share
+  // of the ε already charged; windows that chose alike share one bounding job.
+  const entries = await timed(ctx, 'gold_bounds_selection', async () => {
+    const out: BoundingJob[] = [];
+    for (const [plan, windows] of work) {
+      if (input.kind !== 'duckdb') throw new Error('internal: automatic bounds on a warehouse');
+      out.push(...jobsOf(windows, await finalizePlans(ctx.engine, plan, input.silver, windows, rng)));
+    }
+    return out;
+  });
   const computed = await timed(ctx, 'gold_compute', () =>
     input.kind === 'duckdb'
       ? boundedAggregatesOfAll(ctx.engine, entries, input.silver, rng)

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { monthWindow, monthsOf, planAll } from '../analyses/index.js';
+import { AUTO_PLACEHOLDER_HI, monthWindow, monthsOf, planAll } from '../analyses/index.js';
 import { suggestBounds, type UtilitySuggestion } from '../analyses/utility.js';
 import type { PipelineConfig } from '../config/index.js';
 import { secureRandom, type RandomSource } from '../dp/index.js';
@@ -92,8 +92,9 @@ export function formatUtility(s: readonly UtilitySuggestion[], config: PipelineC
       `    Linf configured ${a.max_contributions_per_partition}, keeps all rows of ≈${pct(x.configuredCoverage.linf)} of users; suggested ${x.maxContributionsPerPartition} (covers ≥ 95%)`,
     );
     if (x.valueUpper !== undefined && a.bounds) {
+      const upper = a.bounds === 'auto' ? 'auto (placeholder' : `${a.bounds[1]} ${a.unit}`;
       lines.push(
-        `    ${a.value} upper bound configured ${a.bounds[1]} ${a.unit}, ≈${pct(x.configuredCoverage.value ?? 0)} of users' values below it; suggested ${x.valueUpper} (covers ≥ 95%)`,
+        `    ${a.value} upper bound configured ${upper}${a.bounds === 'auto' ? ` ${AUTO_PLACEHOLDER_HI})` : ''}, ≈${pct(x.configuredCoverage.value ?? 0)} of users' values below it; suggested ${x.valueUpper} (covers ≥ 95%)`,
       );
     }
   }

@@ -44,14 +44,20 @@ describe('dp-pipeline run on the shipped sample', () => {
       statistic: 'count',
       privacy_unit: 'user',
       window: { start: '2016-08-01', end: '2016-08-31' },
-      privacy: {
-        epsilon: 1,
-        delta: 0,
-        mechanism: 'discrete_laplace',
-        max_partitions_contributed: 1,
-        max_contributions_per_partition: 1,
-      },
+      privacy: { epsilon: 1, delta: 0, mechanism: 'discrete_laplace' },
+      estimand: 'number of sessions per continent',
     });
+    // Bounds chosen privately for the month with 10% of its ε, stated as public parameters.
+    const chosen = count.privacy.bounds_selection;
+    expect(chosen.epsilon).toBeCloseTo(0.1, 12);
+    expect(chosen.chosen).toEqual({
+      max_partitions_contributed: count.privacy.max_partitions_contributed,
+      max_contributions_per_partition: count.privacy.max_contributions_per_partition,
+    });
+    // Visitors with several sessions a month are counted in full, or nearly.
+    expect(chosen.chosen.max_contributions_per_partition).toBeGreaterThan(1);
+    expect(chosen.clipped_share).toBeLessThan(0.05);
+    expect(count.guarantee).toMatch(/chosen privately .* ε = 0\.1 of that ε/);
     expect(count.partitions.map((p: { key: string }) => p.key).sort()).toEqual(
       ['(not set)', 'Africa', 'Americas', 'Asia', 'Europe', 'Oceania'].sort(),
     );
@@ -61,10 +67,16 @@ describe('dp-pipeline run on the shipped sample', () => {
       expect(p.ci95[1]).toBeGreaterThanOrEqual(p.value);
     }
     const mean = JSON.parse(await goldFile('releases/avg_session_duration_per_device/2016-08.json'));
-    expect(mean.privacy).toMatchObject({ bounds: [0, 600000], unit: 'ms' });
+    expect(mean.privacy).toMatchObject({ unit: 'ms' });
+    expect(mean.estimand).toMatch(/mean time_on_site_ms per session .*without time_on_site_ms counted as 0/);
+    const [lo, hi] = mean.privacy.bounds as [number, number];
+    expect(lo).toBe(0);
+    // The clamp was chosen above GA's old 10-minute cap: long sessions are no longer thrown away.
+    expect(hi).toBeGreaterThan(600000);
+    expect(mean.privacy.bounds_selection.chosen.bounds).toEqual([lo, hi]);
     for (const p of mean.partitions) {
       expect(p.value).toBeGreaterThanOrEqual(0);
-      expect(p.value).toBeLessThanOrEqual(600000);
+      expect(p.value).toBeLessThanOrEqual(hi);
     }
     const pageviews = JSON.parse(await goldFile('releases/pageviews_per_device/2016-08.json'));
     expect(pageviews).toMatchObject({ statistics: ['mean', 'quantiles'], outputs: ['mean', 'p50', 'p90'] });
@@ -76,7 +88,7 @@ describe('dp-pipeline run on the shipped sample', () => {
       expect(p.statistics.p50.value).toBeLessThanOrEqual(p.statistics.p90.value);
       for (const out of Object.values(p.statistics) as { value: number; ci95: [number, number] }[]) {
         expect(out.value).toBeGreaterThanOrEqual(0);
-        expect(out.value).toBeLessThanOrEqual(100);
+        expect(out.value).toBeLessThanOrEqual(pageviews.privacy.bounds[1]);
         expect(out.ci95[0]).toBeLessThanOrEqual(out.value);
         expect(out.ci95[1]).toBeGreaterThanOrEqual(out.value);
       }
@@ -142,8 +154,10 @@ describe('dp-pipeline run on the shipped sample', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Utility analysis of 2016-08 .*ε = 0\.3 charged to budget metric "utility"/);
-    expect(r.stdout).toMatch(/L0 +configured 1, keeps all partitions of ≈\d+\.\d% of users; suggested \d+/);
-    expect(r.stdout).toMatch(/time_on_site_ms upper bound configured 600000 ms/);
+    expect(r.stdout).toMatch(
+      /L0 +configured auto, keeps all partitions of ≈\d+\.\d% of users; suggested \d+/,
+    );
+    expect(r.stdout).toMatch(/time_on_site_ms upper bound configured auto/);
     const month = await new PrivacyLedger(new FsLake(dir).tables('budget'), await loadConfig()).state(
       '2016-08',
     );

@@ -65,10 +65,16 @@ describe('a key rotation in the middle of a month (CLI)', () => {
       config,
       JSON.stringify({
         ...DEFAULT_CONFIG_INPUT,
+        // Fixed L0 = Linf = 1 (not "auto"): a visitor's two sessions, one per key version, bound
+        // to one session shows the person is one unit across the rotation.
         analyses: [
-          ...DEFAULT_CONFIG_INPUT.analyses,
+          ...DEFAULT_CONFIG_INPUT.analyses.map((a, i) =>
+            i === 0 ? { ...a, max_partitions_contributed: 1, max_contributions_per_partition: 1 } : a,
+          ),
           {
             ...DEFAULT_CONFIG_INPUT.analyses[0],
+            max_partitions_contributed: 1,
+            max_contributions_per_partition: 1,
             name: 'visitors_per_continent',
             description: 'Visitors',
             statistics: ['privacy_id_count'],

@@ -18,7 +18,15 @@ describe('analysis plans', () => {
     const config = parseConfig({
       ...DEFAULT_CONFIG_INPUT,
       budget: { monthly_epsilon_cap: 4, monthly_delta_cap: 1e-5, accounting: 'zcdp' },
-      analyses: [{ ...seedCount, noise: 'gaussian', delta: 1e-6 }],
+      analyses: [
+        {
+          ...seedCount,
+          noise: 'gaussian',
+          delta: 1e-6,
+          max_partitions_contributed: 1,
+          max_contributions_per_partition: 1,
+        },
+      ],
     });
     const [plan] = planAll(config);
     expect(plan!.statistics[0]!.mechanism).toBe('discrete_gaussian');
@@ -36,7 +44,14 @@ describe('analysis plans', () => {
   });
 
   it('costs Laplace statistics as pure ε and private partition selection as approximate (ε, δ)', () => {
-    const plans = planAll(parseConfig(DEFAULT_CONFIG_INPUT));
+    const fixed = { max_partitions_contributed: 1, max_contributions_per_partition: 1 };
+    const config = parseConfig({
+      ...DEFAULT_CONFIG_INPUT,
+      analyses: DEFAULT_CONFIG_INPUT.analyses.map((a) =>
+        'bounds' in a ? { ...a, ...fixed, bounds: [0, 100] } : { ...a, ...fixed },
+      ),
+    });
+    const plans = planAll(config);
     const country = plans.find((p) => p.name === 'sessions_per_country')!;
     expect(country.cost).toEqual([
       { measure: 'pure', epsilon: 0.5 },
@@ -47,6 +62,22 @@ describe('analysis plans', () => {
       { measure: 'pure', epsilon: 0.5 },
       { measure: 'pure', epsilon: 0.5 },
     ]);
+  });
+
+  it('carves the ε of automatic bound selection out of the analysis ε, so a release costs what is configured', () => {
+    const plans = planAll(parseConfig(DEFAULT_CONFIG_INPUT));
+    const country = plans.find((p) => p.name === 'sessions_per_country')!;
+    expect(country.epsilon).toBe(1);
+    expect(country.selection?.epsilon).toBeCloseTo(0.1, 12);
+    expect(country.cost).toEqual([
+      { measure: 'pure', epsilon: 0.1 },
+      { measure: 'pure', epsilon: 0.45 },
+      { measure: 'approx', epsilon: 0.45, delta: 1e-6 },
+    ]);
+    for (const p of plans) {
+      const total = p.cost.reduce((acc, c) => acc + c.epsilon, 0);
+      expect(total).toBeCloseTo(p.epsilon, 12);
+    }
   });
 
   it('turns a DP parameter the engine rejects into a one-line user error naming the analysis', () => {

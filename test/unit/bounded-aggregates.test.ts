@@ -122,7 +122,9 @@ function expected(
     }))
     .filter((c) => c.partitionKey !== null)
     .filter((c) => p.partitions.kind === 'private' || p.partitions.keys.includes(c.partitionKey))
-    .filter((c) => p.value === undefined || c.value !== null);
+    // The estimand: a missing value is 0 (missing_value "zero") or the row is left out ("exclude").
+    .filter((c) => p.value === undefined || p.value.missing === 'zero' || c.value !== null)
+    .map((c) => (p.value === undefined ? c : { ...c, value: c.value ?? 0 }));
   const leaves = p.quantileLeaves;
   const tree = leaves && ({ lo: leaves.lo, hi: leaves.hi, leaves: leaves.count } as QuantileMechanism);
   const out = new Map<string, BoundedAggregate & { ids: Set<string> }>();

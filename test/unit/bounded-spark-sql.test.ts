@@ -91,7 +91,7 @@ const WINDOWS = [
 
 interface RandomCase {
   readonly plan: AnalysisPlan;
-  readonly missing: 'skip' | 'zero';
+  readonly missing: 'zero' | 'exclude';
   readonly windows: readonly StagedWindow[];
 }
 
@@ -116,6 +116,7 @@ function randomCase(seed: string, k: number): RandomCase {
     statistics,
     ...(statistics.includes('quantiles') ? { quantiles: [0.5, 0.9] } : {}),
     bounds: [-20_000, 600_000],
+    missing_value: k % 3 === 0 ? 'zero' : 'exclude',
     max_partitions_contributed: l0,
     max_contributions_per_partition: linf,
     ...(pick(2) === 0 ? { max_contributions: 1 + pick(l0 * linf) } : {}),
@@ -133,7 +134,7 @@ function randomCase(seed: string, k: number): RandomCase {
   }));
   return {
     plan: planAnalysis(config),
-    missing: k % 3 === 0 ? 'zero' : 'skip',
+    missing: config.missing_value,
     windows: windows.length > 0 ? windows : [{ index: 0, id: '2016-08', salt: ODD_SALT }],
   };
 }
@@ -236,7 +237,7 @@ describe('both compiled bounding plans equal the reference bounder in dp/', () =
       const file = join(temp.dir, `silver-spark-${k}.parquet`);
       await writeSilver(rows, file);
       const silver = await openSilverSource(temp.engine, [file], { linkVersion: 'v1' });
-      const bp: BoundingPlan = boundingPlanOf(c.plan, c.windows, { missing: c.missing });
+      const bp: BoundingPlan = boundingPlanOf(c.plan, c.windows);
       const columns = stagedColumns([c.plan]);
 
       const duck = await temp.engine.all<Record<string, unknown>>(

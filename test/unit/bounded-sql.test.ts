@@ -92,11 +92,14 @@ async function sqlAndReference(
   bounds: readonly [number, number, number | undefined],
   rows: readonly Row[],
   silver: SilverSource,
+  missing: 'zero' | 'exclude' = 'zero',
 ): Promise<{ sql: unknown[][]; reference: unknown[][]; dropped: number }> {
   const [l0, linf, total] = bounds;
   const config = parseConfig(DEFAULT_CONFIG_INPUT);
   const plan = planAnalysis({
     ...config.analyses[1]!,
+    bounds: [0, 600_000],
+    missing_value: missing,
     max_partitions_contributed: l0,
     max_contributions_per_partition: linf,
     ...(total !== undefined ? { max_contributions: total } : {}),
@@ -112,9 +115,10 @@ async function sqlAndReference(
     normalized_sum_squares: bigint;
   }>(boundedAggregateSql(plan, silver, [{ id: '2016-08', start: '2016-08-01', end: '2016-08-31', salt }]));
 
+  // The estimand: a missing value is 0 (missing_value "zero") or the row is left out ("exclude").
   const input: Contribution<number>[] = rows
-    .filter((r) => r.v !== null)
-    .map((r) => ({ privacyId: r.pid, partitionKey: r.pk, rowId: r.rid, value: r.v! }));
+    .filter((r) => plan.value!.missing === 'zero' || r.v !== null)
+    .map((r) => ({ privacyId: r.pid, partitionKey: r.pk, rowId: r.rid, value: r.v ?? 0 }));
   const kept = boundContributions(input, plan.bounds, salt);
   const expected = new Map<string, { count: bigint; users: Set<string>; sum: bigint; squares: bigint }>();
   for (const c of kept) {
@@ -161,6 +165,17 @@ describe('bounding + aggregation in SQL equals the reference implementation in d
     });
   }
 
+  it('matches when rows without a value are left out (missing_value "exclude")', async () => {
+    const rows = randomRows('bounded-sql-exclude', 300);
+    const file = join(temp.dir, 'silver-exclude.parquet');
+    await writeSilver(rows, file);
+    const zero = await sqlAndReference([1, 2, undefined], rows, await silverOf([file]), 'zero');
+    const exclude = await sqlAndReference([1, 2, undefined], rows, await silverOf([file]), 'exclude');
+    expect(exclude.sql).toEqual(exclude.reference);
+    // The two estimands differ on this data (it has rows without a value).
+    expect(exclude.sql).not.toEqual(zero.sql);
+  });
+
   it('matches over files written before Silver kept the link (key version v1) next to linked ones', async () => {
     const rows = randomRows('bounded-sql-legacy', 300);
     const before = join(temp.dir, 'silver-legacy-v1.parquet');
@@ -189,6 +204,8 @@ describe('the bounding SQL yields the quantile tree leaf histogram of the bounde
       const base = parseConfig(DEFAULT_CONFIG_INPUT).analyses[1]!;
       const plan = planAnalysis({
         ...base,
+        bounds: [0, 600_000],
+        missing_value: 'exclude',
         statistics: ['mean', 'quantiles'],
         quantiles: [0.5, 0.9],
         max_partitions_contributed: 2,

@@ -38,6 +38,35 @@ describe('config', () => {
     const ok = { ...DEFAULT_CONFIG_INPUT.analyses[0], name: 'dau_by_country' };
     expect(() => parseConfig({ ...DEFAULT_CONFIG_INPUT, analyses: [ok] })).not.toThrow();
   });
+
+  it('accepts "auto" or fixed bounds, and names the field when "auto" meets a per-user total', () => {
+    const mean = DEFAULT_CONFIG_INPUT.analyses[1];
+    const parsed = parseConfig(DEFAULT_CONFIG_INPUT).analyses[1]!;
+    expect(parsed).toMatchObject({
+      bounds: 'auto',
+      missing_value: 'zero',
+      max_partitions_contributed: 'auto',
+      bounds_selection: { epsilon_share: 0.1 },
+    });
+    const fixed = {
+      ...mean,
+      bounds: [0, 600000],
+      max_partitions_contributed: 1,
+      max_contributions_per_partition: 1,
+    };
+    expect(parseConfig({ ...DEFAULT_CONFIG_INPUT, analyses: [fixed] }).analyses[0]).toMatchObject({
+      bounds: [0, 600000],
+      max_contributions_per_partition: 1,
+    });
+    const total = { ...mean, max_contributions: 3 };
+    expect(() => parseConfig({ ...DEFAULT_CONFIG_INPUT, analyses: [total] }, 'c.json')).toThrow(
+      /^c\.json: analyses\.0\.max_contributions: a per-user total cannot be combined with "auto" bounds/,
+    );
+    const share = { ...mean, bounds_selection: { epsilon_share: 0.9 } };
+    expect(() => parseConfig({ ...DEFAULT_CONFIG_INPUT, analyses: [share] })).toThrow(
+      /analyses\.0\.bounds_selection\.epsilon_share/,
+    );
+  });
 });
 
 describe('analysis config: statistics, partitions and budget', () => {

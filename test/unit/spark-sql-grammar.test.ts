@@ -78,9 +78,9 @@ const variants: Record<string, AnalysisConfig> = {
 
 describe('the Spark text of the bounding plan is Spark 3.5 SQL', () => {
   for (const [name, config] of Object.entries(variants)) {
-    for (const missing of ['skip', 'zero'] as const) {
+    for (const missing of ['exclude', 'zero'] as const) {
       it(`parses with Spark's grammar and uses no DuckDB-only construct (${name}, missing ${missing})`, () => {
-        const bp = boundingPlanOf(planAnalysis(config), windows, { missing });
+        const bp = boundingPlanOf(planAnalysis({ ...config, missing_value: missing }), windows);
         const alone = sparkBoundedSql(bp, 'staged');
         const withFiles = sparkBoundedAggregateSql(
           bp,

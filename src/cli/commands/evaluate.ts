@@ -49,7 +49,7 @@ export function registerEvaluate(cli: Command): void {
         `dp-pipeline evaluate: ${evaluation.label} (${evaluation.runs} runs per analysis and window; nothing published, no budget spent)`,
         ...evaluation.analyses.map(
           (a) =>
-            `  ${a.analysis} ${a.window.id}: median relative error ${pct(a.summary.median_relative_error)} (noise alone ${pct(a.summary.median_relative_error_vs_bounded)}), interval coverage ${pct(a.summary.coverage)}`,
+            `  ${a.analysis} ${a.window.id}: median relative error ${pct(a.summary.median_relative_error)} (bias ${pct(a.summary.median_relative_bias)}, noise ${pct(a.summary.median_relative_noise)}), interval coverage ${pct(a.summary.coverage)}; bounds ${a.bounds_chosen.map(boundsText).join(', ')}`,
         ),
         `Outputs (private, contain raw values):`,
         `  ${lake.locate('private')}/${htmlKey}`,
@@ -57,4 +57,15 @@ export function registerEvaluate(cli: Command): void {
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });
+}
+
+/** `L0=1 Linf=8 [0, 4194303] ×17`: bounds and how many runs used them. */
+function boundsText(b: {
+  readonly max_partitions_contributed: number;
+  readonly max_contributions_per_partition: number;
+  readonly bounds?: readonly [number, number];
+  readonly runs: number;
+}): string {
+  const clamp = b.bounds ? ` [${b.bounds[0]}, ${b.bounds[1]}]` : '';
+  return `L0=${b.max_partitions_contributed} Linf=${b.max_contributions_per_partition}${clamp} ×${b.runs}`;
 }

@@ -1,0 +1,154 @@
+import { sqlString, type Engine } from '../engine/duckdb.js';
+import { countMechanism, newSamplingSalt, releaseCount, type RandomSource } from '../dp/index.js';
+import type { SilverSource } from '../silver/silver-source.js';
+import type { AnalysisPlan } from './plan.js';
+import type { Window } from './release.js';
+
+/**
+ * Upper edges of the contribution buckets (partitions per user, rows per user and partition):
+ * 1, 2, 3, 4, 6, 8, 12, …, 256 (powers of two and 1.5 × them), then "more" (past 256). They are
+ * also the public candidate grid of automatic L0 / Linf. Few buckets keep each one's count well
+ * above the noise where the tail thins out.
+ */
+export const CONTRIBUTION_BUCKETS: readonly number[] = [
+  1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256,
+];
+/** Value buckets: [0, 1), then [2^k − 1, 2^(k+1) − 1) for k = 1…40 (values are clamped at 0). */
+export const VALUE_BUCKET_COUNT = 41;
+
+/** The upper value edge of value bucket `i`: 2^(i+1) − 1 (the candidate clamps of automatic bounds). */
+export function valueBucketUpper(i: number): number {
+  return 2 ** (i + 1) - 1;
+}
+
+/** The contribution bucket of `n` (index into {@link CONTRIBUTION_BUCKETS}, or its length for "more"). */
+export function contributionBucket(n: number): number {
+  const i = CONTRIBUTION_BUCKETS.findIndex((b) => n <= b);
+  return i === -1 ? CONTRIBUTION_BUCKETS.length : i;
+}
+
+/**
+ * A contribution profile of one analysis in one window: how many users fall in each bucket of
+ * partitions touched (`partitions`), most rows in one partition (`rows`) and, for value analyses,
+ * of one of their values chosen by a keyed hash (`values`). Exact profiles are private; noisy
+ * ones ({@link noisyProfile}) are DP outputs.
+ */
+export interface ContributionProfile<C> {
+  readonly partitions: readonly C[];
+  readonly rows: readonly C[];
+  readonly values?: readonly C[];
+}
+
+/**
+ * The exact profile of each window, from one query over Silver for all windows. A user is the
+ * privacy unit of `silver` (the person across key versions) and falls in exactly one bucket of
+ * each histogram, so each histogram has sensitivity 1. Rows are those the analysis bounds: its
+ * partition keys, and for a value analysis with `missing_value: "exclude"` only rows with a value
+ * (with `"zero"` a missing value reads as 0, as in the bounding SQL).
+ */
+export async function exactProfiles(
+  engine: Engine,
+  plan: AnalysisPlan,
+  silver: SilverSource,
+  windows: readonly Window[],
+  rng: RandomSource,
+): Promise<Map<string, ContributionProfile<bigint>>> {
+  const out = new Map<string, ContributionProfile<bigint>>();
+  const v = plan.value;
+  const empty = (): ContributionProfile<bigint> => ({
+    partitions: new Array<bigint>(CONTRIBUTION_BUCKETS.length + 1).fill(0n),
+    rows: new Array<bigint>(CONTRIBUTION_BUCKETS.length + 1).fill(0n),
+    ...(v ? { values: new Array<bigint>(VALUE_BUCKET_COUNT).fill(0n) } : {}),
+  });
+  for (const w of windows) out.set(w.id, empty());
+  if (silver.files.length === 0 || windows.length === 0) return out;
+  const salt = newSamplingSalt(rng);
+  const filters = [
+    plan.partitions.kind === 'public'
+      ? `${plan.partitionBy} IN (${plan.partitions.keys.map(sqlString).join(', ')})`
+      : `${plan.partitionBy} IS NOT NULL`,
+    ...(v && v.missing === 'exclude' ? [`${v.column} IS NOT NULL`] : []),
+  ].join(' AND ');
+  const windowRows = windows
+    .map((w) => `(${sqlString(w.id)}, DATE ${sqlString(w.start)}, DATE ${sqlString(w.end)})`)
+    .join(', ');
+  // Pairwise disjoint windows (calendar months) find a row's window with a CASE on the date, not
+  // a range join; overlapping ones join.
+  const sorted = [...windows].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const disjoint = sorted.every((w, k) => k === 0 || sorted[k - 1]!.end < w.start);
+  const date = (d: string): string => `DATE ${sqlString(d)}`;
+  const cols = `${silver.unit} AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk${v ? `, coalesce(${v.column}, 0) AS v` : ''}`;
+  const source = disjoint
+    ? `SELECT * FROM (
+    SELECT CASE ${sorted.map((w) => `WHEN date BETWEEN ${date(w.start)} AND ${date(w.end)} THEN ${sqlString(w.id)}`).join(' ')} END AS w, ${cols}
+    FROM ${silver.relation}
+    WHERE ${filters} AND date BETWEEN ${date(sorted[0]!.start)} AND ${date(sorted.at(-1)!.end)}
+  ) WHERE w IS NOT NULL`
+    : `SELECT windows.w, ${cols}
+  FROM ${silver.relation} JOIN windows ON date BETWEEN w_start AND w_end
+  WHERE ${filters}`;
+  const rows = await engine.all<{ w: string; np: bigint; maxn: bigint; vb: number | null; users: bigint }>(`
+WITH windows(w, w_start, w_end) AS (VALUES ${windowRows}),
+src AS (
+  ${source}
+),
+${
+  v
+    ? `cells AS (
+  SELECT w, pid, pk, count(*) AS n, min(h) AS h, arg_min(v, h) AS v
+  FROM (SELECT *, hash(${sqlString(salt)} || '|' || pid || '|' || rid) AS h FROM src) GROUP BY ALL
+),
+users AS (SELECT w, pid, count(*) AS np, max(n) AS maxn, arg_min(v, h) AS v FROM cells GROUP BY ALL)
+SELECT w, np, maxn, least(${VALUE_BUCKET_COUNT - 1}, CAST(floor(log2(greatest(CAST(v AS DOUBLE), 0) + 1)) AS INTEGER)) AS vb, count(*) AS users
+FROM users GROUP BY ALL`
+    : `cells AS (SELECT w, pid, pk, count(*) AS n FROM src GROUP BY ALL),
+users AS (SELECT w, pid, count(*) AS np, max(n) AS maxn FROM cells GROUP BY ALL)
+SELECT w, np, maxn, NULL AS vb, count(*) AS users FROM users GROUP BY ALL`
+}`);
+  for (const r of rows) {
+    const p = out.get(r.w)!;
+    const users = BigInt(r.users);
+    (p.partitions as bigint[])[contributionBucket(Number(r.np))]! += users;
+    (p.rows as bigint[])[contributionBucket(Number(r.maxn))]! += users;
+    if (r.vb !== null && p.values) (p.values as bigint[])[r.vb]! += users;
+  }
+  return out;
+}
+
+/**
+ * Budget weights of the histograms: rows per partition (Linf, and every bias estimate) weigh 2,
+ * partitions per user 1, values 3 (the clamp's tail is the thinnest data the choice reads).
+ */
+const WEIGHTS = { partitions: 1, rows: 2, values: 3 } as const;
+
+/**
+ * The profile with discrete Laplace noise on every bucket: each histogram has sensitivity 1 and
+ * gets its weighted share of ε (see {@link WEIGHTS}), so the profile is ε-DP by composition. Buckets
+ * are public and all released; the noisy counts are kept as drawn (possibly negative), for the
+ * reader to post-process. `scales` are the discrete Laplace scales of each histogram.
+ */
+export function noisyProfile(
+  exact: ContributionProfile<bigint>,
+  epsilon: number,
+  rng: RandomSource,
+): ContributionProfile<number> & { readonly scales: ContributionProfile<number> } {
+  const total = WEIGHTS.partitions + WEIGHTS.rows + (exact.values ? WEIGHTS.values : 0);
+  const noisy = (h: readonly bigint[], weight: number): { counts: number[]; scale: number } => {
+    const eps = (epsilon * weight) / total;
+    const mech = countMechanism(eps, { maxPartitionsContributed: 1, maxContributionsPerPartition: 1 });
+    return { counts: h.map((c) => releaseCount(mech, c, rng).value), scale: 1 / eps };
+  };
+  const partitions = noisy(exact.partitions, WEIGHTS.partitions);
+  const rows = noisy(exact.rows, WEIGHTS.rows);
+  const values = exact.values ? noisy(exact.values, WEIGHTS.values) : undefined;
+  return {
+    partitions: partitions.counts,
+    rows: rows.counts,
+    ...(values ? { values: values.counts } : {}),
+    scales: {
+      partitions: [partitions.scale],
+      rows: [rows.scale],
+      ...(values ? { values: [values.scale] } : {}),
+    },
+  };
+}
