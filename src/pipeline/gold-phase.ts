@@ -133,7 +133,7 @@ async function computeReleases(
   }
   const entries = [...work.entries()].map(([plan, windows]) => ({ plan, windows }));
   const computed = await timed(ctx, 'gold_compute', () =>
-    boundedAggregatesOfAll(ctx.engine, entries, silver, rng),
+    boundedAggregatesOfAll(ctx.engine, entries, silver, rng, { scratchDir: ctx.tmpDir }),
   );
   const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };
   const out = new Map<string, Release>();
