@@ -4,12 +4,18 @@
  *   1. the full GA360 year (../shared/data/ga360/bronze: 901,097 sessions in 365 files);
  *   2. BENCH_SYNTHETIC_SESSIONS synthetic sessions (default 10,000,000; set 0 to skip);
  *   3. BENCH_FULL_SCHEMA_SESSIONS synthetic GA360 sessions with their hits arrays, one month
- *      (`generate --full-schema`; default 20,000, ~11 KB a line on average; set 0 to skip).
+ *      (`generate --full-schema`; default 20,000, ~11 KB a line on average; set 0 to skip);
+ *   4. Gold scaling: Gold alone (the four default analyses) on one synthetic Silver month of each
+ *      size in BENCH_GOLD_SCALING_SESSIONS (comma-separated; default 2000000,8000000,32000000;
+ *      set 0 to skip): seconds per million sessions and peak RSS at each size, which should stay
+ *      flat, and the ratio of s/M at the largest size to the smallest (issue 19 asks ≤ 1.5).
+ *      BENCH_GOLD_ROWS_PER_BUCKET shrinks the user buckets for a small run (CI): e.g. sizes
+ *      20000,80000,320000 with 10000 rows per bucket.
  * Results go to stdout and bench/out/results.json.
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../src/generate/index.js';
@@ -20,6 +26,10 @@ const worker = join(here, 'worker.js');
 const ga360 = process.env.BENCH_GA360_DIR ?? resolve(repo, '..', 'shared', 'data', 'ga360', 'bronze');
 const syntheticSessions = Number(process.env.BENCH_SYNTHETIC_SESSIONS ?? 10_000_000);
 const fullSchemaSessions = Number(process.env.BENCH_FULL_SCHEMA_SESSIONS ?? 20_000);
+const goldScalingSessions = (process.env.BENCH_GOLD_SCALING_SESSIONS ?? '2000000,8000000,32000000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 
 interface Measured {
   ms: number;
@@ -124,6 +134,50 @@ if (fullSchemaSessions > 0) {
     await rm(gen, { recursive: true, force: true });
   }
 }
+if (goldScalingSessions.length > 0) results.push(await goldScaling(goldScalingSessions));
+
+/** Gold alone on one synthetic month per size, each in its own process (`gold-scaling.js`). */
+async function goldScaling(sizes: readonly number[]): Promise<Record<string, unknown>> {
+  const script = join(here, 'gold-scaling.js');
+  const rows: { sessions: number; s_per_m: number; cpu_s_per_m: number; peak_rss_mib: number }[] = [];
+  console.log('\n== Gold scaling: one synthetic month, the four default analyses (DuckDB 512 MB, 2 threads)');
+  console.log('  sessions       Gold s    s/M   CPU s/M  peak RSS  load (1 min)');
+  for (const sessions of sizes) {
+    const dir = await mkdtemp(join(tmpdir(), 'dp-bench-scaling-'));
+    try {
+      execFileSync(process.execPath, [script, 'silver', join(dir, 'silver'), String(sessions)]);
+      const load = loadavg()[0]!;
+      const out = execFileSync(process.execPath, [script, 'gold', join(dir, 'silver')], { encoding: 'utf8' });
+      const m = JSON.parse(out.trim().split('\n').at(-1)!) as {
+        ms: number;
+        cpuMs: number;
+        maxRssMiB: number;
+      };
+      const row = {
+        sessions,
+        s_per_m: +((m.ms / sessions) * 1000).toFixed(3),
+        cpu_s_per_m: +((m.cpuMs / sessions) * 1000).toFixed(3),
+        peak_rss_mib: m.maxRssMiB,
+      };
+      rows.push(row);
+      console.log(
+        `  ${sessions.toLocaleString('en-US').padStart(11)}  ${(m.ms / 1000).toFixed(1).padStart(7)}  ${row.s_per_m.toFixed(2).padStart(5)}  ${row.cpu_s_per_m.toFixed(2).padStart(8)}  ${String(m.maxRssMiB).padStart(4)} MiB  ${load.toFixed(1)}`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  const first = rows[0]!;
+  const last = rows.at(-1)!;
+  const ratio = +(last.s_per_m / first.s_per_m).toFixed(2);
+  const cpuRatio = +(last.cpu_s_per_m / first.cpu_s_per_m).toFixed(2);
+  const rss = rows.map((r) => r.peak_rss_mib);
+  console.log(
+    `  s/M at ${last.sessions.toLocaleString('en-US')} / at ${first.sessions.toLocaleString('en-US')} = ${ratio} (CPU ${cpuRatio}; acceptance ≤ 1.5); peak RSS ${Math.min(...rss)}–${Math.max(...rss)} MiB`,
+  );
+  return { dataset: 'gold_scaling', rows, ratio_s_per_m: ratio, ratio_cpu_s_per_m: cpuRatio };
+}
+
 const b2sRate = (name: string): string => {
   const r = results.find((x) => x.dataset === name) as
     { sessions: number; pipeline: { bronze_to_silver_ms: number } } | undefined;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sqlString } from '../engine/duckdb.js';
 import type { SilverSource } from '../silver/silver-source.js';
 import {
@@ -31,29 +32,52 @@ export function stagedColumns(plans: readonly AnalysisPlan[]): string[] {
 }
 
 /**
- * The Silver rows every plan bounds, staged once so that several analyses share one scan:
- * `w` (index of the row's window in `windows`), `pid` (the privacy unit: the person's link,
- * stable across key versions, never the per-key pseudonym), `rid` (session id), the given
- * columns, and `n`, the user's rows in that window before any analysis's filter.
- * Pairwise disjoint windows (calendar months, say) map each row to its window with a CASE on the
- * date instead of a range join; overlapping ones fall back to the join, a row once per window.
+ * The bucket (0 ≤ b < `count`) of the privacy unit `unit` (a SQL expression of a string): the first
+ * 32 bits of md5(unit), as an unsigned integer, modulo `count`. A user's rows all share a bucket
+ * (it depends on the unit alone), so bounding bucket by bucket keeps each user's rows together.
+ * Hashes only the unit string (formatted by our TypeScript), never an engine's value encoding, so
+ * other engines compute the same buckets: Spark SQL
+ * `pmod(CAST(conv(substr(md5(unit), 1, 8), 16, 10) AS BIGINT), count)`; TypeScript
+ * {@link userBucketOf}.
+ *
+ * @example
+ * ```ts
+ * userBucketSql('pid', 8); // "CAST(('0x' || substr(md5(pid), 1, 8)) AS BIGINT) % 8"
+ * ```
  */
-export function stagedRowsSql(
+export function userBucketSql(unit: string, count: number): string {
+  return `CAST(('0x' || substr(md5(${unit}), 1, 8)) AS BIGINT) % ${count}`;
+}
+
+/** {@link userBucketSql} in TypeScript: the reference other engines' bucket functions are held to. */
+export function userBucketOf(unit: string, count: number): number {
+  return parseInt(createHash('md5').update(unit, 'utf8').digest('hex').slice(0, 8), 16) % count;
+}
+
+/**
+ * The Silver rows in the windows, once per window a row's date lies in: `w` (index of the row's
+ * window in `windows`), `pid` (the privacy unit: the person's link, stable across key versions,
+ * never the per-key pseudonym), `session_id` and the given columns; with `bucketCount`, also `b`,
+ * the user's bucket ({@link userBucketSql}). Pairwise disjoint windows (calendar months, say) map
+ * each row to its window with a CASE on the date instead of a range join; overlapping ones fall
+ * back to the join, a row once per window.
+ */
+export function windowRowsSql(
   columns: readonly string[],
   silver: SilverSource,
   windows: readonly { readonly start: string; readonly end: string }[],
-  bucket: UserBucket = { index: 0, count: 1 },
+  options: { readonly bucketCount?: number; readonly where?: string } = {},
 ): string {
   const date = (d: string): string => `DATE ${sqlString(d)}`;
   const cols = columns.map((c) => `, ${c}`).join('');
+  const b =
+    options.bucketCount !== undefined ? `, ${userBucketSql(silver.unit, options.bucketCount)} AS b` : '';
   // Only dates in some window, as plain range filters the Parquet reader can apply.
   const filters = [
     `(${dateSpans(windows)
       .map(([start, end]) => `date BETWEEN ${date(start)} AND ${date(end)}`)
       .join(' OR ')})`,
-    // Bounding is per user, so users can be split into buckets computed one at a time (bounded
-    // memory); the per-partition sums of all buckets equal those of one query.
-    ...(bucket.count > 1 ? [`hash(${silver.unit}) % ${bucket.count} = ${bucket.index}`] : []),
+    ...(options.where !== undefined ? [options.where] : []),
   ].join(' AND ');
   const parquet = silver.relation;
   const sorted = windows
@@ -62,14 +86,44 @@ export function stagedRowsSql(
   const disjoint = sorted.every((w, k) => k === 0 || sorted[k - 1]!.end < w.start);
   // Disjoint windows: a date that passed the filter lies in the first window (by start) not
   // ending before it, so one comparison per window finds it.
-  const rows = disjoint
+  return disjoint
     ? `SELECT CASE ${sorted.map((w) => `WHEN date <= ${date(w.end)} THEN ${w.i}`).join(' ')} END AS w,
-    ${silver.unit} AS pid, session_id${cols}
+    ${silver.unit} AS pid, session_id${cols}${b}
   FROM ${parquet} WHERE ${filters}`
-    : `SELECT ws.w, ${silver.unit} AS pid, session_id${cols}
+    : `SELECT ws.w, ${silver.unit} AS pid, session_id${cols}${b}
   FROM ${parquet} JOIN (VALUES ${windows.map((w, i) => `(${i}, ${date(w.start)}, ${date(w.end)})`).join(', ')}) ws(w, w_start, w_end)
     ON date BETWEEN ws.w_start AND ws.w_end
   WHERE ${filters}`;
+}
+
+/**
+ * The Silver rows every plan bounds, staged once so that several analyses share one scan: the
+ * rows of {@link windowRowsSql} (of one user bucket when `bucket.count` > 1) as `w`, `pid`,
+ * `rid` (session id), the given columns, and `n`, the user's rows in that window before any
+ * analysis's filter.
+ */
+export function stagedRowsSql(
+  columns: readonly string[],
+  silver: SilverSource,
+  windows: readonly { readonly start: string; readonly end: string }[],
+  bucket: UserBucket = { index: 0, count: 1 },
+): string {
+  // Bounding is per user, so users can be split into buckets computed one at a time (bounded
+  // memory); the per-partition sums of all buckets equal those of one query.
+  const where =
+    bucket.count > 1 ? `${userBucketSql(silver.unit, bucket.count)} = ${bucket.index}` : undefined;
+  return withRowCountsSql(
+    columns,
+    windowRowsSql(columns, silver, windows, where !== undefined ? { where } : {}),
+  );
+}
+
+/**
+ * The staged rows ({@link stagedRowsSql}'s columns) of `rows`, a query yielding `w`, `pid`,
+ * `session_id` and the given columns, e.g. one bucket of rows staged by {@link windowRowsSql}.
+ */
+export function withRowCountsSql(columns: readonly string[], rows: string): string {
+  const cols = columns.map((c) => `, ${c}`).join('');
   // Only users with several rows need their count; joining those few back costs less than
   // counting every row's user with a window (which DuckDB plans as a join against all users).
   return `WITH rows AS MATERIALIZED (

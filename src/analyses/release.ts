@@ -9,15 +9,13 @@ import {
   type ReleaseValue,
   type StatisticPrivacy,
 } from '../gold/release.js';
-import { boundedFromStagedSql, stagedColumns, stagedRowsSql, type StagedWindow } from './bounded-sql.js';
+import { boundedFromStagedSql, stagedColumns, type StagedWindow } from './bounded-sql.js';
 import { selectBoundsForWindow } from './bound-selection.js';
 import { exactProfiles } from './contribution-profile.js';
 import type { AnalysisPlan } from './plan.js';
 import type { SilverSource } from '../silver/silver-source.js';
+import { stageBuckets } from './staging.js';
 import { EMPTY_AGGREGATE, type BoundedAggregate } from './statistics.js';
-
-/** Silver rows per bounding query: keeps the engine's working set bounded on large windows. */
-const ROWS_PER_BUCKET = 1_000_000;
 
 export interface Window {
   /** `YYYY-MM` for a month. */
@@ -75,18 +73,20 @@ export async function boundedAggregates(
 /**
  * Bounded aggregates of several analyses (in the order of `jobs`) over the same Silver files,
  * each user being the privacy unit of `silver` (the person, whatever the key version),
- * sharing the work that does not depend on the analysis: per user bucket (about `rowsPerBucket`
- * rows each, default 1M, to keep the engine's working set bounded), the files are read once into
- * a temporary table of the rows of every job's windows, with each user's row count per window,
- * and each analysis bounds and aggregates from that table. Every (analysis, window) gets its own
- * fresh secret salt, as when computed alone: drawn from `rng` job by job, window by window.
+ * sharing the work that does not depend on the analysis: the rows of every job's windows are
+ * staged once by user bucket (about `rowsPerBucket` rows each, default 1M, to keep the engine's
+ * working set bounded; see `stageBuckets`, under `scratchDir` when given), then per bucket its
+ * rows go into a temporary table, with each user's row count per window, from which each analysis
+ * bounds and aggregates. Time grows linearly with the rows: each bucket reads only its own users'
+ * rows. Every (analysis, window) gets its own fresh secret salt, as when computed alone: drawn
+ * from `rng` job by job, window by window.
  */
 export async function boundedAggregatesOfAll(
   engine: Engine,
   jobs: readonly BoundingJob[],
   silver: SilverSource,
   rng: RandomSource,
-  options: { readonly rowsPerBucket?: number } = {},
+  options: { readonly rowsPerBucket?: number; readonly scratchDir?: string } = {},
 ): Promise<WindowAggregates[]> {
   const results = jobs.map(
     ({ windows }) => new Map(windows.map((w) => [w.id, new Map()])) as WindowAggregates,
@@ -105,14 +105,15 @@ export async function boundedAggregatesOfAll(
       salt: newSamplingSalt(rng),
     })),
   );
-  const count = Math.max(1, Math.ceil(silver.rows / (options.rowsPerBucket ?? ROWS_PER_BUCKET)));
   const columns = stagedColumns(jobs.map((j) => j.plan));
+  const staging = await stageBuckets(engine, silver, staged, columns, {
+    ...(options.rowsPerBucket !== undefined ? { rowsPerBucket: options.rowsPerBucket } : {}),
+    ...(options.scratchDir !== undefined ? { dir: options.scratchDir } : {}),
+  });
   const table = `bounding_rows_${randomBytes(8).toString('hex')}`;
   try {
-    for (let bucket = 0; bucket < count; bucket++) {
-      await engine.run(
-        `CREATE OR REPLACE TEMP TABLE ${table} AS ${stagedRowsSql(columns, silver, staged, { index: bucket, count })}`,
-      );
+    for (const bucket of staging.buckets) {
+      await engine.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${staging.rowsSql(bucket)}`);
       for (const [i, { plan }] of jobs.entries()) {
         if (salted[i]!.length === 0) continue;
         const rows = await engine.all<AggregateRow>(boundedFromStagedSql(plan, table, salted[i]!));
@@ -121,6 +122,7 @@ export async function boundedAggregatesOfAll(
     }
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${table}`);
+    await staging.close();
   }
   return results;
 }

@@ -199,6 +199,10 @@ async function computeReleases(
   const entries = await timed(ctx, 'gold_bounds_selection', async () => {
     const out: BoundingJob[] = [];
     for (const [plan, windows] of work) {
+      if (plan.selection === undefined) {
+        out.push({ plan, windows });
+        continue;
+      }
       if (input.kind !== 'duckdb') throw new Error('internal: automatic bounds on a warehouse');
       out.push(...jobsOf(windows, await finalizePlans(ctx.engine, plan, input.silver, windows, rng)));
     }
@@ -206,7 +210,7 @@ async function computeReleases(
   });
   const computed = await timed(ctx, 'gold_compute', () =>
     input.kind === 'duckdb'
-      ? boundedAggregatesOfAll(ctx.engine, entries, input.silver, rng)
+      ? boundedAggregatesOfAll(ctx.engine, entries, input.silver, rng, { scratchDir: ctx.tmpDir })
       : boundOnDatabricks(input.settings, entries, input.source, rng),
   );
   const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };

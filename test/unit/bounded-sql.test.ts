@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { boundedAggregateSql } from '../../src/analyses/bounded-sql.js';
+import { boundedAggregateSql, userBucketOf, userBucketSql } from '../../src/analyses/bounded-sql.js';
 import { planAnalysis } from '../../src/analyses/plan.js';
 import { histogramEntries } from '../../src/analyses/release.js';
 import { parseConfig, DEFAULT_CONFIG_INPUT } from '../../src/config/index.js';
@@ -240,6 +240,115 @@ describe('the bounding SQL yields the quantile tree leaf histogram of the bounde
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([k, h]) => [k, [...h.entries()].sort(([a], [b]) => a - b)]),
       );
+    });
+  }
+});
+
+describe('user buckets', () => {
+  it('puts a unit in the same bucket in SQL as in TypeScript (the reference other engines mirror)', async () => {
+    const rng = seededRandom('user-buckets');
+    const units = [
+      '',
+      'é',
+      "o'brien",
+      ...Array.from({ length: 500 }, (_, i) => `${i}-${rng.randomBelow(1n << 64n).toString(16)}`),
+    ];
+    for (const count of [2, 7, 32, 1000]) {
+      const sql = await temp.engine.all<{ u: string; b: bigint }>(
+        `SELECT u, ${userBucketSql('u', count)} AS b FROM (VALUES ${units.map((u) => `(${sqlString(u)})`).join(', ')}) t(u)`,
+      );
+      const want = units.map((u) => userBucketOf(u, count));
+      expect(new Map(sql.map((r) => [r.u, Number(r.b)]))).toEqual(new Map(units.map((u, i) => [u, want[i]])));
+      expect(want.every((b) => Number.isInteger(b) && b >= 0 && b < count)).toBe(true);
+    }
+    // The first 32 bits of md5('abc') = 0x90015098 = 2416005272.
+    expect(userBucketOf('abc', 1000)).toBe(272);
+  });
+
+  it('spreads 32-hex pseudonyms evenly over the buckets', () => {
+    const rng = seededRandom('user-buckets-spread');
+    const sizes = new Array<number>(8).fill(0);
+    for (let i = 0; i < 8000; i++)
+      sizes[
+        userBucketOf(
+          rng
+            .randomBelow(1n << 128n)
+            .toString(16)
+            .padStart(32, '0'),
+          8,
+        )
+      ]! += 1;
+    // Binomial(8000, 1/8): mean 1000, sd ≈ 30; below 800 or above 1200 has probability < 1e-10.
+    for (const n of sizes) {
+      expect(n).toBeGreaterThan(800);
+      expect(n).toBeLessThan(1200);
+    }
+  });
+
+  for (const count of [2, 5, 16]) {
+    it(`sums to one query's per-partition aggregates over ${count} buckets, across a key rotation (L0=2, Linf=2)`, async () => {
+      const rows = randomRows(`bounded-sql-buckets-${count}`, 300);
+      const file = join(temp.dir, `silver-buckets-${count}.parquet`);
+      await writeSilver(rows, file);
+      const silver = await silverOf([file]);
+      const plan = planAnalysis({
+        ...parseConfig(DEFAULT_CONFIG_INPUT).analyses[1]!,
+        statistics: ['mean', 'quantiles'],
+        quantiles: [0.5],
+        max_partitions_contributed: 2,
+        max_contributions_per_partition: 2,
+      });
+      const windows = [{ id: '2016-08', start: '2016-08-01', end: '2016-08-31', salt: 'c0ffee' }];
+      type Agg = {
+        pk: string;
+        count: bigint;
+        users: bigint;
+        normalized_sum: bigint;
+        normalized_sum_squares: bigint;
+        histogram: unknown;
+      };
+      const flat = (r: Agg): (string | bigint)[] => [
+        r.pk,
+        BigInt(r.count),
+        BigInt(r.users),
+        BigInt(r.normalized_sum),
+        BigInt(r.normalized_sum_squares),
+        ...histogramEntries(r.histogram).flatMap(({ x, n }) => [`leaf ${x}`, n]),
+      ];
+      const whole = (await temp.engine.all<Agg>(boundedAggregateSql(plan, silver, windows))).map(flat);
+      const sums = new Map<
+        string,
+        { count: bigint; users: bigint; sum: bigint; squares: bigint; leaves: Map<bigint, bigint> }
+      >();
+      let nonEmpty = 0;
+      for (let index = 0; index < count; index++) {
+        const part = await temp.engine.all<Agg>(boundedAggregateSql(plan, silver, windows, { index, count }));
+        if (part.length > 0) nonEmpty++;
+        for (const r of part) {
+          const s = sums.get(r.pk) ?? { count: 0n, users: 0n, sum: 0n, squares: 0n, leaves: new Map() };
+          s.count += BigInt(r.count);
+          s.users += BigInt(r.users);
+          s.sum += BigInt(r.normalized_sum);
+          s.squares += BigInt(r.normalized_sum_squares);
+          for (const { x, n } of histogramEntries(r.histogram)) s.leaves.set(x, (s.leaves.get(x) ?? 0n) + n);
+          sums.set(r.pk, s);
+        }
+      }
+      const bucketed = [...sums.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([pk, s]) => [
+          pk,
+          s.count,
+          s.users,
+          s.sum,
+          s.squares,
+          ...[...s.leaves.entries()]
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .flatMap(([x, n]) => [`leaf ${x}`, n]),
+        ]);
+      expect(bucketed).toEqual(whole);
+      // Every bucket held some users, so the split was real.
+      expect(nonEmpty).toBe(count);
     });
   }
 });
