@@ -1,6 +1,8 @@
 import { sqlString, type Engine } from '../engine/duckdb.js';
 import { countMechanism, newSamplingSalt, releaseCount, type RandomSource } from '../dp/index.js';
 import type { SilverSource } from '../silver/silver-source.js';
+import { stagedColumns, stagedFilter, stagedRowsSql, valueColumnSql } from './bounded-sql.js';
+import { boundingPlanOf, type BoundingPlan } from './bounding-plan.js';
 import type { AnalysisPlan } from './plan.js';
 import type { Window } from './release.js';
 
@@ -39,12 +41,78 @@ export interface ContributionProfile<C> {
   readonly values?: readonly C[];
 }
 
+/** An empty profile (all buckets 0) of an analysis with or without a value. */
+export function emptyProfile(withValues: boolean): ContributionProfile<bigint> {
+  return {
+    partitions: new Array<bigint>(CONTRIBUTION_BUCKETS.length + 1).fill(0n),
+    rows: new Array<bigint>(CONTRIBUTION_BUCKETS.length + 1).fill(0n),
+    ...(withValues ? { values: new Array<bigint>(VALUE_BUCKET_COUNT).fill(0n) } : {}),
+  };
+}
+
 /**
- * The exact profile of each window, from one query over Silver for all windows. A user is the
- * privacy unit of `silver` (the person across key versions) and falls in exactly one bucket of
- * each histogram, so each histogram has sensitivity 1. Rows are those the analysis bounds: its
- * partition keys, and for a value analysis with `missing_value: "exclude"` only rows with a value
- * (with `"zero"` a missing value reads as 0, as in the bounding SQL).
+ * The exact profile rows of a plan's windows over `staged` (rows as `stagedRowsSql` yields them,
+ * `w` being each window's `index`): per window, how many users touch `np` partitions, have at most
+ * `maxn` rows in one of them and (value analyses) one value, chosen by a hash keyed with the
+ * secret `salt`, in value bucket `vb`. Rows are those the bounding reads (the same row filter and
+ * missing-value rule, `stagedFilter`/`valueColumnSql`). A user's figures depend on that user's rows
+ * alone, so profiles of disjoint sets of users (user buckets) add up. Fold with {@link addProfileRows}.
+ */
+export function profileFromStagedSql(plan: BoundingPlan, staged: string, salt: string): string {
+  const { column } = plan.partition;
+  const v = plan.value !== undefined;
+  const windows = plan.windows.map((w) => `(${w.index}, ${sqlString(w.id)})`).join(', ');
+  const src = `SELECT w, pid, rid, CAST(${column} AS VARCHAR) AS pk${v ? `, ${valueColumnSql(plan)} AS v` : ''}
+    FROM ${staged} WHERE ${stagedFilter(plan)}`;
+  const body = v
+    ? `cells AS (
+  SELECT w, pid, pk, count(*) AS n, min(h) AS h, arg_min(v, h) AS v
+  FROM (SELECT *, hash(${sqlString(salt)} || '|' || pid || '|' || rid) AS h FROM src) GROUP BY ALL
+),
+users AS (SELECT w, pid, count(*) AS np, max(n) AS maxn, arg_min(v, h) AS v FROM cells GROUP BY ALL),
+hist AS (
+  SELECT w, np, maxn, least(${VALUE_BUCKET_COUNT - 1}, CAST(floor(log2(greatest(CAST(v AS DOUBLE), 0) + 1)) AS INTEGER)) AS vb, count(*) AS users
+  FROM users GROUP BY ALL
+)`
+    : `cells AS (SELECT w, pid, pk, count(*) AS n FROM src GROUP BY ALL),
+users AS (SELECT w, pid, count(*) AS np, max(n) AS maxn FROM cells GROUP BY ALL),
+hist AS (SELECT w, np, maxn, NULL AS vb, count(*) AS users FROM users GROUP BY ALL)`;
+  return `WITH windows(w, id) AS (VALUES ${windows}),
+src AS (
+  ${src}
+),
+${body}
+SELECT windows.id AS w, np, maxn, vb, users FROM hist JOIN windows USING (w)`;
+}
+
+/** One line of {@link profileFromStagedSql}'s result. */
+export interface ProfileRow {
+  readonly w: string;
+  readonly np: bigint;
+  readonly maxn: bigint;
+  readonly vb: number | null;
+  readonly users: bigint;
+}
+
+/** Adds profile rows to the profiles of their windows (by window id). */
+export function addProfileRows(
+  profiles: ReadonlyMap<string, ContributionProfile<bigint>>,
+  rows: readonly ProfileRow[],
+): void {
+  for (const r of rows) {
+    const p = profiles.get(r.w)!;
+    const users = BigInt(r.users);
+    (p.partitions as bigint[])[contributionBucket(Number(r.np))]! += users;
+    (p.rows as bigint[])[contributionBucket(Number(r.maxn))]! += users;
+    if (r.vb !== null && p.values) (p.values as bigint[])[r.vb]! += users;
+  }
+}
+
+/**
+ * The exact profile of each window of one analysis, from one query over Silver for all windows
+ * (`explain --utility`; a release reads the profile from its run's staged rows instead). A user is
+ * the privacy unit of `silver` (the person across key versions) and falls in exactly one bucket of
+ * each histogram, so each histogram has sensitivity 1.
  */
 export async function exactProfiles(
   engine: Engine,
@@ -53,65 +121,15 @@ export async function exactProfiles(
   windows: readonly Window[],
   rng: RandomSource,
 ): Promise<Map<string, ContributionProfile<bigint>>> {
-  const out = new Map<string, ContributionProfile<bigint>>();
-  const v = plan.value;
-  const empty = (): ContributionProfile<bigint> => ({
-    partitions: new Array<bigint>(CONTRIBUTION_BUCKETS.length + 1).fill(0n),
-    rows: new Array<bigint>(CONTRIBUTION_BUCKETS.length + 1).fill(0n),
-    ...(v ? { values: new Array<bigint>(VALUE_BUCKET_COUNT).fill(0n) } : {}),
-  });
-  for (const w of windows) out.set(w.id, empty());
+  const out = new Map(windows.map((w) => [w.id, emptyProfile(plan.value !== undefined)]));
   if (silver.files.length === 0 || windows.length === 0) return out;
   const salt = newSamplingSalt(rng);
-  const filters = [
-    plan.partitions.kind === 'public'
-      ? `${plan.partitionBy} IN (${plan.partitions.keys.map(sqlString).join(', ')})`
-      : `${plan.partitionBy} IS NOT NULL`,
-    ...(v && v.missing === 'exclude' ? [`${v.column} IS NOT NULL`] : []),
-  ].join(' AND ');
-  const windowRows = windows
-    .map((w) => `(${sqlString(w.id)}, DATE ${sqlString(w.start)}, DATE ${sqlString(w.end)})`)
-    .join(', ');
-  // Pairwise disjoint windows (calendar months) find a row's window with a CASE on the date, not
-  // a range join; overlapping ones join.
-  const sorted = [...windows].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  const disjoint = sorted.every((w, k) => k === 0 || sorted[k - 1]!.end < w.start);
-  const date = (d: string): string => `DATE ${sqlString(d)}`;
-  const cols = `${silver.unit} AS pid, session_id AS rid, CAST(${plan.partitionBy} AS VARCHAR) AS pk${v ? `, coalesce(${v.column}, 0) AS v` : ''}`;
-  const source = disjoint
-    ? `SELECT * FROM (
-    SELECT CASE ${sorted.map((w) => `WHEN date BETWEEN ${date(w.start)} AND ${date(w.end)} THEN ${sqlString(w.id)}`).join(' ')} END AS w, ${cols}
-    FROM ${silver.relation}
-    WHERE ${filters} AND date BETWEEN ${date(sorted[0]!.start)} AND ${date(sorted.at(-1)!.end)}
-  ) WHERE w IS NOT NULL`
-    : `SELECT windows.w, ${cols}
-  FROM ${silver.relation} JOIN windows ON date BETWEEN w_start AND w_end
-  WHERE ${filters}`;
-  const rows = await engine.all<{ w: string; np: bigint; maxn: bigint; vb: number | null; users: bigint }>(`
-WITH windows(w, w_start, w_end) AS (VALUES ${windowRows}),
-src AS (
-  ${source}
-),
-${
-  v
-    ? `cells AS (
-  SELECT w, pid, pk, count(*) AS n, min(h) AS h, arg_min(v, h) AS v
-  FROM (SELECT *, hash(${sqlString(salt)} || '|' || pid || '|' || rid) AS h FROM src) GROUP BY ALL
-),
-users AS (SELECT w, pid, count(*) AS np, max(n) AS maxn, arg_min(v, h) AS v FROM cells GROUP BY ALL)
-SELECT w, np, maxn, least(${VALUE_BUCKET_COUNT - 1}, CAST(floor(log2(greatest(CAST(v AS DOUBLE), 0) + 1)) AS INTEGER)) AS vb, count(*) AS users
-FROM users GROUP BY ALL`
-    : `cells AS (SELECT w, pid, pk, count(*) AS n FROM src GROUP BY ALL),
-users AS (SELECT w, pid, count(*) AS np, max(n) AS maxn FROM cells GROUP BY ALL)
-SELECT w, np, maxn, NULL AS vb, count(*) AS users FROM users GROUP BY ALL`
-}`);
-  for (const r of rows) {
-    const p = out.get(r.w)!;
-    const users = BigInt(r.users);
-    (p.partitions as bigint[])[contributionBucket(Number(r.np))]! += users;
-    (p.rows as bigint[])[contributionBucket(Number(r.maxn))]! += users;
-    if (r.vb !== null && p.values) (p.values as bigint[])[r.vb]! += users;
-  }
+  const bp = boundingPlanOf(
+    plan,
+    windows.map((w, index) => ({ index, id: w.id, salt })),
+  );
+  const staged = `(${stagedRowsSql(stagedColumns([plan]), silver, windows)})`;
+  addProfileRows(out, await engine.all<ProfileRow>(profileFromStagedSql(bp, staged, salt)));
   return out;
 }
 

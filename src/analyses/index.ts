@@ -21,7 +21,7 @@ export { type BoundedAggregate, type StatisticOutput, type StatisticPlan } from 
 export {
   boundedAggregatesOfAll,
   computeReleases,
-  finalizePlans,
+  boundWithSelection,
   jobsOf,
   releasesOf,
   type BoundedObserver,

@@ -11,10 +11,16 @@ import {
 } from '../gold/release.js';
 import { boundedFromStagedSql, stagedColumns, type StagedWindow } from './bounded-sql.js';
 import { selectBoundsForWindow } from './bound-selection.js';
-import { exactProfiles } from './contribution-profile.js';
+import {
+  addProfileRows,
+  emptyProfile,
+  profileFromStagedSql,
+  type ProfileRow,
+} from './contribution-profile.js';
+import { boundingPlanOf } from './bounding-plan.js';
 import type { AnalysisPlan } from './plan.js';
 import type { SilverSource } from '../silver/silver-source.js';
-import { stageBuckets } from './staging.js';
+import { stageBuckets, type StagedBuckets } from './staging.js';
 import { EMPTY_AGGREGATE, type BoundedAggregate } from './statistics.js';
 
 export interface Window {
@@ -86,45 +92,156 @@ export async function boundedAggregatesOfAll(
   jobs: readonly BoundingJob[],
   silver: SilverSource,
   rng: RandomSource,
-  options: { readonly rowsPerBucket?: number; readonly scratchDir?: string } = {},
+  options: StagingOptions = {},
 ): Promise<WindowAggregates[]> {
-  const results = jobs.map(
-    ({ windows }) => new Map(windows.map((w) => [w.id, new Map()])) as WindowAggregates,
+  const results = emptyResults(jobs);
+  const { staged, indexOf } = stagedWindowsOf(jobs);
+  if (silver.files.length === 0 || staged.length === 0) return results;
+  const salted = saltsOf(jobs, indexOf, rng);
+  const staging = await stageRows(engine, silver, staged, jobs, options);
+  try {
+    await eachBucket(engine, staging, (table) => boundBucket(engine, table, jobs, salted, results));
+  } finally {
+    await staging.close();
+  }
+  return results;
+}
+
+/** Where and how finely `stageBuckets` splits the rows (defaults: 1M rows a bucket, own scratch dir). */
+export interface StagingOptions {
+  readonly rowsPerBucket?: number;
+  readonly scratchDir?: string;
+}
+
+/**
+ * Bounded aggregates of analyses whose bounds may still have to be chosen, over ONE staging of the
+ * rows (see {@link boundedAggregatesOfAll}): a first pass over the user buckets computes every
+ * automatic-bounds analysis's exact contribution profile per window (profiles of disjoint users
+ * add up), the bounds are chosen privately per (analysis, window) from the noisy profile
+ * (`selectBoundsForWindow`, spending the plan's `selection.epsilon`, part of its ε), and a second
+ * pass over the same buckets bounds every analysis. Windows whose chosen bounds agree share one
+ * bounding job ({@link jobsOf}). Returns the jobs and their aggregates, in the same order.
+ */
+export async function boundWithSelection(
+  engine: Engine,
+  work: readonly BoundingJob[],
+  silver: SilverSource,
+  rng: RandomSource,
+  options: StagingOptions = {},
+): Promise<{ jobs: BoundingJob[]; aggregates: WindowAggregates[] }> {
+  const { staged, indexOf } = stagedWindowsOf(work);
+  const auto = work.filter((j) => j.plan.selection !== undefined);
+  const profiles = new Map(
+    auto.map((j) => [j, new Map(j.windows.map((w) => [w.id, emptyProfile(j.plan.value !== undefined)]))]),
   );
+  const data = silver.files.length > 0 && staged.length > 0;
+  const staging = data ? await stageRows(engine, silver, staged, work, options) : undefined;
+  try {
+    if (staging && auto.length > 0) {
+      const passes = auto.map((job) => ({
+        profile: profiles.get(job)!,
+        plan: boundingPlanOf(
+          job.plan,
+          job.windows.map((w) => ({ index: indexOf(w), id: w.id, salt: '' })),
+        ),
+        salt: newSamplingSalt(rng),
+      }));
+      await eachBucket(engine, staging, async (table) => {
+        for (const p of passes) {
+          addProfileRows(
+            p.profile,
+            await engine.all<ProfileRow>(profileFromStagedSql(p.plan, table, p.salt)),
+          );
+        }
+      });
+    }
+    const jobs = work.flatMap((job) => {
+      const profile = profiles.get(job);
+      if (!profile) return [job];
+      return jobsOf(
+        job.windows,
+        new Map(job.windows.map((w) => [w.id, selectBoundsForWindow(job.plan, profile.get(w.id)!, rng)])),
+      );
+    });
+    const results = emptyResults(jobs);
+    if (staging) {
+      const salted = saltsOf(jobs, indexOf, rng);
+      await eachBucket(engine, staging, (table) => boundBucket(engine, table, jobs, salted, results));
+    }
+    return { jobs, aggregates: results };
+  } finally {
+    await staging?.close();
+  }
+}
+
+function emptyResults(jobs: readonly BoundingJob[]): WindowAggregates[] {
+  return jobs.map(({ windows }) => new Map(windows.map((w) => [w.id, new Map()])) as WindowAggregates);
+}
+
+/** The distinct windows of some jobs (staged once each), and each window's index among them. */
+function stagedWindowsOf(jobs: readonly BoundingJob[]): { staged: Window[]; indexOf: (w: Window) => number } {
   const staged: Window[] = [];
   const index = new Map<string, number>();
+  const id = (w: Window): string => `${w.id}|${w.start}|${w.end}`;
   for (const w of jobs.flatMap((j) => j.windows)) {
-    const id = `${w.id}|${w.start}|${w.end}`;
-    if (!index.has(id)) index.set(id, staged.push(w) - 1);
+    if (!index.has(id(w))) index.set(id(w), staged.push(w) - 1);
   }
-  if (silver.files.length === 0 || staged.length === 0) return results;
-  const salted: StagedWindow[][] = jobs.map(({ windows }) =>
-    windows.map((w) => ({
-      index: index.get(`${w.id}|${w.start}|${w.end}`)!,
-      id: w.id,
-      salt: newSamplingSalt(rng),
-    })),
+  return { staged, indexOf: (w) => index.get(id(w))! };
+}
+
+/** A fresh secret salt per (job, window): drawn from `rng` job by job, window by window. */
+function saltsOf(
+  jobs: readonly BoundingJob[],
+  indexOf: (w: Window) => number,
+  rng: RandomSource,
+): StagedWindow[][] {
+  return jobs.map(({ windows }) =>
+    windows.map((w) => ({ index: indexOf(w), id: w.id, salt: newSamplingSalt(rng) })),
   );
-  const columns = stagedColumns(jobs.map((j) => j.plan));
-  const staging = await stageBuckets(engine, silver, staged, columns, {
+}
+
+function stageRows(
+  engine: Engine,
+  silver: SilverSource,
+  staged: readonly Window[],
+  jobs: readonly BoundingJob[],
+  options: StagingOptions,
+): Promise<StagedBuckets> {
+  return stageBuckets(engine, silver, staged, stagedColumns(jobs.map((j) => j.plan)), {
     ...(options.rowsPerBucket !== undefined ? { rowsPerBucket: options.rowsPerBucket } : {}),
     ...(options.scratchDir !== undefined ? { dir: options.scratchDir } : {}),
   });
+}
+
+/** Runs `pass` on each bucket's rows, put one bucket at a time into a temporary table. */
+async function eachBucket(
+  engine: Engine,
+  staging: StagedBuckets,
+  pass: (table: string) => Promise<void>,
+): Promise<void> {
   const table = `bounding_rows_${randomBytes(8).toString('hex')}`;
   try {
     for (const bucket of staging.buckets) {
       await engine.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${staging.rowsSql(bucket)}`);
-      for (const [i, { plan }] of jobs.entries()) {
-        if (salted[i]!.length === 0) continue;
-        const rows = await engine.all<AggregateRow>(boundedFromStagedSql(plan, table, salted[i]!));
-        mergeRows(results[i]!, rows);
-      }
+      await pass(table);
     }
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${table}`);
-    await staging.close();
   }
-  return results;
+}
+
+/** Bounds every job over one bucket's rows and adds the aggregates to `results`. */
+async function boundBucket(
+  engine: Engine,
+  table: string,
+  jobs: readonly BoundingJob[],
+  salted: readonly StagedWindow[][],
+  results: WindowAggregates[],
+): Promise<void> {
+  for (const [i, { plan }] of jobs.entries()) {
+    if (salted[i]!.length === 0) continue;
+    mergeRows(results[i]!, await engine.all<AggregateRow>(boundedFromStagedSql(plan, table, salted[i]!)));
+  }
 }
 
 /** Adds one bucket's rows to the aggregates: every sum is additive over disjoint sets of users. */
@@ -148,23 +265,6 @@ function mergeRows(aggregates: WindowAggregates, rows: readonly AggregateRow[]):
       ...(histogram ? { histogram } : {}),
     });
   }
-}
-
-/**
- * The plan of each window: the plan itself when its bounds are fixed; with automatic bounds, one
- * plan per window whose bounds were chosen privately from that window's DP contribution profile
- * (spending the plan's `selection.epsilon`, part of its ε: the plan's cost is unchanged).
- */
-export async function finalizePlans(
-  engine: Engine,
-  plan: AnalysisPlan,
-  silver: SilverSource,
-  windows: readonly Window[],
-  rng: RandomSource,
-): Promise<Map<string, AnalysisPlan>> {
-  if (!plan.selection) return new Map(windows.map((w) => [w.id, plan]));
-  const profiles = await exactProfiles(engine, plan, silver, windows, rng);
-  return new Map(windows.map((w) => [w.id, selectBoundsForWindow(plan, profiles.get(w.id)!, rng)]));
 }
 
 /**
@@ -192,7 +292,7 @@ export type BoundedObserver = (windowId: string, key: string, bounded: number | 
 
 /**
  * Computes DP releases of one analysis for several windows: automatic bounds chosen per window
- * ({@link finalizePlans}), bounded aggregates in DuckDB (one scan, each window bounded separately
+ * ({@link boundWithSelection}), bounded aggregates in DuckDB (one scan, each window bounded separately
  * with a fresh secret salt), then noise from the secure
  * samplers for every statistic of every released partition. Public partitions are all released
  * (an empty one as 0 + noise, never dropped).
@@ -206,9 +306,7 @@ export async function computeReleases(
   meta: { runId: string; createdAt: string },
   observeBounded?: BoundedObserver,
 ): Promise<Map<string, Release>> {
-  const plans = await finalizePlans(engine, plan, silver, windows, rng);
-  const jobs = jobsOf(windows, plans);
-  const aggregates = await boundedAggregatesOfAll(engine, jobs, silver, rng);
+  const { jobs, aggregates } = await boundWithSelection(engine, [{ plan, windows }], silver, rng);
   const out = new Map<string, Release>();
   jobs.forEach((job, i) => {
     for (const [id, r] of releasesOf(job.plan, job.windows, aggregates[i]!, rng, meta, observeBounded))

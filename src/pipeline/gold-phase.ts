@@ -1,10 +1,8 @@
 import { join } from 'node:path';
 import {
   abfssUris,
-  boundedAggregatesOfAll,
-  finalizePlans,
+  boundWithSelection,
   isClosed,
-  jobsOf,
   monthWindow,
   monthsOf,
   planAll,
@@ -189,29 +187,18 @@ async function computeReleases(
   pending: readonly ReleaseRequest[],
   plans: ReadonlyMap<string, AnalysisPlan>,
 ): Promise<Map<string, Release>> {
-  const work = new Map<AnalysisPlan, Window[]>();
+  const byPlan = new Map<AnalysisPlan, Window[]>();
   for (const p of pending) {
     const plan = plans.get(p.analysis)!;
-    work.set(plan, [...(work.get(plan) ?? []), monthWindow(p.windowId)]);
+    byPlan.set(plan, [...(byPlan.get(plan) ?? []), monthWindow(p.windowId)]);
   }
-  // Automatic bounds are chosen per (analysis, window) before bounding, from the selection's share
-  // of the ε already charged; windows that chose alike share one bounding job.
-  const entries = await timed(ctx, 'gold_bounds_selection', async () => {
-    const out: BoundingJob[] = [];
-    for (const [plan, windows] of work) {
-      if (plan.selection === undefined) {
-        out.push({ plan, windows });
-        continue;
-      }
-      if (input.kind !== 'duckdb') throw new Error('internal: automatic bounds on a warehouse');
-      out.push(...jobsOf(windows, await finalizePlans(ctx.engine, plan, input.silver, windows, rng)));
-    }
-    return out;
-  });
-  const computed = await timed(ctx, 'gold_compute', () =>
+  const work = [...byPlan.entries()].map(([plan, windows]) => ({ plan, windows }));
+  // Automatic bounds are chosen per (analysis, window) from the selection's share of the ε already
+  // charged, over the same staged rows the bounding then reads; on a warehouse, bounds are fixed.
+  const { jobs: entries, aggregates: computed } = await timed(ctx, 'gold_compute', async () =>
     input.kind === 'duckdb'
-      ? boundedAggregatesOfAll(ctx.engine, entries, input.silver, rng, { scratchDir: ctx.tmpDir })
-      : boundOnDatabricks(input.settings, entries, input.source, rng),
+      ? boundWithSelection(ctx.engine, work, input.silver, rng, { scratchDir: ctx.tmpDir })
+      : { jobs: work, aggregates: await boundOnDatabricks(input.settings, work, input.source, rng) },
   );
   const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };
   const out = new Map<string, Release>();
