@@ -1,4 +1,21 @@
+import { availableParallelism } from 'node:os';
 import { DuckDBConnection, DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api';
+import { UserError } from '../errors.js';
+
+/**
+ * DuckDB's worker threads: `DP_ENGINE_THREADS` (a positive integer), else every core this
+ * process may use, so a job given more vCPUs runs its SQL on all of them.
+ */
+export function engineThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.DP_ENGINE_THREADS;
+  if (text === undefined || text.trim() === '') return availableParallelism();
+  if (!/^[1-9][0-9]{0,3}$/.test(text.trim())) {
+    throw new UserError(
+      `DP_ENGINE_THREADS: ${JSON.stringify(text).slice(0, 40)} is not a positive integer; set it to the number of DuckDB threads (e.g. 4) or unset it to use every core`,
+    );
+  }
+  return Number(text.trim());
+}
 
 /**
  * One embedded DuckDB database for a unit of work. Extensions are never downloaded
@@ -20,7 +37,7 @@ export class Engine {
       autoload_known_extensions: 'false',
       temp_directory: options.tempDirectory,
       memory_limit: options.memoryLimit ?? '512MB',
-      threads: String(options.threads ?? 2),
+      threads: String(options.threads ?? engineThreads()),
       preserve_insertion_order: 'false',
     });
     return new Engine(instance, await instance.connect());
