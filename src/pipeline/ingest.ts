@@ -12,6 +12,7 @@ import {
   CommittedView,
   dateOfSilverKey,
   describeFile,
+  describeFiles,
   localCopies,
   recordFile,
   quarantineKey,
@@ -496,15 +497,13 @@ async function writeActivity(
   await rm(index, { force: true });
 }
 
-/**
- * Rows, bytes and SHA-256 of each local file before it is uploaded, for the manifest (one at a
- * time: the engine runs one query at a time).
- */
+/** Rows, bytes and SHA-256 of each local file before it is uploaded, for the manifest. */
 async function describeAll(
   ctx: RunContext,
   uploads: readonly { readonly file: string }[],
 ): Promise<FileFacts[]> {
-  const facts: FileFacts[] = [];
-  for (const u of uploads) facts.push(await describeFile(ctx.engine, u.file));
-  return facts;
+  return describeFiles(
+    ctx.engine,
+    uploads.map((u) => u.file),
+  );
 }
