@@ -133,9 +133,12 @@ async function computeReleases(
     work.set(plan, [...(work.get(plan) ?? []), monthWindow(p.windowId)]);
   }
   const entries = [...work.entries()].map(([plan, windows]) => ({ plan, windows }));
-  const computed = await timed(ctx, 'gold_compute', () =>
-    boundedAggregatesOfAll(ctx.engine, entries, silver, rng),
-  );
+  const computed = await timed(ctx, 'gold_compute', async () => {
+    const aggregates = await boundedAggregatesOfAll(ctx.engine, entries, silver, rng);
+    // The engine's work is done: its cached memory goes back before the charts' workers start.
+    await ctx.engine.releaseMemory();
+    return aggregates;
+  });
   const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };
   const out = new Map<string, Release>();
   await timed(ctx, 'gold_noise', async () => {

@@ -99,6 +99,7 @@ export async function ingest(
   };
   for (const batch of batches(blobs, options.batchBytes ?? BATCH_BYTES)) {
     const r = await ingestBatch(ctx, batch, state);
+    await ctx.engine.releaseMemory();
     result.blobs.push(...r.blobs);
     for (const [code, n] of Object.entries(r.rejectedByReason)) {
       result.rejectedByReason[code as RejectionCode] =
