@@ -3,18 +3,21 @@
  * `<lake>/gold/releases/<analysis>/<window>.json` (e.g. a lake with the GA360 year run through
  * the pipeline, see docs/performance.md) as the Gold phase does, and prints, per analysis and round, the time
  * of Vega (spec → SVG) and of the PNG (resvg), and the PNGs' bytes, then the round's totals with
- * the process's CPU time. Timings are wall-clock on a possibly shared machine: compare rounds,
- * not single numbers.
+ * the process's CPU time. Then, per round, the charts drawn as the run draws them (SVG on the main
+ * thread, PNGs on the `PngRasterizer` pool sized to the cores, at most two queued per worker):
+ * `pooledMsPerChart` is that wall time over the number of charts. Timings are wall-clock on a
+ * possibly shared machine: compare rounds, not single numbers.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderReleaseSvg } from '../src/gold/plot/index.js';
+import { PngRasterizer, renderReleaseSvg } from '../src/gold/plot/index.js';
 import { rasterizeSvg } from '../src/gold/plot/rasterize.js';
 import type { Release } from '../src/gold/release.js';
 
 const [lake, roundsArg] = process.argv.slice(2);
 if (!lake) throw new Error('usage: node dist/bench/charts.js <lake> [rounds]');
 const rounds = Number(roundsArg ?? 3);
+const rasterizer = new PngRasterizer();
 
 const releases: Release[] = [];
 const root = join(lake, 'gold', 'releases');
@@ -68,4 +71,24 @@ for (let round = 1; round <= rounds; round++) {
       cpuMs,
     }),
   );
+
+  const pool0 = performance.now();
+  const inFlight: Promise<Buffer>[] = [];
+  for (const release of releases) {
+    const svg = await renderReleaseSvg(release);
+    while (inFlight.length >= 2 * rasterizer.size) await inFlight.shift();
+    inFlight.push(rasterizer.rasterize(svg));
+  }
+  await Promise.all(inFlight);
+  const pooledMs = performance.now() - pool0;
+  console.log(
+    JSON.stringify({
+      round,
+      charts: releases.length,
+      workers: rasterizer.size,
+      pooledMs: Math.round(pooledMs),
+      pooledMsPerChart: +(pooledMs / releases.length).toFixed(1),
+    }),
+  );
 }
+await rasterizer.close();

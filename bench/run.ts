@@ -11,11 +11,13 @@
  *      flat, and the ratio of s/M at the largest size to the smallest (issue 19 asks ≤ 1.5).
  *      BENCH_GOLD_ROWS_PER_BUCKET shrinks the user buckets for a small run (CI): e.g. sizes
  *      20000,80000,320000 with 10000 rows per bucket.
+ *   4. the GA360 year again with DuckDB on 1 thread and on every core (`DP_ENGINE_THREADS`), and
+ *      the speed-up: what more vCPUs would give a job (BENCH_SCALING=0 skips it).
  * Results go to stdout and bench/out/results.json.
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../src/generate/index.js';
@@ -30,6 +32,7 @@ const goldScalingSessions = (process.env.BENCH_GOLD_SCALING_SESSIONS ?? '2000000
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
+const scaling = process.env.BENCH_SCALING !== '0';
 
 interface Measured {
   ms: number;
@@ -39,8 +42,12 @@ interface Measured {
   silver?: number;
 }
 
-function measure(args: string[]): Measured {
-  const out = execFileSync(process.execPath, [worker, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+function measure(args: string[], env: NodeJS.ProcessEnv = process.env): Measured {
+  const out = execFileSync(process.execPath, [worker, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    env,
+  });
   return JSON.parse(out.trim().split('\n').at(-1)!) as Measured;
 }
 
@@ -88,9 +95,39 @@ async function compare(name: string, bronzeDir: string, sessions: number): Promi
   }
 }
 
+/** The pipeline on `bronzeDir` with DuckDB on 1 thread, then on every core: the speed-up. */
+async function scale(name: string, bronzeDir: string): Promise<Record<string, unknown>> {
+  const cores = availableParallelism();
+  const runs: Record<string, Measured> = {};
+  for (const threads of [1, cores]) {
+    const work = await mkdtemp(join(tmpdir(), `dp-bench-scale-${name}-`));
+    try {
+      const lake = join(work, 'lake');
+      await mkdir(join(lake, 'bronze'), { recursive: true });
+      await cp(bronzeDir, join(lake, 'bronze', name), { recursive: true });
+      runs[threads] = measure(['pipeline', lake], { ...process.env, DP_ENGINE_THREADS: String(threads) });
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+  const one = runs[1]!;
+  const all = runs[cores]!;
+  const speedup = +(one.ms / all.ms).toFixed(2);
+  console.log(`\n== ${name}: DuckDB on 1 thread vs ${cores} (every core)`);
+  console.log(
+    `  1 thread  ${one.ms} ms (Bronze→Silver ${one.phases.bronze_to_silver} ms; Silver→Gold ${one.phases.silver_to_gold} ms)`,
+  );
+  console.log(
+    `  ${cores} threads ${all.ms} ms (Bronze→Silver ${all.phases.bronze_to_silver} ms; Silver→Gold ${all.phases.silver_to_gold} ms)`,
+  );
+  console.log(`  speed-up  ${speedup}×`);
+  return { dataset: `${name}_scaling`, cores, one_thread_ms: one.ms, all_cores_ms: all.ms, speedup };
+}
+
 const results: Record<string, unknown>[] = [];
 if (await stat(ga360).catch(() => undefined)) {
   results.push(await compare('ga360', ga360, 901_097));
+  if (scaling) results.push(await scale('ga360', ga360));
 } else {
   console.log(`GA360 data not found at ${ga360} (set BENCH_GA360_DIR); skipping`);
 }

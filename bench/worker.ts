@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { planAll, type AnalysisPlan } from '../src/analyses/index.js';
 import { loadConfig } from '../src/config/index.js';
+import { engineThreads } from '../src/engine/duckdb.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import { FsLake } from '../src/storage/index.js';
 
@@ -28,14 +29,17 @@ async function pipeline(lakeDir: string): Promise<Record<string, unknown>> {
 /**
  * The plain, non-private baseline: DuckDB reads the NDJSON.gz, writes the same Silver columns as
  * date-partitioned zstd Parquet, and computes each configured analysis's per-month aggregates
- * (counts, clamped means, exact quantiles) without validation, pseudonyms, deduplication,
+ * (counts, clamped means, exact quantiles), on as many DuckDB threads as the pipeline, without validation, pseudonyms, deduplication,
  * bounding, noise or charts. Its group-bys come from the same plans as the pipeline's, so the
  * two always do the same analyses.
  */
 async function baseline(glob: string, outDir: string): Promise<Record<string, unknown>> {
   await mkdir(outDir, { recursive: true });
   const plans = planAll(await loadConfig());
-  const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', threads: '2' });
+  const db = await DuckDBInstance.create(':memory:', {
+    autoinstall_known_extensions: 'false',
+    threads: String(engineThreads()),
+  });
   const c = await db.connect();
   const t0 = performance.now();
   await c.run(`COPY (

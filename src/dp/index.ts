@@ -24,6 +24,7 @@ export { type RandomSource, secureRandom, seededRandom } from './random-source.j
 export { type Rational, rationalFromNumber, rationalToNumber } from './rational.js';
 export { sampleBernoulliExp, sampleBernoulliRational } from './bernoulli.js';
 export { sampleDiscreteLaplace } from './discrete-laplace.js';
+export { simulationNoise } from './simulation-noise.js';
 export { discreteLaplaceHalfWidth, discreteLaplaceScale } from './laplace-calibration.js';
 export { chooseGranularity } from './granularity.js';
 export { normalizedSquare, type ValueGrid, valueGrid } from './value-grid.js';

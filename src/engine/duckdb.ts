@@ -1,4 +1,21 @@
+import { availableParallelism } from 'node:os';
 import { DuckDBConnection, DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api';
+import { UserError } from '../errors.js';
+
+/**
+ * DuckDB's worker threads: `DP_ENGINE_THREADS` (a positive integer), else every core this
+ * process may use, so a job given more vCPUs runs its SQL on all of them.
+ */
+export function engineThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.DP_ENGINE_THREADS;
+  if (text === undefined || text.trim() === '') return availableParallelism();
+  if (!/^[1-9][0-9]{0,3}$/.test(text.trim())) {
+    throw new UserError(
+      `DP_ENGINE_THREADS: ${JSON.stringify(text).slice(0, 40)} is not a positive integer; set it to the number of DuckDB threads (e.g. 4) or unset it to use every core`,
+    );
+  }
+  return Number(text.trim());
+}
 
 /**
  * One embedded DuckDB database for a unit of work. Extensions are never downloaded
@@ -8,6 +25,7 @@ export class Engine {
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    private readonly memoryLimit: string,
   ) {}
 
   static async open(options: {
@@ -15,15 +33,32 @@ export class Engine {
     memoryLimit?: string;
     threads?: number;
   }): Promise<Engine> {
+    const memoryLimit = options.memoryLimit ?? '512MB';
     const instance = await DuckDBInstance.create(':memory:', {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
       temp_directory: options.tempDirectory,
-      memory_limit: options.memoryLimit ?? '512MB',
-      threads: String(options.threads ?? 2),
+      memory_limit: memoryLimit,
+      threads: String(options.threads ?? engineThreads()),
       preserve_insertion_order: 'false',
     });
-    return new Engine(instance, await instance.connect());
+    return new Engine(instance, await instance.connect(), memoryLimit);
+  }
+
+  /**
+   * Hands the memory DuckDB keeps cached after a stage (freed blocks stay in its buffer pool up
+   * to `memory_limit`) back to the system, as far as nothing holds it: lowering the limit evicts them, then the limit is
+   * restored. Called between stages, so the next one (e.g. charts on worker threads) does not
+   * stack its peak on top of the last query's.
+   */
+  async releaseMemory(): Promise<void> {
+    try {
+      await this.run(`SET memory_limit = '16MB'`);
+    } catch {
+      // Best effort: DuckDB refuses a limit below what is pinned; it then frees what it can.
+    } finally {
+      await this.run(`SET memory_limit = ${sqlString(this.memoryLimit)}`);
+    }
   }
 
   async run(sql: string, params?: Record<string, DuckDBValue> | DuckDBValue[]): Promise<void> {

@@ -21,6 +21,7 @@ export { localCopies } from './local-files.js';
 export {
   adoptUnlistedFiles,
   describeFile,
+  describeFiles,
   dropUncommittedRows,
   forgetFile,
   hashFile,

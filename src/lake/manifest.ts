@@ -3,7 +3,8 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { sqlString, type Engine } from '../engine/duckdb.js';
+import { mapConcurrently } from '../concurrency.js';
+import { sqlList, sqlString, type Engine } from '../engine/duckdb.js';
 import { DamagedStateError } from '../errors.js';
 import { decodeStored, entitySchema, storedEntity, type Lake } from '../storage/index.js';
 import type { CommittedView } from './commit.js';
@@ -69,6 +70,24 @@ export async function describeFile(engine: Engine, path: string): Promise<FileFa
     `SELECT num_rows AS n FROM parquet_file_metadata(${sqlString(path)})`,
   );
   return { rows: Number(meta?.n ?? 0n), ...(await hashFile(path)) };
+}
+
+/**
+ * {@link describeFile} of many local Parquet files at once: one metadata query for every row
+ * count, and the files hashed a few at a time (a run writes hundreds of small files).
+ */
+export async function describeFiles(engine: Engine, paths: readonly string[]): Promise<FileFacts[]> {
+  if (paths.length === 0) return [];
+  const rows = await engine.all<{ file: string; n: bigint | null }>(
+    `SELECT file_name AS file, num_rows AS n FROM parquet_file_metadata(${sqlList(paths)})`,
+  );
+  const counts = new Map(rows.map((r) => [r.file, Number(r.n ?? 0n)]));
+  const hashes = await mapConcurrently(paths, 8, (path) => hashFile(path));
+  return paths.map((path, i) => {
+    const n = counts.get(path);
+    if (n === undefined) throw new Error(`internal: no Parquet metadata for ${path}`);
+    return { rows: n, ...hashes[i]! };
+  });
 }
 
 /** Bytes and SHA-256 of the local file `path`, streamed. */

@@ -109,7 +109,6 @@ export async function releaseClosedWindows(
         },
       },
     );
-    await timed(ctx, 'gold_charts', () => charts.flush());
     const releases: ReleaseSummary[] = outcomes.map((o) => ({
       analysis: o.request.analysis,
       window: o.request.windowId,
@@ -125,10 +124,12 @@ export async function releaseClosedWindows(
       ),
       restored,
     };
+    // The report is rebuilt from the records while the last PNGs are still being drawn.
+    await timed(ctx, 'gold_report', () => service.publishIndex(ctx.now, { report: true }));
+    await timed(ctx, 'gold_charts', () => charts.flush());
   } finally {
     await rasterizer.close();
   }
-  await timed(ctx, 'gold_report', () => service.publishIndex(ctx.now, { report: true }));
   return result;
 }
 
@@ -195,11 +196,15 @@ async function computeReleases(
   const work = [...byPlan.entries()].map(([plan, windows]) => ({ plan, windows }));
   // Automatic bounds are chosen per (analysis, window) from the selection's share of the ε already
   // charged, over the same staged rows the bounding then reads; on a warehouse, bounds are fixed.
-  const { jobs: entries, aggregates: computed } = await timed(ctx, 'gold_compute', async () =>
-    input.kind === 'duckdb'
-      ? boundWithSelection(ctx.engine, work, input.silver, rng, { scratchDir: ctx.tmpDir })
-      : { jobs: work, aggregates: await boundOnDatabricks(input.settings, work, input.source, rng) },
-  );
+  const { jobs: entries, aggregates: computed } = await timed(ctx, 'gold_compute', async () => {
+    if (input.kind !== 'duckdb') {
+      return { jobs: work, aggregates: await boundOnDatabricks(input.settings, work, input.source, rng) };
+    }
+    const bounded = await boundWithSelection(ctx.engine, work, input.silver, rng, { scratchDir: ctx.tmpDir });
+    // The engine's work is done: its cached memory goes back before the charts' workers start.
+    await ctx.engine.releaseMemory();
+    return bounded;
+  });
   const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };
   const out = new Map<string, Release>();
   await timed(ctx, 'gold_noise', async () => {
@@ -228,12 +233,13 @@ async function boundOnDatabricks(
 }
 
 /**
- * Draws each chart's SVG here and its PNG on a worker thread, one PNG in flight: on two cores the
- * worker rasterizes while this thread records and publishes the next release. A failed PNG stops
- * the run at the next draw or at `flush()`; the next run redraws missing charts.
+ * Draws each chart's SVG here and its PNG on the rasterizer's worker pool: on two cores the
+ * workers rasterize while this thread records and publishes the next releases and then rebuilds
+ * the report. At most two PNGs per worker are queued (bounded memory). A failed PNG stops the run
+ * when it is awaited (a later draw or `flush()`); the next run redraws missing charts.
  */
 class OverlappedCharts implements ChartSink {
-  #drawing: Promise<void> = Promise.resolve();
+  readonly #inFlight: Promise<void>[] = [];
   #done = 0;
 
   constructor(
@@ -245,14 +251,17 @@ class OverlappedCharts implements ChartSink {
   async draw(release: Release, windowId: string): Promise<void> {
     this.ctx.progress('drawing charts', this.#done++, this.#done);
     const svg = await timed(this.ctx, 'gold_charts', () => renderReleaseSvg(release));
-    await timed(this.ctx, 'gold_charts', () => this.#drawing);
-    this.#drawing = this.rasterizer
+    while (this.#inFlight.length >= 2 * this.rasterizer.size) {
+      await timed(this.ctx, 'gold_charts', () => this.#inFlight.shift()!);
+    }
+    const drawing = this.rasterizer
       .rasterize(svg)
       .then((png) => this.gold.writeChart(release.analysis, windowId, { svg, png }));
-    this.#drawing.catch(() => {}); // awaited on the next draw or by flush()
+    drawing.catch(() => {}); // awaited on a later draw or by flush()
+    this.#inFlight.push(drawing);
   }
 
-  flush(): Promise<void> {
-    return this.#drawing;
+  async flush(): Promise<void> {
+    while (this.#inFlight.length > 0) await this.#inFlight.shift()!;
   }
 }

@@ -12,6 +12,7 @@ import {
   CommittedView,
   dateOfSilverKey,
   describeFile,
+  describeFiles,
   localCopies,
   recordFile,
   quarantineKey,
@@ -98,6 +99,7 @@ export async function ingest(
   };
   for (const batch of batches(blobs, options.batchBytes ?? BATCH_BYTES)) {
     const r = await ingestBatch(ctx, batch, state);
+    await ctx.engine.releaseMemory();
     result.blobs.push(...r.blobs);
     for (const [code, n] of Object.entries(r.rejectedByReason)) {
       result.rejectedByReason[code as RejectionCode] =
@@ -496,15 +498,13 @@ async function writeActivity(
   await rm(index, { force: true });
 }
 
-/**
- * Rows, bytes and SHA-256 of each local file before it is uploaded, for the manifest (one at a
- * time: the engine runs one query at a time).
- */
+/** Rows, bytes and SHA-256 of each local file before it is uploaded, for the manifest. */
 async function describeAll(
   ctx: RunContext,
   uploads: readonly { readonly file: string }[],
 ): Promise<FileFacts[]> {
-  const facts: FileFacts[] = [];
-  for (const u of uploads) facts.push(await describeFile(ctx.engine, u.file));
-  return facts;
+  return describeFiles(
+    ctx.engine,
+    uploads.map((u) => u.file),
+  );
 }

@@ -166,4 +166,31 @@ describe('trends across windows', () => {
       await cleanup();
     }
   });
+
+  it('leaves an unchanged trend as it is and redraws one whose chart changed or whose PNG is missing', async () => {
+    const { lake, cleanup } = await tempLake();
+    try {
+      const gold = lake.objects('gold');
+      const two = syntheticYear({ months: 2, activeUsers: false });
+      await writeGoldTrends(gold, two);
+      const marker = Buffer.from('not redrawn');
+      await gold.write('trends/sessions_per_continent.png', marker);
+      await gold.write('trends/pageviews_per_device.png', marker);
+      await gold.delete('trends/avg_session_duration_per_device.png');
+      await writeGoldTrends(gold, two);
+      expect((await gold.read('trends/sessions_per_continent.png')).equals(marker)).toBe(true);
+      const redrawn = await gold.read('trends/avg_session_duration_per_device.png');
+      expect(redrawn.subarray(1, 4).toString('latin1')).toBe('PNG');
+
+      // A third month changes every trend's SVG: each PNG is drawn again.
+      const three = syntheticYear({ months: 3, activeUsers: false });
+      await writeGoldTrends(gold, three);
+      for (const analysis of ['sessions_per_continent', 'pageviews_per_device']) {
+        const png = await gold.read(`trends/${analysis}.png`);
+        expect(png.subarray(1, 4).toString('latin1'), analysis).toBe('PNG');
+      }
+    } finally {
+      await cleanup();
+    }
+  });
 });

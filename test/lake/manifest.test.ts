@@ -10,6 +10,7 @@ import { DamagedStateError } from '../../src/errors.js';
 import {
   CommittedView,
   describeFile,
+  describeFiles,
   listManifest,
   MANIFEST_PARTITION,
   readManifestRow,
@@ -110,6 +111,18 @@ describe('manifest of committed data files', () => {
     await engine.run(`COPY (SELECT * FROM read_parquet('${next}') LIMIT 1) TO '${path}' (FORMAT parquet)`);
     await expect(verifySilver()).rejects.toThrow(DamagedStateError);
     await writeFile(path, old);
+  });
+
+  it('describes many files at once exactly as one at a time, in the order given', async () => {
+    const paths = [3, 0, 1000].map((n) => join(dir, `rows-${n}.parquet`));
+    for (const [i, n] of [3, 0, 1000].entries()) {
+      await engine.run(`COPY (SELECT range AS x FROM range(${n})) TO '${paths[i]}' (FORMAT parquet)`);
+    }
+    const one = [];
+    for (const p of paths) one.push(await describeFile(engine, p));
+    expect(one.map((f) => f.rows)).toEqual([3, 0, 1000]);
+    await expect(describeFiles(engine, paths)).resolves.toEqual(one);
+    await expect(describeFiles(engine, [])).resolves.toEqual([]);
   });
 
   it('adopts the files of a lake from before manifests once (logged), then refuses a committed file without a row', async () => {

@@ -15,7 +15,7 @@ const BROKEN_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="1
 
 describe('PngRasterizer', () => {
   const open: PngRasterizer[] = [];
-  const rasterizer = (options?: { workerSource?: string }): PngRasterizer => {
+  const rasterizer = (options?: { workerSource?: string; threads?: number }): PngRasterizer => {
     const r = new PngRasterizer(options);
     open.push(r);
     return r;
@@ -46,6 +46,21 @@ describe('PngRasterizer', () => {
     expect(error.code).toBe('CHART_RASTER_FAILED');
     expect(error.message).toMatch(/cannot rasterize chart: SVG data parsing failed/);
     expect(good.status).toBe('fulfilled');
+  });
+
+  it('spreads concurrent charts over its pool of workers, each drawing its own', async () => {
+    // A stand-in worker that answers with its thread id instead of a PNG.
+    const r = rasterizer({
+      threads: 2,
+      workerSource: `const { parentPort, threadId } = require('node:worker_threads');
+        parentPort.on('message', ({ id }) => parentPort.postMessage({ id, png: Buffer.from(String(threadId)) }));`,
+    });
+    expect(r.size).toBe(2);
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>';
+    const drawnBy = await Promise.all([1, 2, 3, 4].map(() => r.rasterize(svg)));
+    const threads = new Set(drawnBy.map((b) => b.toString()));
+    expect(threads.size).toBe(2);
+    expect(r.pending).toBe(0);
   });
 
   it('rejects an SVG without a size before it reaches the worker', async () => {

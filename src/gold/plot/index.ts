@@ -9,10 +9,12 @@
  */
 export { fontFile } from './font.js';
 export { ChartRasterError, PngRasterizer } from './png-rasterizer.js';
+export { rasterizeSvg } from './rasterize.js';
 export {
   renderReleaseChart,
   renderReleaseSvg,
   renderSpec,
+  renderSpecSvg,
   type RenderedChart,
   type RenderOptions,
 } from './render.js';

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import { DpPipelineError } from '../../errors.js';
@@ -45,11 +46,11 @@ interface Thread {
 }
 
 /**
- * Rasterizes chart SVGs to PNG on one worker thread, so resvg's CPU work overlaps the main
- * thread's (Vega, noise, DuckDB's callbacks). The PNGs are identical to `rasterizeSvg`'s. The
- * worker starts on first use, keeps the process alive only while a PNG is pending, and ends with
- * {@link close}; a PNG that fails rejects its own promise, and a worker that dies rejects every
- * PNG it owed (the next call starts a new one).
+ * Rasterizes chart SVGs to PNG on a pool of worker threads (one per core by default), so resvg's
+ * CPU work runs on every core while the main thread goes on (Vega, noise, DuckDB's callbacks).
+ * The PNGs are identical to `rasterizeSvg`'s. A worker starts on first use, keeps the process
+ * alive only while a PNG is pending on it, and ends with {@link close}; a PNG that fails rejects
+ * its own promise, and a worker that dies rejects every PNG it owed (the next call starts a new one).
  *
  * @example
  * ```ts
@@ -62,17 +63,32 @@ interface Thread {
  * ```
  */
 export class PngRasterizer {
-  #thread: Thread | undefined;
+  readonly #threads: (Thread | undefined)[];
   #nextId = 0;
   #closed = false;
   readonly #source: string;
 
-  /** `workerSource` replaces the worker's program; tests use it to make a worker die. */
-  constructor(options: { readonly workerSource?: string } = {}) {
+  /**
+   * `threads`: the pool's size (default: the cores available, at most 4). `workerSource`
+   * replaces the worker's program; tests use it to make a worker die.
+   */
+  constructor(options: { readonly workerSource?: string; readonly threads?: number } = {}) {
     this.#source = options.workerSource ?? WORKER_SOURCE;
+    const size = options.threads ?? Math.min(4, availableParallelism());
+    this.#threads = new Array<Thread | undefined>(Math.max(1, Math.floor(size))).fill(undefined);
   }
 
-  /** The PNG of a chart's SVG, drawn on the worker thread. */
+  /** How many worker threads the pool runs at most. */
+  get size(): number {
+    return this.#threads.length;
+  }
+
+  /** PNGs asked for and not yet drawn, on every worker. */
+  get pending(): number {
+    return this.#threads.reduce((n, t) => n + (t?.jobs.size ?? 0), 0);
+  }
+
+  /** The PNG of a chart's SVG, drawn on the least busy worker thread. */
   rasterize(svg: string): Promise<Buffer> {
     if (this.#closed) return Promise.reject(new ChartRasterError('the PNG rasterizer is closed'));
     let options: ResvgRenderOptions;
@@ -81,7 +97,7 @@ export class PngRasterizer {
     } catch (error) {
       return Promise.reject(new ChartRasterError('cannot rasterize chart', { cause: error }));
     }
-    const { worker, jobs } = (this.#thread ??= this.#start());
+    const { worker, jobs } = this.#leastBusy();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       jobs.set(id, { resolve, reject });
@@ -90,17 +106,28 @@ export class PngRasterizer {
     });
   }
 
-  /** Ends the worker; PNGs still pending are rejected. Safe to call more than once. */
+  /** Ends the workers; PNGs still pending are rejected. Safe to call more than once. */
   async close(): Promise<void> {
     this.#closed = true;
-    const thread = this.#thread;
-    this.#thread = undefined;
-    if (!thread) return;
-    failAll(thread, new ChartRasterError('the PNG rasterizer was closed before the chart was drawn'));
-    await thread.worker.terminate();
+    const threads = this.#threads.flatMap((t) => (t ? [t] : []));
+    this.#threads.fill(undefined);
+    for (const thread of threads) {
+      failAll(thread, new ChartRasterError('the PNG rasterizer was closed before the chart was drawn'));
+    }
+    await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 
-  #start(): Thread {
+  /** An idle or the least loaded worker, started in a free slot while the pool is not full. */
+  #leastBusy(): Thread {
+    let best: Thread | undefined;
+    for (const [slot, thread] of this.#threads.entries()) {
+      if (!thread) return (this.#threads[slot] = this.#start(slot));
+      if (!best || thread.jobs.size < best.jobs.size) best = thread;
+    }
+    return best!;
+  }
+
+  #start(slot: number): Thread {
     const worker = new Worker(this.#source, {
       eval: true,
       // Not the parent's flags: with e.g. --input-type=module the program would not be CommonJS.
@@ -117,7 +144,7 @@ export class PngRasterizer {
       else job.resolve(Buffer.from(reply.png.buffer, reply.png.byteOffset, reply.png.byteLength));
     });
     const die = (error: ChartRasterError): void => {
-      if (this.#thread === thread) this.#thread = undefined;
+      if (this.#threads[slot] === thread) this.#threads[slot] = undefined;
       failAll(thread, error);
     };
     worker.on('error', (error) => die(new ChartRasterError('the PNG worker failed', { cause: error })));

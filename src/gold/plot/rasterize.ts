@@ -1,4 +1,5 @@
-import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
+import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import { chartFontFiles, FONT_FAMILY } from './font.js';
 
 /** PNGs are drawn at twice the SVG's size, so text stays sharp on high-density screens... */
@@ -30,8 +31,13 @@ export function pngZoom(width: number, height: number): number {
  * ```
  */
 export function rasterizeSvg(svg: string): Buffer {
-  return new Resvg(svg, pngRenderOptions(svg)).render().asPng();
+  return new (resvg().Resvg)(svg, pngRenderOptions(svg)).render().asPng();
 }
+
+/** resvg's native module, loaded on the first PNG drawn on this thread (not by commands drawing none). */
+let loaded: typeof import('@resvg/resvg-js') | undefined;
+const resvg = (): typeof import('@resvg/resvg-js') =>
+  (loaded ??= createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js'));
 
 /** resvg's options for a chart's PNG: the chart fonts only, at {@link pngZoom}. */
 export function pngRenderOptions(svg: string): ResvgRenderOptions {

@@ -1,7 +1,16 @@
 import type { Release } from '../release.js';
 
-const en = (digits: number): Intl.NumberFormat =>
-  new Intl.NumberFormat('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+/** One formatter per number of decimals: making an `Intl` formatter costs far more than using it. */
+const formatters = new Map<number, Intl.NumberFormat>();
+const en = (digits: number): Intl.NumberFormat => {
+  let f = formatters.get(digits);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+    formatters.set(digits, f);
+  }
+  return f;
+};
+const monthYear = new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 /** Formats a release's values: counts as integers, other statistics with the decimals their size needs. */
 export function valueFormatter(release: Release): (x: number) => string {
@@ -15,7 +24,10 @@ export function numbersFormatter(
   const integers = values.every(
     (p) => Number.isInteger(p.value) && Number.isInteger(p.ci95[0]) && Number.isInteger(p.ci95[1]),
   );
-  if (integers) return (x) => en(0).format(x);
+  if (integers) {
+    const f = en(0);
+    return (x) => f.format(x);
+  }
   const largest = Math.max(0, ...values.map((p) => Math.abs(p.value)));
   const f = en(largest >= 1000 ? 0 : largest >= 10 ? 1 : largest >= 1 ? 2 : 4);
   return (x) => f.format(x);
@@ -37,7 +49,7 @@ export function windowLabel(window: Release['window']): string {
     endNext.getUTCDate() === 1 &&
     endNext.getUTCMonth() === (start.getUTCMonth() + 1) % 12;
   if (wholeMonth) {
-    return start.toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+    return monthYear.format(start);
   }
   return `${window.start} to ${window.end}`;
 }
