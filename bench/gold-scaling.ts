@@ -11,7 +11,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boundedAggregatesOfAll, monthWindow, planAll, releasesOf } from '../src/analyses/index.js';
+import { boundWithSelection, monthWindow, planAll, releasesOf } from '../src/analyses/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { secureRandom } from '../src/dp/index.js';
 import { Engine, sqlString } from '../src/engine/duckdb.js';
@@ -64,9 +64,10 @@ async function gold(silverDir: string): Promise<Record<string, unknown>> {
     const t0 = performance.now();
     const cpu = process.cpuUsage();
     const silver = await openSilverSource(engine, files, { linkVersion: 'v1' });
-    const jobs = plans.map((plan) => ({ plan, windows }));
+    const work = plans.map((plan) => ({ plan, windows }));
     const rowsPerBucket = Number(process.env.BENCH_GOLD_ROWS_PER_BUCKET ?? 0);
-    const aggregates = await boundedAggregatesOfAll(engine, jobs, silver, rng, {
+    // What a run's Gold phase does: automatic bounds chosen from the staged rows, then bounding.
+    const { jobs, aggregates } = await boundWithSelection(engine, work, silver, rng, {
       scratchDir: scratch,
       ...(rowsPerBucket > 0 ? { rowsPerBucket } : {}),
     });

@@ -177,7 +177,9 @@ if (goldScalingSessions.length > 0) results.push(await goldScaling(goldScalingSe
 async function goldScaling(sizes: readonly number[]): Promise<Record<string, unknown>> {
   const script = join(here, 'gold-scaling.js');
   const rows: { sessions: number; s_per_m: number; cpu_s_per_m: number; peak_rss_mib: number }[] = [];
-  console.log('\n== Gold scaling: one synthetic month, the four default analyses (DuckDB 512 MB, 2 threads)');
+  console.log(
+    `\n== Gold scaling: one synthetic month, the four default analyses (DuckDB 512 MB, ${availableParallelism()} threads; automatic bounds chosen, then bounding)`,
+  );
   console.log('  sessions       Gold s    s/M   CPU s/M  peak RSS  load (1 min)');
   for (const sessions of sizes) {
     const dir = await mkdtemp(join(tmpdir(), 'dp-bench-scaling-'));

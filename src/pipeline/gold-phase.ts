@@ -124,9 +124,10 @@ export async function releaseClosedWindows(
       ),
       restored,
     };
-    // The report is rebuilt from the records while the last PNGs are still being drawn.
-    await timed(ctx, 'gold_report', () => service.publishIndex(ctx.now, { report: true }));
+    // Every chart is in Gold before the report is rebuilt: the report inlines each release's SVG
+    // (written with its PNG), so a chart still in flight would show as missing.
     await timed(ctx, 'gold_charts', () => charts.flush());
+    await timed(ctx, 'gold_report', () => service.publishIndex(ctx.now, { report: true }));
   } finally {
     await rasterizer.close();
   }
@@ -234,8 +235,7 @@ async function boundOnDatabricks(
 
 /**
  * Draws each chart's SVG here and its PNG on the rasterizer's worker pool: on two cores the
- * workers rasterize while this thread records and publishes the next releases and then rebuilds
- * the report. At most two PNGs per worker are queued (bounded memory). A failed PNG stops the run
+ * workers rasterize while this thread records and publishes the next releases. At most two PNGs per worker are queued (bounded memory). A failed PNG stops the run
  * when it is awaited (a later draw or `flush()`); the next run redraws missing charts.
  */
 class OverlappedCharts implements ChartSink {
