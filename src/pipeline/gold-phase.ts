@@ -235,8 +235,8 @@ async function boundOnDatabricks(
 
 /**
  * Draws each chart's SVG here and its PNG on the rasterizer's worker pool: on two cores the
- * workers rasterize while this thread records and publishes the next releases. At most two PNGs per worker are queued (bounded memory). A failed PNG stops the run
- * when it is awaited (a later draw or `flush()`); the next run redraws missing charts.
+ * workers rasterize while this thread records and publishes the next releases. At most two PNGs
+ * per worker are queued (bounded memory). A failed PNG stops the run when it is awaited (a later draw or `flush()`); the next run redraws missing charts.
  */
 class OverlappedCharts implements ChartSink {
   readonly #inFlight: Promise<void>[] = [];
