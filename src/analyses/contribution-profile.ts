@@ -62,23 +62,32 @@ export function profileFromStagedSql(plan: BoundingPlan, staged: string, salt: s
   const { column } = plan.partition;
   const v = plan.value !== undefined;
   const windows = plan.windows.map((w) => `(${w.index}, ${sqlString(w.id)})`).join(', ');
-  const src = `SELECT w, pid, rid, CAST(${column} AS VARCHAR) AS pk${v ? `, ${valueColumnSql(plan)} AS v` : ''}
+  // A user with one row in the window (n = 1: most users of a month) touches one partition once
+  // and that row is their value: only the other users' rows need grouping by user (as in bounding).
+  const src = `SELECT w, pid, rid, n, CAST(${column} AS VARCHAR) AS pk${v ? `, ${valueColumnSql(plan)} AS v` : ''}
     FROM ${staged} WHERE ${stagedFilter(plan)}`;
+  const vb = (x: string): string =>
+    `least(${VALUE_BUCKET_COUNT - 1}, CAST(floor(log2(greatest(CAST(${x} AS DOUBLE), 0) + 1)) AS INTEGER))`;
   const body = v
     ? `cells AS (
   SELECT w, pid, pk, count(*) AS n, min(h) AS h, arg_min(v, h) AS v
-  FROM (SELECT *, hash(${sqlString(salt)} || '|' || pid || '|' || rid) AS h FROM src) GROUP BY ALL
+  FROM (SELECT *, hash(${sqlString(salt)} || '|' || pid || '|' || rid) AS h FROM src WHERE n > 1) GROUP BY ALL
 ),
-users AS (SELECT w, pid, count(*) AS np, max(n) AS maxn, arg_min(v, h) AS v FROM cells GROUP BY ALL),
-hist AS (
-  SELECT w, np, maxn, least(${VALUE_BUCKET_COUNT - 1}, CAST(floor(log2(greatest(CAST(v AS DOUBLE), 0) + 1)) AS INTEGER)) AS vb, count(*) AS users
-  FROM users GROUP BY ALL
-)`
-    : `cells AS (SELECT w, pid, pk, count(*) AS n FROM src GROUP BY ALL),
-users AS (SELECT w, pid, count(*) AS np, max(n) AS maxn FROM cells GROUP BY ALL),
+users AS (
+  SELECT w, count(*) AS np, max(n) AS maxn, arg_min(v, h) AS v FROM cells GROUP BY w, pid
+  UNION ALL
+  SELECT w, 1 AS np, 1 AS maxn, v FROM src WHERE n = 1
+),
+hist AS (SELECT w, np, maxn, ${vb('v')} AS vb, count(*) AS users FROM users GROUP BY ALL)`
+    : `cells AS (SELECT w, pid, pk, count(*) AS n FROM src WHERE n > 1 GROUP BY ALL),
+users AS (
+  SELECT w, count(*) AS np, max(n) AS maxn FROM cells GROUP BY w, pid
+  UNION ALL
+  SELECT w, 1 AS np, 1 AS maxn FROM src WHERE n = 1
+),
 hist AS (SELECT w, np, maxn, NULL AS vb, count(*) AS users FROM users GROUP BY ALL)`;
   return `WITH windows(w, id) AS (VALUES ${windows}),
-src AS (
+src AS MATERIALIZED (
   ${src}
 ),
 ${body}
