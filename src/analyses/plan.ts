@@ -1,4 +1,5 @@
 import type { AnalysisConfig, PipelineConfig, StatisticName } from '../config/index.js';
+import type { BoundsSelectionPrivacy } from '../gold/release.js';
 import { UserError } from '../errors.js';
 import {
   DpParameterError,
@@ -93,22 +94,8 @@ export interface ChosenBounds {
   readonly hi?: number;
 }
 
-/** The public record of a private bound selection (the release's `privacy.bounds_selection`). */
-export interface BoundsSelectionRecord {
-  readonly method: string;
-  readonly epsilon: number;
-  readonly candidates: string;
-  readonly chosen: {
-    readonly max_partitions_contributed: number;
-    readonly max_contributions_per_partition: number;
-    readonly bounds?: readonly [number, number];
-  };
-  /** DP estimate (post-processing of the profile) of the share of rows the L0/Linf bounds drop. */
-  readonly clipped_share: number;
-  /** DP estimate of the share of values above the upper clamp (value analyses). */
-  readonly clamped_share?: number;
-  readonly note?: string;
-}
+/** The public record of a private bound selection: the release's `privacy.bounds_selection`. */
+export type BoundsSelectionRecord = BoundsSelectionPrivacy;
 
 /** Placeholder upper clamp of `"auto"` value bounds before selection (what `explain` calibrates with). */
 export const AUTO_PLACEHOLDER_HI = 1023;
