@@ -93,6 +93,11 @@ export interface AnalysisEvaluation {
     readonly median_relative_bias: number | null;
     /** Median over (partition, run) pairs of |DP − bounded| / |raw|: error due to noise alone. */
     readonly median_relative_noise: number | null;
+    /**
+     * Median, over the {@link LARGEST_PARTITIONS} partitions with the largest raw value (all of them
+     * when fewer), of each partition's median relative error: what a reader of the top of the table sees.
+     */
+    readonly median_relative_error_largest: number | null;
   };
   /** The bounds each run used (chosen privately per run when "auto"), with how many runs chose them. */
   readonly bounds_chosen: readonly {
@@ -343,11 +348,23 @@ function evaluateAnalysis(
       partition_runs_lost: lost,
       median_relative_bias: orNull(median(allBias)),
       median_relative_noise: orNull(median(allNoise)),
+      median_relative_error_largest: orNull(
+        median(
+          partitions
+            .filter((p) => p.raw_unbounded !== null && p.relative_error_median !== null)
+            .sort((a, b) => b.raw_unbounded! - a.raw_unbounded!)
+            .slice(0, LARGEST_PARTITIONS)
+            .map((p) => p.relative_error_median!),
+        ),
+      ),
     },
     bounds_chosen: boundsChosen,
     partitions,
   };
 }
+
+/** How many of the largest partitions `median_relative_error_largest` summarises. */
+export const LARGEST_PARTITIONS = 20;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

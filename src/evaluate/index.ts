@@ -11,6 +11,7 @@
 export {
   evaluate,
   EVALUATION_PREFIX,
+  LARGEST_PARTITIONS,
   SIMULATION_LABEL,
   type AnalysisEvaluation,
   type EvaluateOptions,

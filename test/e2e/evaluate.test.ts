@@ -81,6 +81,17 @@ describe('dp-pipeline evaluate on the shipped sample', () => {
         expect(a.partitions.length).toBeGreaterThan(50);
         expect(a.partitions.some((p) => p.runs_lost_to_partition_selection > 0)).toBe(true);
         expect(a.partitions.find((p) => p.key === 'United States')?.runs_released).toBe(3);
+        // The 20 largest countries: the median of their own median errors, as the CLI prints it.
+        const largest = a.partitions
+          .filter((p) => p.relative_error_median !== null)
+          .sort((x, y) => y.raw_unbounded! - x.raw_unbounded!)
+          .slice(0, 20)
+          .map((p) => p.relative_error_median!)
+          .sort((x, y) => x - y);
+        expect(a.summary.median_relative_error_largest).toBeCloseTo((largest[9]! + largest[10]!) / 2, 12);
+        expect(cli.stdout).toMatch(
+          /sessions_per_country 2016-08: median relative error [\d.]+% \(20 largest: [\d.]+%\)/,
+        );
       } else {
         expect(a.partitions.every((p) => p.raw_unbounded !== null && p.dp !== null)).toBe(true);
       }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { evaluate, percent } from '../../evaluate/index.js';
+import { evaluate, LARGEST_PARTITIONS, percent } from '../../evaluate/index.js';
 import { createLogger } from '../../log.js';
 import { openLake } from '../lake.js';
 import { configOption, lakeOption, positiveInt } from '../options.js';
@@ -49,7 +49,7 @@ export function registerEvaluate(cli: Command): void {
         `dp-pipeline evaluate: ${evaluation.label} (${evaluation.runs} runs per analysis and window; nothing published, no budget spent)`,
         ...evaluation.analyses.map(
           (a) =>
-            `  ${a.analysis} ${a.window.id}: median relative error ${pct(a.summary.median_relative_error)} (bias ${pct(a.summary.median_relative_bias)}, noise ${pct(a.summary.median_relative_noise)}), interval coverage ${pct(a.summary.coverage)}; bounds ${a.bounds_chosen.map(boundsText).join(', ')}`,
+            `  ${a.analysis} ${a.window.id}: median relative error ${pct(a.summary.median_relative_error)}${a.summary.partitions > LARGEST_PARTITIONS ? ` (${LARGEST_PARTITIONS} largest: ${pct(a.summary.median_relative_error_largest)})` : ''} (bias ${pct(a.summary.median_relative_bias)}, noise ${pct(a.summary.median_relative_noise)}), interval coverage ${pct(a.summary.coverage)}; bounds ${a.bounds_chosen.map(boundsText).join(', ')}`,
         ),
         `Outputs (private, contain raw values):`,
         `  ${lake.locate('private')}/${htmlKey}`,
