@@ -22,7 +22,6 @@ export {
   boundedAggregatesOfAll,
   computeReleases,
   boundWithSelection,
-  jobsOf,
   releasesOf,
   type BoundedObserver,
   type BoundingJob,

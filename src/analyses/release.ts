@@ -271,7 +271,7 @@ function mergeRows(aggregates: WindowAggregates, rows: readonly AggregateRow[]):
  * Bounding jobs for windows with finalized plans: windows whose plans bound alike (same L0, Linf
  * and clamp) share one job, so the bounding SQL runs once per distinct set of bounds.
  */
-export function jobsOf(windows: readonly Window[], plans: ReadonlyMap<string, AnalysisPlan>): BoundingJob[] {
+function jobsOf(windows: readonly Window[], plans: ReadonlyMap<string, AnalysisPlan>): BoundingJob[] {
   const jobs = new Map<string, { plan: AnalysisPlan; windows: Window[] }>();
   for (const w of windows) {
     const plan = plans.get(w.id)!;

@@ -1,16 +1,22 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GoldIndex } from '../../src/gold/schema.js';
-import { browserAvailable, launchChromium, serveStatic, watch } from '../helpers/browser.js';
+import {
+  browserAvailable,
+  expectReportOffline,
+  isOpen,
+  launchChromium,
+  serveStatic,
+  watch,
+} from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
 import { checkGoldContract } from '../helpers/gold-contract.js';
 import { tempLake } from '../helpers/lake.js';
 
 const SCREENSHOT = join(import.meta.dirname, '../../test-output/report.png');
-const isOpen = (d: unknown): boolean => (d as { open: boolean }).open;
 
 describe.skipIf(!browserAvailable('report-browser.test.ts'))(
   'gold/report.html in a real browser (Chromium)',
@@ -92,20 +98,7 @@ describe.skipIf(!browserAvailable('report-browser.test.ts'))(
     });
 
     it('works opened from a file and from a blob URL, without any network', async () => {
-      const page = await browser.newPage();
-      const problems = watch(page, 'file://');
-      await page.goto(`file://${join(dir, 'gold', index.report)}`);
-      expect(await page.locator('[data-release]').count()).toBe(index.releases.length);
-      const html = await readFile(join(dir, 'gold', index.report), 'utf8');
-      const blobUrl = await page.evaluate(
-        (text) => URL.createObjectURL(new Blob([text], { type: 'text/html' })),
-        html,
-      );
-      await page.goto(blobUrl);
-      expect(await page.locator('[data-release]').count()).toBe(index.releases.length);
-      expect(await page.locator('#filters').isVisible()).toBe(true);
-      expect(problems).toEqual([]);
-      await page.close();
+      await expectReportOffline(browser, join(dir, 'gold'), index.report, index.releases.length);
     });
   },
 );

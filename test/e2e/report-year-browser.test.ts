@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexSchema, type GoldIndex } from '../../src/gold/schema.js';
 import {
   browserAvailable,
+  expectReportOffline,
+  isOpen,
   launchChromium,
   loadTiming,
   requests,
@@ -37,8 +39,6 @@ const releaseStates = (els: unknown[]) =>
       bodyShown: el.querySelector('.privacy')?.checkVisibility(),
     };
   });
-/** Whether a `<details>` is open (run in the page). */
-const isOpen = (d: unknown): boolean => (d as { open: boolean }).open;
 /** 4 (DOCUMENT_POSITION_FOLLOWING) when the section's first window follows its trend chart. */
 const trendFirst = (s: unknown): number => {
   type Node = { compareDocumentPosition(o: Node): number };
@@ -215,21 +215,15 @@ describe.skipIf(!browserAvailable('report-year-browser.test.ts'))(
     });
 
     it('works opened from a file and from a blob URL, without any network', async () => {
-      const page = await browser.newPage();
-      const problems = watch(page, 'file://');
-      await page.goto(`file://${join(dir, 'gold', index.report)}`);
-      expect(await page.locator('[data-release]').count()).toBe(index.releases.length);
-      expect(await page.locator('figure.trend svg').count()).toBe(windowsOf.size);
-      const html = await readFile(join(dir, 'gold', index.report), 'utf8');
-      const blobUrl = await page.evaluate(
-        (text) => URL.createObjectURL(new Blob([text], { type: 'text/html' })),
-        html,
+      await expectReportOffline(
+        browser,
+        join(dir, 'gold'),
+        index.report,
+        index.releases.length,
+        async (page) => {
+          expect(await page.locator('figure.trend svg').count()).toBe(windowsOf.size);
+        },
       );
-      await page.goto(blobUrl);
-      expect(await page.locator('[data-release]').count()).toBe(index.releases.length);
-      expect(await page.locator('#filters').isVisible()).toBe(true);
-      expect(problems).toEqual([]);
-      await page.close();
     });
 
     it('stays light with one and three years of releases (weight and load time measured)', async () => {

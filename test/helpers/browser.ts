@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /** Debian's Chromium, driven by playwright-core (no browser download). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -81,6 +82,38 @@ export function watch(page: Page, origin: string): string[] {
     }
   });
   return problems;
+}
+
+/** Whether a `<details>` element (evaluated in the page) is open. */
+export const isOpen = (d: unknown): boolean => (d as { open: boolean }).open;
+
+/**
+ * Opens the report `goldDir/reportPath` as a file, then as a blob URL of its text: both must show
+ * all `releases` and the filters, with no network request, console error or failed request.
+ * `onFile` checks more on the file-opened page.
+ */
+export async function expectReportOffline(
+  browser: Browser,
+  goldDir: string,
+  reportPath: string,
+  releases: number,
+  onFile?: (page: Page) => Promise<void>,
+): Promise<void> {
+  const page = await browser.newPage();
+  const problems = watch(page, 'file://');
+  await page.goto(`file://${join(goldDir, reportPath)}`);
+  expect(await page.locator('[data-release]').count()).toBe(releases);
+  await onFile?.(page);
+  const html = await readFile(join(goldDir, reportPath), 'utf8');
+  const blobUrl = await page.evaluate(
+    (text) => URL.createObjectURL(new Blob([text], { type: 'text/html' })),
+    html,
+  );
+  await page.goto(blobUrl);
+  expect(await page.locator('[data-release]').count()).toBe(releases);
+  expect(await page.locator('#filters').isVisible()).toBe(true);
+  expect(problems).toEqual([]);
+  await page.close();
 }
 
 /** Every request `page` makes while it lives (the report itself should be the only one). */
