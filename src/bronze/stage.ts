@@ -1,10 +1,12 @@
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { mapConcurrently } from '../concurrency.js';
 import type { ObjectInfo, ObjectStore } from '../storage/index.js';
 import type { FrameLimits, LineSink } from './blob-stream.js';
 import { bronzeFormat } from './formats.js';
 import { frameNdjson, stagedLineLimit } from './frame.js';
+import { defaultFrameWorkers, FramePool } from './frame-pool.js';
 import { frameJson } from './json-items.js';
 import type { Rejection } from './rejection.js';
 
@@ -26,56 +28,76 @@ const SEP = 0x01;
 /** Field separator of staged lines: a byte that cannot occur in a line we stage (frame rejects it). */
 export const STAGE_SEPARATOR = String.fromCharCode(SEP);
 
+/** Blobs of at most this many (compressed) bytes are framed on a worker thread, read whole first. */
+export const WORKER_BLOB_BYTES = 16 * 1024 * 1024;
+
 /**
- * Frames each blob into `<dir>/<index>.txt`, a few blobs at a time (gunzip runs on libuv's
- * thread pool, so two cores stay busy). Every line is either staged or rejected here; a blob
- * rejected whole (over `maxBlobBytes`, or a `.json` blob that is not one array or value) keeps
- * no staged line and counts as one record.
+ * Frames each blob into `<dir>/<index>.txt`, a few blobs at a time. Every line is either staged
+ * or rejected here; a blob rejected whole (over `maxBlobBytes`, or a `.json` blob that is not one
+ * array or value) keeps no staged line and counts as one record.
+ *
+ * Framing is CPU work in JavaScript (gunzip, line splitting, UTF-8 and limit checks), so with
+ * `workers` > 0 blobs of at most {@link WORKER_BLOB_BYTES} are read whole on this thread and
+ * framed on a pool of worker threads (`frame-worker.js`, the same {@link frameToFile}); larger
+ * blobs, and every blob when no worker can start (e.g. the module runs from TypeScript sources),
+ * are streamed and framed here. Either way the staged files and results are the same.
  */
 export async function stageBlobs(
   store: ObjectStore,
   blobs: readonly ObjectInfo[],
   dir: string,
-  options: FrameLimits & { readonly onBlob?: (done: number, total: number) => void },
+  options: FrameLimits & {
+    readonly onBlob?: (done: number, total: number) => void;
+    /** Worker threads framing blobs (default: every core, at most 4; 0 frames on this thread). */
+    readonly workers?: number;
+  },
 ): Promise<StagedBlob[]> {
+  const { onBlob, workers = defaultFrameWorkers(), ...limits } = options;
+  const pool = blobs.length > 1 ? FramePool.start(Math.min(workers, blobs.length)) : undefined;
   let done = 0;
-  return mapConcurrently(blobs, 4, async (blob, index) => {
-    const staged = await stageOne(store, blob, index, join(dir, `${index}.txt`), options);
-    options.onBlob?.(++done, blobs.length);
-    return staged;
-  });
+  try {
+    return await mapConcurrently(blobs, pool ? pool.size * 2 : 4, async (blob, index) => {
+      const file = join(dir, `${index}.txt`);
+      const framed =
+        pool && blob.size <= WORKER_BLOB_BYTES
+          ? await pool.frame(await store.read(blob.key), blob.key, index, file, limits)
+          : await frameToFile(await store.readStream(blob.key), blob.key, index, file, limits);
+      onBlob?.(++done, blobs.length);
+      return { index, blob, ...framed };
+    });
+  } finally {
+    await pool?.close();
+  }
 }
 
-async function stageOne(
-  store: ObjectStore,
-  blob: ObjectInfo,
+/** A {@link StagedBlob} without its position: what framing one blob yields. */
+export type FramedBlob = Omit<StagedBlob, 'index' | 'blob'>;
+
+/**
+ * Frames one blob's bytes (`key` decides NDJSON or JSON) into `file`, lines prefixed with
+ * `index` and their line number. The one framing rule, run on this thread or a worker.
+ */
+export async function frameToFile(
+  input: Readable,
+  key: string,
   index: number,
   file: string,
   limits: FrameLimits,
-): Promise<StagedBlob> {
+): Promise<FramedBlob> {
   const out = new BufferedLineWriter(file, index);
   try {
-    const input = await store.readStream(blob.key);
     // `.json` items are staged whole, so they are bounded by what the engine reads per line.
     const framed =
-      bronzeFormat(blob.key) === 'json'
+      bronzeFormat(key) === 'json'
         ? await frameJson(input, { ...limits, maxLineBytes: stagedLineLimit(limits.maxLineBytes) }, out)
         : await frameNdjson(input, limits, out);
     if (!framed.ok) {
       out.discard();
-      return {
-        index,
-        blob,
-        records: 1,
-        staged: 0,
-        bytes: framed.bytes,
-        rejections: [framed.rejection],
-        file: null,
-      };
+      return { records: 1, staged: 0, bytes: framed.bytes, rejections: [framed.rejection], file: null };
     }
     out.close();
     const { records, staged, rejections, bytes } = framed;
-    return { index, blob, records, staged, rejections, bytes, file: staged > 0 ? file : null };
+    return { records, staged, rejections, bytes, file: staged > 0 ? file : null };
   } catch (err) {
     out.discard();
     throw err;
