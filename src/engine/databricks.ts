@@ -1,4 +1,5 @@
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
+import { identitySdk } from '../azure-sdk.js';
 import type { ConnectionOptions } from '@databricks/sql/dist/contracts/IDBSQLClient.js';
 import { UserError } from '../errors.js';
 
@@ -134,7 +135,10 @@ export class DatabricksEngine implements SparkSqlEngine {
   ): Promise<DatabricksEngine> {
     const client = options.client ?? new (await import('@databricks/sql')).DBSQLClient();
     await client.connect(
-      databricksConnectionOptions(settings, options.credential ?? new DefaultAzureCredential()),
+      databricksConnectionOptions(
+        settings,
+        options.credential ?? new (identitySdk().DefaultAzureCredential)(),
+      ),
     );
     try {
       return new DatabricksEngine(client, await client.openSession());

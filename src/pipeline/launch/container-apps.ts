@@ -1,10 +1,11 @@
-import {
+import type {
   ContainerAppsAPIClient,
-  type Container,
-  type ContainerAppsAPIClientOptionalParams,
-  type JobExecutionTemplate,
+  Container,
+  ContainerAppsAPIClientOptionalParams,
+  JobExecutionTemplate,
 } from '@azure/arm-appcontainers';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
+import { appContainersSdk, identitySdk } from '../../azure-sdk.js';
 import type { JobLauncher, LaunchRequest, LaunchResult } from './launcher.js';
 import { LaunchError } from './launcher.js';
 
@@ -37,8 +38,8 @@ export class ContainerAppsJobLauncher implements JobLauncher {
   private readonly client: ContainerAppsAPIClient;
 
   constructor(private readonly options: ContainerAppsJobLauncherOptions) {
-    this.client = new ContainerAppsAPIClient(
-      options.credential ?? new DefaultAzureCredential(),
+    this.client = new (appContainersSdk().ContainerAppsAPIClient)(
+      options.credential ?? new (identitySdk().DefaultAzureCredential)(),
       options.subscriptionId,
       options.httpClient ? { httpClient: options.httpClient } : {},
     );

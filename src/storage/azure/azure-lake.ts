@@ -1,6 +1,6 @@
-import { TableClient } from '@azure/data-tables';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient } from '@azure/storage-blob';
+import type { TokenCredential } from '@azure/identity';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { blobSdk, identitySdk, tablesSdk } from '../../azure-sdk.js';
 import type {
   ContainerName,
   Lake,
@@ -52,8 +52,11 @@ export class AzureLake implements Lake {
   ) {
     this.blobService =
       connection.kind === 'connection-string'
-        ? BlobServiceClient.fromConnectionString(connection.connectionString)
-        : new BlobServiceClient(`https://${connection.account}.blob.core.windows.net`, connection.credential);
+        ? blobSdk().BlobServiceClient.fromConnectionString(connection.connectionString)
+        : new (blobSdk().BlobServiceClient)(
+            `https://${connection.account}.blob.core.windows.net`,
+            connection.credential,
+          );
   }
 
   static fromConnectionString(connectionString: string, options: AzureLakeOptions = {}): AzureLake {
@@ -62,7 +65,7 @@ export class AzureLake implements Lake {
 
   static fromAccount(
     account: string,
-    credential: TokenCredential = new DefaultAzureCredential(),
+    credential: TokenCredential = new (identitySdk().DefaultAzureCredential)(),
     options: AzureLakeOptions = {},
   ): AzureLake {
     return new AzureLake({ kind: 'account', account, credential }, options);
@@ -93,13 +96,13 @@ export class AzureLake implements Lake {
       const c = this.connection;
       const client =
         c.kind === 'connection-string'
-          ? TableClient.fromConnectionString(c.connectionString, name, {
+          ? tablesSdk().TableClient.fromConnectionString(c.connectionString, name, {
               allowInsecureConnection:
                 /DefaultEndpointsProtocol=http;|TableEndpoint=http:|UseDevelopmentStorage=true/i.test(
                   c.connectionString,
                 ),
             })
-          : new TableClient(`https://${c.account}.table.core.windows.net`, name, c.credential);
+          : new (tablesSdk().TableClient)(`https://${c.account}.table.core.windows.net`, name, c.credential);
       store = new AzureTableStore(table, client);
       this.tableStores.set(table, store);
     }
