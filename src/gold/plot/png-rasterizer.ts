@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import { DpPipelineError } from '../../errors.js';
+import { encodePng } from './png-encode.js';
 import { pngRenderOptions } from './rasterize.js';
 
 interface Job {
@@ -15,16 +16,19 @@ type Reply =
 
 /**
  * The worker's whole program, plain CommonJS so it runs the same from `src/` (tests) and `dist/`.
- * It only calls resvg with the options the main thread chose (see `pngRenderOptions`), so its
- * PNGs are byte for byte those of `rasterizeSvg`.
+ * It calls resvg with the options the main thread chose (see `pngRenderOptions`) and encodes the
+ * pixels with `encodePng`'s own source text, so its PNGs are byte for byte those of `rasterizeSvg`.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const zlib = require('node:zlib');
 const { Resvg } = require(workerData.resvg);
+const encodePng = ${encodePng.toString()};
 parentPort.on('message', ({ id, svg, options }) => {
   let reply;
   try {
-    reply = { id, png: new Resvg(svg, options).render().asPng() };
+    const image = new Resvg(svg, options).render();
+    reply = { id, png: encodePng(image.pixels, image.width, image.height, zlib) };
   } catch (error) {
     reply = { id, error: String((error && error.message) || error) };
   }

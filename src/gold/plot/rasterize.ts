@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
+import zlib from 'node:zlib';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import { chartFontFiles, FONT_FAMILY } from './font.js';
+import { encodePng } from './png-encode.js';
 
 /** PNGs are drawn at twice the SVG's size, so text stays sharp on high-density screens... */
 export const PNG_ZOOM = 2;
@@ -22,8 +24,8 @@ export function pngZoom(width: number, height: number): number {
 
 /**
  * Draws a chart's SVG as a PNG with resvg and the shipped DejaVu Sans (no system fonts), so every
- * machine draws the same pixels. Synchronous and CPU-bound: `PngRasterizer` does the same
- * off the main thread.
+ * machine draws the same pixels, encoded by {@link encodePng}. Synchronous and CPU-bound:
+ * `PngRasterizer` does the same off the main thread.
  *
  * @example
  * ```ts
@@ -31,7 +33,8 @@ export function pngZoom(width: number, height: number): number {
  * ```
  */
 export function rasterizeSvg(svg: string): Buffer {
-  return new (resvg().Resvg)(svg, pngRenderOptions(svg)).render().asPng();
+  const image = new (resvg().Resvg)(svg, pngRenderOptions(svg)).render();
+  return encodePng(image.pixels, image.width, image.height, zlib);
 }
 
 /** resvg's native module, loaded on the first PNG drawn on this thread (not by commands drawing none). */
