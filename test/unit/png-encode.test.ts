@@ -3,7 +3,7 @@ import { Resvg } from '@resvg/resvg-js';
 import { describe, expect, it } from 'vitest';
 import { renderReleaseSvg } from '../../src/gold/plot/index.js';
 import { encodePng } from '../../src/gold/plot/png-encode.js';
-import { pngRenderOptions, rasterizeSvg } from '../../src/gold/plot/rasterize.js';
+import { pngRenderOptions, pngZoom, rasterizeSvg } from '../../src/gold/plot/rasterize.js';
 import type { ReleasePartition } from '../../src/gold/release.js';
 import { sampleRelease } from '../helpers/release.js';
 
@@ -112,6 +112,13 @@ describe('encodePng', () => {
       // The same pixels as resvg's own encoder wrote.
       expect(decoded.rgba.equals(decodePng(resvg.png).rgba)).toBe(true);
     }
+  });
+
+  it('draws a tall chart at 1×, the same size as its SVG', async () => {
+    const svg = await renderReleaseSvg(sampleRelease({ partitions: countries(100) }));
+    const [, w, h] = /width="([0-9.]+)" height="([0-9.]+)"/.exec(svg)!.map(Number);
+    expect(pngZoom(w!, h!)).toBe(1);
+    expect(decodePng(rasterizeSvg(svg))).toMatchObject({ width: w, height: h });
   });
 
   it("demultiplies translucent pixels to the colours of resvg's own PNG", () => {
