@@ -7,8 +7,9 @@
  * time. Then, per round, the charts drawn as the run draws them (`OverlappedCharts` in
  * src/pipeline/gold-phase.ts: SVG on the main thread, PNGs on the default `PngRasterizer` pool,
  * at most two queued per worker; only the Gold writes are left out): `pooledMsPerChart` is that
- * wall time over the number of charts, issue 16's measure (≤ 30 ms). Timings are wall-clock on
- * a possibly shared machine: compare rounds, not single numbers.
+ * wall time over the number of charts, issue 16's measure (≤ 30 ms), and `pooledCpuMs` the CPU
+ * time of every thread meanwhile (the steadier number when other processes hold a core). Timings
+ * are wall-clock on a possibly shared machine: compare rounds, not single numbers.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -97,6 +98,7 @@ for (let round = 1; round <= rounds; round++) {
     }),
   );
 
+  const poolCpu0 = process.cpuUsage();
   const pool0 = performance.now();
   const inFlight: Promise<Buffer>[] = [];
   for (const release of releases) {
@@ -106,6 +108,7 @@ for (let round = 1; round <= rounds; round++) {
   }
   await Promise.all(inFlight);
   const pooledMs = performance.now() - pool0;
+  const poolCpu = process.cpuUsage(poolCpu0);
   console.log(
     JSON.stringify({
       round,
@@ -113,6 +116,7 @@ for (let round = 1; round <= rounds; round++) {
       workers: rasterizer.size,
       pooledMs: Math.round(pooledMs),
       pooledMsPerChart: +(pooledMs / releases.length).toFixed(1),
+      pooledCpuMs: Math.round((poolCpu.user + poolCpu.system) / 1000),
     }),
   );
 }
