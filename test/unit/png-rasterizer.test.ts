@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ChartRasterError,
+  PNG_WORKERS,
   PngRasterizer,
   renderReleaseChart,
   renderReleaseSvg,
@@ -61,6 +63,12 @@ describe('PngRasterizer', () => {
     const threads = new Set(drawnBy.map((b) => b.toString()));
     expect(threads.size).toBe(2);
     expect(r.pending).toBe(0);
+  });
+
+  it('runs two workers by default (one on a single core), or the number asked for', () => {
+    expect(PNG_WORKERS).toBe(2);
+    expect(rasterizer().size).toBe(Math.min(2, availableParallelism()));
+    expect(rasterizer({ threads: 3 }).size).toBe(3);
   });
 
   it('rejects an SVG without a size before it reaches the worker', async () => {

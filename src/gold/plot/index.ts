@@ -8,7 +8,7 @@
  * ```
  */
 export { fontFile } from './font.js';
-export { ChartRasterError, PngRasterizer } from './png-rasterizer.js';
+export { ChartRasterError, PNG_WORKERS, PngRasterizer } from './png-rasterizer.js';
 export { rasterizeSvg } from './rasterize.js';
 export {
   renderReleaseChart,

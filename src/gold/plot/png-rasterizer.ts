@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import { DpPipelineError } from '../../errors.js';
+import { encodePng } from './png-encode.js';
 import { pngRenderOptions } from './rasterize.js';
 
 interface Job {
@@ -15,22 +16,32 @@ type Reply =
 
 /**
  * The worker's whole program, plain CommonJS so it runs the same from `src/` (tests) and `dist/`.
- * It only calls resvg with the options the main thread chose (see `pngRenderOptions`), so its
- * PNGs are byte for byte those of `rasterizeSvg`.
+ * It calls resvg with the options the main thread chose (see `pngRenderOptions`) and encodes the
+ * pixels with `encodePng`'s own source text, so its PNGs are byte for byte those of `rasterizeSvg`.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const zlib = require('node:zlib');
 const { Resvg } = require(workerData.resvg);
+const encodePng = ${encodePng.toString()};
 parentPort.on('message', ({ id, svg, options }) => {
   let reply;
   try {
-    reply = { id, png: new Resvg(svg, options).render().asPng() };
+    const image = new Resvg(svg, options).render();
+    reply = { id, png: encodePng(image.pixels, image.width, image.height, zlib) };
   } catch (error) {
     reply = { id, error: String((error && error.message) || error) };
   }
   parentPort.postMessage(reply);
 });
 `;
+
+/**
+ * The pool's default size: two workers, or one on a single core. Each worker holds ≈ 170 MiB
+ * once it has drawn the year's largest charts (resvg's pixmaps, kept by the thread's allocator):
+ * two fit the run's 768 MiB target, four on a 4-vCPU job would take the process near 1 GiB.
+ */
+export const PNG_WORKERS = 2;
 
 /** A chart's PNG could not be drawn (internal error, exit 2); `cause` or the message says why. */
 export class ChartRasterError extends DpPipelineError {
@@ -46,8 +57,8 @@ interface Thread {
 }
 
 /**
- * Rasterizes chart SVGs to PNG on a pool of worker threads (one per core by default), so resvg's
- * CPU work runs on every core while the main thread goes on (Vega, noise, DuckDB's callbacks).
+ * Rasterizes chart SVGs to PNG on a pool of worker threads ({@link PNG_WORKERS} by default), so
+ * resvg's CPU work runs beside the main thread (Vega, noise, DuckDB's callbacks).
  * The PNGs are identical to `rasterizeSvg`'s. A worker starts on first use, keeps the process
  * alive only while a PNG is pending on it, and ends with {@link close}; a PNG that fails rejects
  * its own promise, and a worker that dies rejects every PNG it owed (the next call starts a new one).
@@ -69,12 +80,12 @@ export class PngRasterizer {
   readonly #source: string;
 
   /**
-   * `threads`: the pool's size (default: the cores available, at most 4). `workerSource`
-   * replaces the worker's program; tests use it to make a worker die.
+   * `threads`: the pool's size (default: {@link PNG_WORKERS}, at most the cores available).
+   * `workerSource` replaces the worker's program; tests use it to make a worker die.
    */
   constructor(options: { readonly workerSource?: string; readonly threads?: number } = {}) {
     this.#source = options.workerSource ?? WORKER_SOURCE;
-    const size = options.threads ?? Math.min(4, availableParallelism());
+    const size = options.threads ?? Math.min(PNG_WORKERS, availableParallelism());
     this.#threads = new Array<Thread | undefined>(Math.max(1, Math.floor(size))).fill(undefined);
   }
 
