@@ -4,6 +4,7 @@ import {
   chooseBounds,
   CONTRIBUTION_BUCKETS,
   computeReleases,
+  boundWithSelection,
   planAll,
   type ContributionProfile,
 } from '../../src/analyses/index.js';
@@ -135,5 +136,58 @@ describe('a release with automatic bounds', () => {
     const desktop = decoded.partitions.find((p) => p.key === 'desktop')!;
     expect(desktop.value).toBeGreaterThan(120_000);
     expect(desktop.value).toBeLessThan(150_000);
+  });
+
+  it('bounds every window of an analysis in one job, each with its own chosen bounds, stated in its release', async () => {
+    // August: 300 visitors with 4 desktop sessions each; September: 3,000 visitors with one each.
+    const rows: string[] = [];
+    for (let u = 0; u < 300; u++) {
+      for (let s = 0; s < 4; s++) rows.push(`(DATE '2016-08-15', 'a${u}', 'a${u}-${s}', 'desktop', 60000)`);
+    }
+    for (let u = 0; u < 3000; u++) rows.push(`(DATE '2016-09-15', 'b${u}', 'b${u}-0', 'desktop', 60000)`);
+    const file = join(temp.dir, 'auto-two-months.parquet');
+    await temp.engine.run(`COPY (SELECT * FROM (VALUES ${rows.join(', ')})
+      t(date, user_pseudonym, session_id, device_category, time_on_site_ms)) TO ${sqlString(file)} (FORMAT parquet)`);
+    const [plan] = planAll(
+      parseConfig({
+        ...DEFAULT_CONFIG_INPUT,
+        analyses: [{ ...DEFAULT_CONFIG_INPUT.analyses[1], epsilon: 10 }],
+      }),
+    );
+    const windows = [
+      { id: '2016-08', start: '2016-08-01', end: '2016-08-31' },
+      { id: '2016-09', start: '2016-09-01', end: '2016-09-30' },
+    ];
+    const silver = await unrotatedSilver(temp.engine, [file]);
+    const { jobs, aggregates } = await boundWithSelection(
+      temp.engine,
+      [{ plan: plan!, windows }],
+      silver,
+      seededRandom('auto-two-months'),
+    );
+    // One job (one bounding query per bucket) for both months, each with its own finalized plan.
+    expect(jobs).toHaveLength(1);
+    const linf = (id: string): number => jobs[0]!.windowPlans!.get(id)!.bounds.maxContributionsPerPartition;
+    expect([linf('2016-08'), linf('2016-09')]).toEqual([4, 1]);
+    // August keeps all 4 sessions of each visitor under its own Linf, not September's 1.
+    expect(aggregates[0]!.get('2016-08')!.get('desktop')!.count).toBe(1200n);
+    expect(aggregates[0]!.get('2016-09')!.get('desktop')!.count).toBe(3000n);
+
+    const releases = await computeReleases(
+      temp.engine,
+      plan!,
+      silver,
+      windows,
+      seededRandom('auto-two-months'),
+      { runId: 'r', createdAt: '2026-12-06T00:00:00.000Z' },
+    );
+    for (const [id, want] of [
+      ['2016-08', 4],
+      ['2016-09', 1],
+    ] as const) {
+      const decoded = decodeRelease(JSON.stringify(releases.get(id)), 'test');
+      expect(decoded.privacy.max_contributions_per_partition).toBe(want);
+      expect(decoded.privacy.bounds_selection!.chosen.max_contributions_per_partition).toBe(want);
+    }
   });
 });
