@@ -112,9 +112,11 @@ export async function boundedAggregatesOfAll(
   if (silver.files.length === 0 || staged.length === 0) return results;
   const salted = saltsOf(jobs, indexOf, rng);
   const staging = await stageRows(engine, silver, staged, jobs, options);
+  const rows = new BucketRows(engine, staging);
   try {
-    await eachBucket(engine, staging, (table) => boundBucket(engine, table, jobs, salted, results));
+    await rows.each((table) => boundBucket(engine, table, jobs, salted, results));
   } finally {
+    await rows.close();
     await staging.close();
   }
   return results;
@@ -153,8 +155,10 @@ export async function boundWithSelection(
   );
   const data = silver.files.length > 0 && staged.length > 0;
   const staging = data ? await stageRows(engine, silver, staged, work, options) : undefined;
+  // Both passes read the same bucket tables: one bucket (the GA360 year) is read from Silver once.
+  const rows = staging ? new BucketRows(engine, staging) : undefined;
   try {
-    if (staging && auto.length > 0) {
+    if (rows && auto.length > 0) {
       const passes = auto.map((job) => ({
         profile: profiles.get(job)!,
         plan: boundingPlanOf(
@@ -163,7 +167,7 @@ export async function boundWithSelection(
         ),
         salt: newSamplingSalt(rng),
       }));
-      await eachBucket(engine, staging, async (table) => {
+      await rows.each(async (table) => {
         for (const p of passes) {
           addProfileRows(
             p.profile,
@@ -183,12 +187,13 @@ export async function boundWithSelection(
       };
     });
     const results = emptyResults(jobs);
-    if (staging) {
+    if (rows) {
       const salted = saltsOf(jobs, indexOf, rng);
-      await eachBucket(engine, staging, (table) => boundBucket(engine, table, jobs, salted, results));
+      await rows.each((table) => boundBucket(engine, table, jobs, salted, results));
     }
     return { jobs, aggregates: results };
   } finally {
+    await rows?.close();
     await staging?.close();
   }
 }
@@ -232,20 +237,44 @@ function stageRows(
   });
 }
 
-/** Runs `pass` on each bucket's rows, put one bucket at a time into a temporary table. */
-async function eachBucket(
-  engine: Engine,
-  staging: StagedBuckets,
-  pass: (table: string) => Promise<void>,
-): Promise<void> {
-  const table = `bounding_rows_${randomBytes(8).toString('hex')}`;
-  try {
-    for (const bucket of staging.buckets) {
-      await engine.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${staging.rowsSql(bucket)}`);
-      await pass(table);
+/**
+ * The staged buckets' rows, put one bucket at a time into a temporary table that passes read. A
+ * pass starts with the bucket the table already holds, which is not read again: with one bucket
+ * (up to `rowsPerBucket` rows, e.g. the GA360 year) a profile pass and the bounding pass share one
+ * read of Silver, and with several the second pass reads one bucket less. Bucket order does not
+ * matter: every sum and profile adds up over disjoint sets of users.
+ */
+class BucketRows {
+  readonly #table = `bounding_rows_${randomBytes(8).toString('hex')}`;
+  #loaded: number | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly staging: StagedBuckets,
+  ) {}
+
+  /** Runs `pass` on each bucket's rows (the table's name), one bucket after another. */
+  async each(pass: (table: string) => Promise<void>): Promise<void> {
+    const loaded = this.#loaded;
+    const order =
+      loaded === undefined
+        ? this.staging.buckets
+        : [loaded, ...this.staging.buckets.filter((b) => b !== loaded)];
+    for (const bucket of order) {
+      if (this.#loaded !== bucket) {
+        this.#loaded = undefined;
+        await this.engine.run(
+          `CREATE OR REPLACE TEMP TABLE ${this.#table} AS ${this.staging.rowsSql(bucket)}`,
+        );
+        this.#loaded = bucket;
+      }
+      await pass(this.#table);
     }
-  } finally {
-    await engine.run(`DROP TABLE IF EXISTS ${table}`);
+  }
+
+  async close(): Promise<void> {
+    this.#loaded = undefined;
+    await this.engine.run(`DROP TABLE IF EXISTS ${this.#table}`);
   }
 }
 
