@@ -73,8 +73,7 @@ async function gold(silverDir: string): Promise<Record<string, unknown>> {
     });
     const meta = { runId: 'bench', createdAt: new Date().toISOString() };
     let releases = 0;
-    for (const [i, job] of jobs.entries())
-      releases += releasesOf(job.plan, job.windows, aggregates[i]!, rng, meta).size;
+    for (const [i, job] of jobs.entries()) releases += releasesOf(job, aggregates[i]!, rng, meta).size;
     const used = process.cpuUsage(cpu);
     return {
       sessions: silver.rows,

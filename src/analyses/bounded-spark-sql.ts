@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { sqlString } from '../engine/duckdb.js';
 import type { PrivacyUnitSql } from '../silver/silver-source.js';
-import { carriesValue, valueExpressions, type BoundingPlan } from './bounding-plan.js';
+import {
+  carriesValue,
+  hasTotal,
+  valueExpressions,
+  windowColumns,
+  type BoundingPlan,
+} from './bounding-plan.js';
 import { stagedFilter, valueColumnSql } from './bounded-sql.js';
 import { EMPTY_AGGREGATE, type BoundedAggregate } from './statistics.js';
 
@@ -58,7 +64,8 @@ JOIN (${spans}) ws ON silver.date BETWEEN ws.w_start AND ws.w_end`;
  * {@link sparkStagedRowsSql}'s). Same rows kept as `duckdbBoundedSql` and `boundContributions` in
  * dp/, computed with window functions: per (window, user, partition) `row_number()` by the row
  * hash, per (window, user) `dense_rank()` by the partition hash, then (with a total) a
- * `row_number()` per (window, user) by the total hash; every window function orders by an md5.
+ * `row_number()` per (window, user) by the total hash; every window function orders by an md5, and
+ * each rank is compared with its window's own bound (a column of `windows`).
  * Nothing DuckDB-only: no `min_by(…, n)`, `QUALIFY`, `HUGEINT` (sums are `DECIMAL(38,0)`),
  * `GROUP BY ALL`, `* EXCLUDE`, `UNION ALL BY NAME`, lambdas or lists.
  *
@@ -92,36 +99,38 @@ function sparkParts(
   const v = valued ? ', v' : '';
   const { x, leaf } = valueExpressions(plan);
   const parameters: Record<string, string> = {};
+  const columns = windowColumns(plan);
   const windowRows = plan.windows.map((w) => {
     const name = `salt_${w.index}`;
     parameters[name] = w.salt;
-    return `SELECT ${w.index} AS w, ${sqlString(w.id)} AS id, :${name} AS salt`;
+    const values = columns.values(w).map((value, i) => `, ${value} AS ${columns.names[i]}`);
+    return `SELECT ${w.index} AS w, ${sqlString(w.id)} AS id, :${name} AS salt${values.join('')}`;
   });
   const hash = (...parts: string[]): string => `md5(${parts.join(" || '|' || ")})`;
-  const total = plan.total;
+  const total = hasTotal(plan);
   const ctes = [
     `windows AS (\n  ${windowRows.join('\n  UNION ALL ')}\n)`,
     // Every input row with its hashes (strings only: the salt and stored strings).
     `hashed AS (
-  SELECT r.w, r.pid, r.pk${valued ? ', r.v' : ''},
+  SELECT r.w, r.pid, r.pk${valued ? ', r.v' : ''}, ws.l0, ws.linf${total ? ', ws.total' : ''},
     ${hash('ws.salt', 'r.pid', 'r.pk', 'r.rid')} AS row_hash,
-    ${hash('ws.salt', 'r.pid', 'r.pk')} AS cell_hash${total !== undefined ? `,\n    ${hash('ws.salt', "'total'", 'r.pid', 'r.pk', 'r.rid')} AS total_hash` : ''}
+    ${hash('ws.salt', 'r.pid', 'r.pk')} AS cell_hash${total ? `,\n    ${hash('ws.salt', "'total'", 'r.pid', 'r.pk', 'r.rid')} AS total_hash` : ''}
   FROM (
     SELECT w, pid, rid, CAST(${plan.partition.column} AS STRING) AS pk${valued ? `, ${valueColumnSql(plan)} AS v` : ''}
     FROM ${staged} WHERE ${stagedFilter(plan)}
   ) r JOIN windows ws ON r.w = ws.w
 )`,
     `ranked AS (
-  SELECT w, pid, pk${v}, row_hash${total !== undefined ? ', total_hash' : ''},
+  SELECT w, pid, pk${v}, l0, linf, row_hash${total ? ', total, total_hash' : ''},
     row_number() OVER (PARTITION BY w, pid, pk ORDER BY row_hash) AS row_rank,
     dense_rank() OVER (PARTITION BY w, pid ORDER BY cell_hash) AS cell_rank
   FROM hashed
 )`,
     `bounded AS (
-  SELECT w, pid, pk${v}, row_hash, row_rank${total !== undefined ? ', total_hash' : ''}
-  FROM ranked WHERE row_rank <= ${plan.linf} AND cell_rank <= ${plan.l0}
+  SELECT w, pid, pk${v}, row_hash, row_rank${total ? ', total, total_hash' : ''}
+  FROM ranked WHERE row_rank <= linf AND cell_rank <= l0
 )`,
-    ...(total === undefined
+    ...(!total
       ? [
           // u = 1 on one row of each kept (user, partition): the distinct users per partition.
           `kept AS (
@@ -130,18 +139,19 @@ function sparkParts(
         ]
       : [
           `totaled AS (
-  SELECT w, pid, pk${v}, row_hash,
+  SELECT w, pid, pk${v}, row_hash, total,
     row_number() OVER (PARTITION BY w, pid ORDER BY total_hash) AS total_rank
   FROM bounded
 )`,
           `kept AS (
   SELECT w, pk${v},
     CASE WHEN row_number() OVER (PARTITION BY w, pid, pk ORDER BY row_hash) = 1 THEN 1 ELSE 0 END AS u
-  FROM totaled WHERE total_rank <= ${total}
+  FROM totaled WHERE total_rank <= total
 )`,
         ]),
+    // Each window's grid and leaves.
     `valued AS (
-  SELECT w, pk, u${x ? `, ${x} AS x` : ''}${leaf ? `, ${leaf} AS leaf` : ''} FROM kept
+  SELECT k.w, k.pk, k.u${x ? `, ${x} AS x` : ''}${leaf ? `, ${leaf} AS leaf` : ''} FROM kept k JOIN windows ws ON k.w = ws.w
 )`,
     `agg AS (
   SELECT w, pk, count(*) AS count, CAST(sum(u) AS BIGINT) AS users,

@@ -4,7 +4,9 @@ import type { SilverSource } from '../silver/silver-source.js';
 import {
   boundingPlanOf,
   carriesValue,
+  hasTotal,
   valueExpressions,
+  windowColumns,
   type BoundingPlan,
   type StagedWindow,
 } from './bounding-plan.js';
@@ -12,12 +14,14 @@ import type { AnalysisPlan } from './plan.js';
 
 export type { StagedWindow } from './bounding-plan.js';
 
-/** A window to bound in, with its own fresh secret sampling salt. */
+/** A window to bound in, with its own fresh secret sampling salt and, optionally, its own plan (bounds). */
 export interface SaltedWindow {
   readonly id: string;
   readonly start: string;
   readonly end: string;
   readonly salt: string;
+  /** The plan finalized for this window (automatic bounds); default the analysis's. */
+  readonly plan?: AnalysisPlan;
 }
 
 /** Users split into `count` buckets by a hash of their privacy unit; this is bucket `index`. */
@@ -155,14 +159,16 @@ function dateSpans(windows: readonly { readonly start: string; readonly end: str
 /**
  * Compiles an analysis's contribution bounding and per-partition aggregation to DuckDB SQL: ONE
  * bounding pass from which every statistic of the analysis reads, over the rows of
- * {@link stagedRowsSql} (the relation `staged`). See {@link duckdbBoundedSql}.
+ * {@link stagedRowsSql} (the relation `staged`), each window bounded with `planOf(window)` (its
+ * own bounds; default `plan`). See {@link duckdbBoundedSql}.
  */
 export function boundedFromStagedSql(
   plan: AnalysisPlan,
   staged: string,
   windows: readonly StagedWindow[],
+  planOf?: (window: StagedWindow) => AnalysisPlan,
 ): string {
-  return duckdbBoundedSql(boundingPlanOf(plan, windows), staged);
+  return duckdbBoundedSql(boundingPlanOf(plan, windows, planOf), staged);
 }
 
 /**
@@ -180,6 +186,7 @@ export function boundedAggregateSql(
     boundingPlanOf(
       plan,
       windows.map((w, index) => ({ index, id: w.id, salt: w.salt })),
+      (w) => windows[w.index]!.plan ?? plan,
     ),
     'staged',
   );
@@ -197,7 +204,10 @@ export function boundedAggregateSql(
  * bounds (all are ≥ 1), so only the other users' rows are ranked: the expensive grouping by user
  * runs on a fraction of the rows.
  *
- * Each window is bounded separately, with its own fresh salt.
+ * Each window is bounded separately, with its own fresh salt and its own bounds (L0, Linf, total,
+ * clamp and grid), read from the `windows` relation: one query serves windows whose automatic
+ * bounds differ. `min_by(…, n)` takes a constant n, so it takes the largest bound of the windows and
+ * each window keeps the first of those by the hash (its list is in ascending hash order).
  * Result columns: `w` (window id), `pk` (VARCHAR), `count` (rows kept), `users` (distinct users
  * with a kept row: privacy-id count and partition selection), and for value statistics
  * `normalized_sum` and `normalized_sum_squares` (sums of x and x² over kept rows, where
@@ -231,7 +241,6 @@ export function valueColumnSql(plan: BoundingPlan): string {
 }
 
 function boundedParts(plan: BoundingPlan, staged: string): { ctes: string[]; select: string } {
-  const { l0, linf } = plan;
   const filters = stagedFilter(plan);
   const { x, leaf } = valueExpressions(plan);
   // The raw value rides along to the end: x and the leaf are computed once per distinct value.
@@ -240,13 +249,19 @@ function boundedParts(plan: BoundingPlan, staged: string): { ctes: string[]; sel
   const rows = (n: string, extra: string): string =>
     `SELECT w${extra}, CAST(${plan.partition.column} AS VARCHAR) AS pk${valued ? `, ${valueColumnSql(plan)} AS v` : ''}
   FROM ${staged} WHERE ${n} AND ${filters}`;
+  const columns = windowColumns(plan);
   const windowValues = plan.windows
-    .map((w) => `(${w.index}, ${sqlString(w.id)}, ${sqlString(w.salt)})`)
+    .map((w) => `(${[String(w.index), sqlString(w.id), sqlString(w.salt), ...columns.values(w)].join(', ')})`)
     .join(', ');
-  const ranked =
-    plan.total !== undefined ? totalBoundedRows(l0, linf, plan.total, valued) : sampledRows(l0, linf, valued);
+  const ranked = hasTotal(plan)
+    ? totalBoundedRows(valued)
+    : sampledRows(
+        Math.max(...plan.windows.map((w) => w.l0)),
+        Math.max(...plan.windows.map((w) => w.linf)),
+        valued,
+      );
   const ctes = [
-    `windows(w, id, salt) AS (VALUES ${windowValues})`,
+    `windows(${['w', 'id', 'salt', ...columns.names].join(', ')}) AS (VALUES ${windowValues})`,
     `multi AS (
   ${rows('n > 1', ', pid, rid')}
 )`,
@@ -269,8 +284,9 @@ function boundedParts(plan: BoundingPlan, staged: string): { ctes: string[]; sel
 )`);
   } else {
     ctes.push(
+      // Each window's grid and leaves: x and the leaf are computed once per distinct value.
       `valued AS (
-  SELECT w, pk, c, users${x ? `, ${x} AS x` : ''}${leaf ? `, ${leaf} AS leaf` : ''} FROM kept
+  SELECT w, pk, c, users${x ? `, ${x} AS x` : ''}${leaf ? `, ${leaf} AS leaf` : ''} FROM kept JOIN windows USING (w)
 )`,
       `agg AS (
   SELECT w, pk, CAST(sum(c) AS HUGEINT) AS count, CAST(sum(users) AS HUGEINT) AS users,
@@ -294,18 +310,19 @@ FROM agg JOIN windows USING (w)${leaf ? ' LEFT JOIN hist USING (w, pk)' : ''} OR
 
 /**
  * L0/Linf sampling of the other users' rows with hash aggregates: per (user, partition) the Linf
- * rows of smallest row hash, then per user the L0 partitions of smallest partition hash. Yields
- * `multi_kept(w, pk[, v], u)`, one line per kept row.
+ * rows of smallest row hash, then per user the L0 partitions of smallest partition hash, each
+ * window's own bounds cut from the `maxL0`/`maxLinf` smallest (lists in ascending hash order).
+ * Yields `multi_kept(w, pk[, v], u)`, one line per kept row.
  */
-function sampledRows(l0: number, linf: number, valued: boolean): string[] {
+function sampledRows(maxL0: number, maxLinf: number, valued: boolean): string[] {
   return [
     `cells AS (
-  SELECT w, pid, pk, any_value(salt) AS salt,
-    min_by(${valued ? 'v' : 'rid'}, md5(concat(salt, '|', pid, '|', pk, '|', rid)), ${linf}) AS rows
+  SELECT w, pid, pk, any_value(salt) AS salt, any_value(l0) AS l0,
+    list_slice(min_by(${valued ? 'v' : 'rid'}, md5(concat(salt, '|', pid, '|', pk, '|', rid)), ${maxLinf}), 1, any_value(linf)) AS rows
   FROM multi JOIN windows USING (w) GROUP BY w, pid, pk
 )`,
     `picked AS (
-  SELECT w, unnest(min_by({'pk': pk, 'rows': rows}, md5(concat(salt, '|', pid, '|', pk)), ${l0})) AS c
+  SELECT w, unnest(list_slice(min_by({'pk': pk, 'rows': rows}, md5(concat(salt, '|', pid, '|', pk)), ${maxL0}), 1, any_value(l0))) AS c
   FROM cells GROUP BY w, pid
 )`,
     `multi_kept AS (
@@ -317,23 +334,23 @@ function sampledRows(l0: number, linf: number, valued: boolean): string[] {
 
 /**
  * L0/Linf and then a per-user total, row by row (window functions; used only when a total bound
- * is declared): Linf rows per (user, partition) by md5(salt|user|partition|row), L0 partitions per
- * user by md5(salt|user|partition), then `total` of the user's remaining rows by
+ * is declared): each window's Linf rows per (user, partition) by md5(salt|user|partition|row), L0
+ * partitions per user by md5(salt|user|partition), then `total` of the user's remaining rows by
  * md5(salt|total|user|partition|row), as `boundContributions` in dp/.
  */
-function totalBoundedRows(l0: number, linf: number, total: number, valued: boolean): string[] {
+function totalBoundedRows(valued: boolean): string[] {
   return [
     `linf_rows AS (
-  SELECT multi.*, salt FROM multi JOIN windows USING (w)
-  QUALIFY row_number() OVER (PARTITION BY w, pid, pk ORDER BY md5(concat(salt, '|', pid, '|', pk, '|', rid))) <= ${linf}
+  SELECT multi.*, salt, l0, total FROM multi JOIN windows USING (w)
+  QUALIFY row_number() OVER (PARTITION BY w, pid, pk ORDER BY md5(concat(salt, '|', pid, '|', pk, '|', rid))) <= linf
 )`,
     `l0_cells AS (
-  SELECT w, pid, pk FROM (SELECT DISTINCT w, pid, pk, salt FROM linf_rows)
-  QUALIFY row_number() OVER (PARTITION BY w, pid ORDER BY md5(concat(salt, '|', pid, '|', pk))) <= ${l0}
+  SELECT w, pid, pk FROM (SELECT DISTINCT w, pid, pk, salt, l0 FROM linf_rows)
+  QUALIFY row_number() OVER (PARTITION BY w, pid ORDER BY md5(concat(salt, '|', pid, '|', pk))) <= l0
 )`,
     `total_rows AS (
   SELECT r.* FROM linf_rows r SEMI JOIN l0_cells USING (w, pid, pk)
-  QUALIFY row_number() OVER (PARTITION BY w, pid ORDER BY md5(concat(salt, '|total|', pid, '|', pk, '|', rid))) <= ${total}
+  QUALIFY row_number() OVER (PARTITION BY w, pid ORDER BY md5(concat(salt, '|total|', pid, '|', pk, '|', rid))) <= total
 )`,
     // u = 1 on the first row of each kept (user, partition) by the row hash: deterministic.
     `multi_kept AS (

@@ -54,10 +54,23 @@ export function histogramEntries(value: unknown): { x: bigint; n: bigint }[] {
 /** Bounded aggregates of one analysis: window id → partition key → aggregate. */
 export type WindowAggregates = Map<string, Map<string, BoundedAggregate>>;
 
-/** One analysis and the windows it is bounded in. */
+/**
+ * One analysis and the windows it is bounded in: one bounding query (per user bucket) for all of
+ * them, each window bounded and released with its own plan ({@link windowPlanOf}).
+ */
 export interface BoundingJob {
   readonly plan: AnalysisPlan;
   readonly windows: readonly Window[];
+  /**
+   * By window id, the plan finalized for that window when its bounds were chosen privately
+   * (automatic bounds: each window's own L0, Linf and clamp); a window not here uses `plan`.
+   */
+  readonly windowPlans?: ReadonlyMap<string, AnalysisPlan>;
+}
+
+/** The plan a job's window is bounded and released with. */
+export function windowPlanOf(job: BoundingJob, windowId: string): AnalysisPlan {
+  return job.windowPlans?.get(windowId) ?? job.plan;
 }
 
 /**
@@ -99,9 +112,11 @@ export async function boundedAggregatesOfAll(
   if (silver.files.length === 0 || staged.length === 0) return results;
   const salted = saltsOf(jobs, indexOf, rng);
   const staging = await stageRows(engine, silver, staged, jobs, options);
+  const rows = new BucketRows(engine, staging);
   try {
-    await eachBucket(engine, staging, (table) => boundBucket(engine, table, jobs, salted, results));
+    await rows.each((table) => boundBucket(engine, table, jobs, salted, results));
   } finally {
+    await rows.close();
     await staging.close();
   }
   return results;
@@ -119,8 +134,12 @@ export interface StagingOptions {
  * automatic-bounds analysis's exact contribution profile per window (profiles of disjoint users
  * add up), the bounds are chosen privately per (analysis, window) from the noisy profile
  * (`selectBoundsForWindow`, spending the plan's `selection.epsilon`, part of its ε), and a second
- * pass over the same buckets bounds every analysis. Windows whose chosen bounds agree share one
- * bounding job ({@link jobsOf}). Returns the jobs and their aggregates, in the same order.
+ * pass over the same buckets bounds every analysis: one query per analysis and bucket, each window
+ * with its own chosen bounds. Returns the jobs, in the order of `work`, each with its windows'
+ * finalized plans (`windowPlans`), and their aggregates. From `rng`, in this order: one profile
+ * salt per automatic analysis, the profiles' noise analysis by analysis and window by window, then
+ * the bounding salts as {@link boundedAggregatesOfAll} draws them (analysis by analysis, window by
+ * window).
  */
 export async function boundWithSelection(
   engine: Engine,
@@ -136,8 +155,10 @@ export async function boundWithSelection(
   );
   const data = silver.files.length > 0 && staged.length > 0;
   const staging = data ? await stageRows(engine, silver, staged, work, options) : undefined;
+  // Both passes read the same bucket tables: one bucket (the GA360 year) is read from Silver once.
+  const rows = staging ? new BucketRows(engine, staging) : undefined;
   try {
-    if (staging && auto.length > 0) {
+    if (rows && auto.length > 0) {
       const passes = auto.map((job) => ({
         profile: profiles.get(job)!,
         plan: boundingPlanOf(
@@ -146,7 +167,7 @@ export async function boundWithSelection(
         ),
         salt: newSamplingSalt(rng),
       }));
-      await eachBucket(engine, staging, async (table) => {
+      await rows.each(async (table) => {
         for (const p of passes) {
           addProfileRows(
             p.profile,
@@ -155,21 +176,24 @@ export async function boundWithSelection(
         }
       });
     }
-    const jobs = work.flatMap((job) => {
+    const jobs = work.map((job): BoundingJob => {
       const profile = profiles.get(job);
-      if (!profile) return [job];
-      return jobsOf(
-        job.windows,
-        new Map(job.windows.map((w) => [w.id, selectBoundsForWindow(job.plan, profile.get(w.id)!, rng)])),
-      );
+      if (!profile) return job;
+      return {
+        ...job,
+        windowPlans: new Map(
+          job.windows.map((w) => [w.id, selectBoundsForWindow(job.plan, profile.get(w.id)!, rng)]),
+        ),
+      };
     });
     const results = emptyResults(jobs);
-    if (staging) {
+    if (rows) {
       const salted = saltsOf(jobs, indexOf, rng);
-      await eachBucket(engine, staging, (table) => boundBucket(engine, table, jobs, salted, results));
+      await rows.each((table) => boundBucket(engine, table, jobs, salted, results));
     }
     return { jobs, aggregates: results };
   } finally {
+    await rows?.close();
     await staging?.close();
   }
 }
@@ -213,20 +237,44 @@ function stageRows(
   });
 }
 
-/** Runs `pass` on each bucket's rows, put one bucket at a time into a temporary table. */
-async function eachBucket(
-  engine: Engine,
-  staging: StagedBuckets,
-  pass: (table: string) => Promise<void>,
-): Promise<void> {
-  const table = `bounding_rows_${randomBytes(8).toString('hex')}`;
-  try {
-    for (const bucket of staging.buckets) {
-      await engine.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${staging.rowsSql(bucket)}`);
-      await pass(table);
+/**
+ * The staged buckets' rows, put one bucket at a time into a temporary table that passes read. A
+ * pass starts with the bucket the table already holds, which is not read again: with one bucket
+ * (up to `rowsPerBucket` rows, e.g. the GA360 year) a profile pass and the bounding pass share one
+ * read of Silver, and with several the second pass reads one bucket less. Bucket order does not
+ * matter: every sum and profile adds up over disjoint sets of users.
+ */
+class BucketRows {
+  readonly #table = `bounding_rows_${randomBytes(8).toString('hex')}`;
+  #loaded: number | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly staging: StagedBuckets,
+  ) {}
+
+  /** Runs `pass` on each bucket's rows (the table's name), one bucket after another. */
+  async each(pass: (table: string) => Promise<void>): Promise<void> {
+    const loaded = this.#loaded;
+    const order =
+      loaded === undefined
+        ? this.staging.buckets
+        : [loaded, ...this.staging.buckets.filter((b) => b !== loaded)];
+    for (const bucket of order) {
+      if (this.#loaded !== bucket) {
+        this.#loaded = undefined;
+        await this.engine.run(
+          `CREATE OR REPLACE TEMP TABLE ${this.#table} AS ${this.staging.rowsSql(bucket)}`,
+        );
+        this.#loaded = bucket;
+      }
+      await pass(this.#table);
     }
-  } finally {
-    await engine.run(`DROP TABLE IF EXISTS ${table}`);
+  }
+
+  async close(): Promise<void> {
+    this.#loaded = undefined;
+    await this.engine.run(`DROP TABLE IF EXISTS ${this.#table}`);
   }
 }
 
@@ -238,9 +286,10 @@ async function boundBucket(
   salted: readonly StagedWindow[][],
   results: WindowAggregates[],
 ): Promise<void> {
-  for (const [i, { plan }] of jobs.entries()) {
+  for (const [i, job] of jobs.entries()) {
     if (salted[i]!.length === 0) continue;
-    mergeRows(results[i]!, await engine.all<AggregateRow>(boundedFromStagedSql(plan, table, salted[i]!)));
+    const sql = boundedFromStagedSql(job.plan, table, salted[i]!, (w) => windowPlanOf(job, w.id));
+    mergeRows(results[i]!, await engine.all<AggregateRow>(sql));
   }
 }
 
@@ -268,22 +317,6 @@ function mergeRows(aggregates: WindowAggregates, rows: readonly AggregateRow[]):
 }
 
 /**
- * Bounding jobs for windows with finalized plans: windows whose plans bound alike (same L0, Linf
- * and clamp) share one job, so the bounding SQL runs once per distinct set of bounds.
- */
-function jobsOf(windows: readonly Window[], plans: ReadonlyMap<string, AnalysisPlan>): BoundingJob[] {
-  const jobs = new Map<string, { plan: AnalysisPlan; windows: Window[] }>();
-  for (const w of windows) {
-    const plan = plans.get(w.id)!;
-    const key = JSON.stringify([plan.name, plan.bounds, plan.value?.lo, plan.value?.hi]);
-    const job = jobs.get(key);
-    if (job) job.windows.push(w);
-    else jobs.set(key, { plan, windows: [w] });
-  }
-  return [...jobs.values()];
-}
-
-/**
  * Receives the bounded (pre-noise) value of each partition: the count, or the mean of the
  * clamped, grid-rounded values (undefined when no row was kept). For the data owner's
  * evaluation only, whose results stay in `private/`; the release path never passes one.
@@ -307,29 +340,25 @@ export async function computeReleases(
   observeBounded?: BoundedObserver,
 ): Promise<Map<string, Release>> {
   const { jobs, aggregates } = await boundWithSelection(engine, [{ plan, windows }], silver, rng);
-  const out = new Map<string, Release>();
-  jobs.forEach((job, i) => {
-    for (const [id, r] of releasesOf(job.plan, job.windows, aggregates[i]!, rng, meta, observeBounded))
-      out.set(id, r);
-  });
-  return out;
+  return releasesOf(jobs[0]!, aggregates[0]!, rng, meta, observeBounded);
 }
 
 /**
  * The DP releases of one analysis from its bounded aggregates ({@link boundedAggregatesOfAll}):
- * noise from the secure samplers for every statistic of every released partition. Consumes
- * `aggregates` (cleared once used).
+ * noise from the secure samplers for every statistic of every released partition, each window
+ * with its own plan (its chosen bounds, which its release states). Consumes `aggregates` (cleared
+ * once used).
  */
 export function releasesOf(
-  plan: AnalysisPlan,
-  windows: readonly Window[],
+  job: BoundingJob,
   aggregates: WindowAggregates,
   rng: RandomSource,
   meta: { runId: string; createdAt: string },
   observeBounded?: BoundedObserver,
 ): Map<string, Release> {
   const releases = new Map<string, Release>();
-  for (const window of windows) {
+  for (const window of job.windows) {
+    const plan = windowPlanOf(job, window.id);
     const byKey = aggregates.get(window.id)!;
     if (observeBounded) {
       const candidates = plan.partitions.kind === 'public' ? plan.partitions.keys : [...byKey.keys()];

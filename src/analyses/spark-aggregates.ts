@@ -4,12 +4,12 @@ import { UserError } from '../errors.js';
 import { boundingPlanOf } from './bounding-plan.js';
 import { stagedColumns } from './bounded-sql.js';
 import { mergeSparkRows, sparkBoundedAggregateSql, type SparkSilverSource } from './bounded-spark-sql.js';
-import type { BoundingJob, Window, WindowAggregates } from './release.js';
+import { windowPlanOf, type BoundingJob, type Window, type WindowAggregates } from './release.js';
 
 /**
  * {@link boundedAggregatesOfAll} on a Spark engine: the same bounded per-partition aggregates of
  * every job's windows, in the same shape, from one statement per analysis that reads the
- * committed Silver files itself. Salts are drawn from `rng` exactly as the DuckDB path draws them
+ * committed Silver files itself, each window with its own plan (`windowPlans`). Salts are drawn from `rng` exactly as the DuckDB path draws them
  * (job by job, window by window), so with the same random source both paths keep the same rows.
  * Only aggregates come back: partition selection, noise, the ledger and Gold stay in the job.
  */
@@ -37,10 +37,10 @@ export async function sparkBoundedAggregatesOfAll(
     })),
   );
   const columns = stagedColumns(jobs.map((j) => j.plan));
-  for (const [i, { plan }] of jobs.entries()) {
+  for (const [i, job] of jobs.entries()) {
     if (salted[i]!.length === 0) continue;
     const { sql, parameters } = sparkBoundedAggregateSql(
-      boundingPlanOf(plan, salted[i]!),
+      boundingPlanOf(job.plan, salted[i]!, (w) => windowPlanOf(job, w.id)),
       columns,
       source,
       staged,

@@ -209,9 +209,9 @@ async function computeReleases(
   const meta = { runId: ctx.runId, createdAt: ctx.now.toISOString() };
   const out = new Map<string, Release>();
   await timed(ctx, 'gold_noise', async () => {
-    for (const [i, { plan, windows }] of entries.entries()) {
-      for (const [windowId, release] of releasesOf(plan, windows, computed[i]!, rng, meta)) {
-        out.set(requestKey({ analysis: plan.name, windowId }), release);
+    for (const [i, job] of entries.entries()) {
+      for (const [windowId, release] of releasesOf(job, computed[i]!, rng, meta)) {
+        out.set(requestKey({ analysis: job.plan.name, windowId }), release);
       }
     }
   });

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   chooseBounds,
   CONTRIBUTION_BUCKETS,
   computeReleases,
+  boundWithSelection,
   planAll,
   type ContributionProfile,
 } from '../../src/analyses/index.js';
@@ -135,5 +136,114 @@ describe('a release with automatic bounds', () => {
     const desktop = decoded.partitions.find((p) => p.key === 'desktop')!;
     expect(desktop.value).toBeGreaterThan(120_000);
     expect(desktop.value).toBeLessThan(150_000);
+  });
+
+  /** August: 300 visitors with 4 desktop sessions each; September: 3,000 visitors with one each. */
+  async function twoMonths(name: string): Promise<string> {
+    const rows: string[] = [];
+    for (let u = 0; u < 300; u++) {
+      for (let s = 0; s < 4; s++) rows.push(`(DATE '2016-08-15', 'a${u}', 'a${u}-${s}', 'desktop', 60000)`);
+    }
+    for (let u = 0; u < 3000; u++) rows.push(`(DATE '2016-09-15', 'b${u}', 'b${u}-0', 'desktop', 60000)`);
+    const file = join(temp.dir, name);
+    await temp.engine.run(`COPY (SELECT * FROM (VALUES ${rows.join(', ')})
+      t(date, user_pseudonym, session_id, device_category, time_on_site_ms)) TO ${sqlString(file)} (FORMAT parquet)`);
+    return file;
+  }
+  const twoMonthWindows = [
+    { id: '2016-08', start: '2016-08-01', end: '2016-08-31' },
+    { id: '2016-09', start: '2016-09-01', end: '2016-09-30' },
+  ];
+
+  it('bounds every window of an analysis in one job, each with its own chosen bounds, stated in its release', async () => {
+    const file = await twoMonths('auto-two-months.parquet');
+    const [plan] = planAll(
+      parseConfig({
+        ...DEFAULT_CONFIG_INPUT,
+        analyses: [{ ...DEFAULT_CONFIG_INPUT.analyses[1], epsilon: 10 }],
+      }),
+    );
+    const windows = twoMonthWindows;
+    const silver = await unrotatedSilver(temp.engine, [file]);
+    const { jobs, aggregates } = await boundWithSelection(
+      temp.engine,
+      [{ plan: plan!, windows }],
+      silver,
+      seededRandom('auto-two-months'),
+    );
+    // One job (one bounding query per bucket) for both months, each with its own finalized plan.
+    expect(jobs).toHaveLength(1);
+    const linf = (id: string): number => jobs[0]!.windowPlans!.get(id)!.bounds.maxContributionsPerPartition;
+    expect([linf('2016-08'), linf('2016-09')]).toEqual([4, 1]);
+    // August keeps all 4 sessions of each visitor under its own Linf, not September's 1.
+    expect(aggregates[0]!.get('2016-08')!.get('desktop')!.count).toBe(1200n);
+    expect(aggregates[0]!.get('2016-09')!.get('desktop')!.count).toBe(3000n);
+
+    const releases = await computeReleases(
+      temp.engine,
+      plan!,
+      silver,
+      windows,
+      seededRandom('auto-two-months'),
+      { runId: 'r', createdAt: '2026-12-06T00:00:00.000Z' },
+    );
+    for (const [id, want] of [
+      ['2016-08', 4],
+      ['2016-09', 1],
+    ] as const) {
+      const decoded = decodeRelease(JSON.stringify(releases.get(id)), 'test');
+      expect(decoded.privacy.max_contributions_per_partition).toBe(want);
+      expect(decoded.privacy.bounds_selection!.chosen.max_contributions_per_partition).toBe(want);
+    }
+  });
+
+  it('runs one bounding query per analysis and user bucket, and loads a lone bucket once for both passes', async () => {
+    const silver = await unrotatedSilver(temp.engine, [await twoMonths('auto-queries.parquet')]);
+    const plans = planAll(
+      parseConfig({
+        ...DEFAULT_CONFIG_INPUT,
+        analyses: [
+          DEFAULT_CONFIG_INPUT.analyses[1],
+          {
+            ...DEFAULT_CONFIG_INPUT.analyses[0],
+            name: 'sessions_per_device',
+            partition_by: 'device_category',
+            public_partitions: ['desktop', 'mobile', 'tablet'],
+          },
+        ],
+      }),
+    );
+    const work = plans.map((plan) => ({ plan, windows: twoMonthWindows }));
+    const statements = async (rowsPerBucket?: number) => {
+      const run = vi.spyOn(temp.engine, 'run');
+      const all = vi.spyOn(temp.engine, 'all');
+      try {
+        const { jobs, aggregates } = await boundWithSelection(
+          temp.engine,
+          work,
+          silver,
+          seededRandom('auto-queries'),
+          rowsPerBucket !== undefined ? { rowsPerBucket } : {},
+        );
+        const sql = [...run.mock.calls, ...all.mock.calls].map(([text]) => text);
+        return {
+          jobs: jobs.length,
+          loads: sql.filter((t) => t.includes('CREATE OR REPLACE TEMP TABLE')).length,
+          bounding: sql.filter((t) => t.includes('normalized_sum')).length,
+          aggregates,
+        };
+      } finally {
+        run.mockRestore();
+        all.mockRestore();
+      }
+    };
+    // 4,200 rows in one bucket: read once, then 2 profile and 2 bounding queries over it.
+    const one = await statements();
+    expect(one).toMatchObject({ jobs: 2, loads: 1, bounding: 2 });
+    // Four buckets: each pass reads each bucket, the second starting with the one still loaded.
+    const four = await statements(1100);
+    expect(four).toMatchObject({ jobs: 2, loads: 7, bounding: 8 });
+    // The same rows are kept whatever the buckets and their order.
+    expect(four.aggregates).toEqual(one.aggregates);
   });
 });

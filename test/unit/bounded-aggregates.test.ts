@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { planAll, type AnalysisPlan, type BoundedAggregate } from '../../src/analyses/index.js';
 import { boundedAggregatesOfAll, type Window } from '../../src/analyses/release.js';
@@ -55,54 +56,78 @@ function randomRows(seed: string, users: number): Row[] {
 
 /** Four analyses covering both bounding paths, public and private keys, values and quantiles. */
 function testPlans(): AnalysisPlan[] {
+  return planAll(parseConfig({ ...DEFAULT_CONFIG_INPUT, analyses: testAnalyses() }));
+}
+
+/** The config of {@link testPlans}, analysis by analysis. */
+function testAnalyses(): Record<string, unknown>[] {
   const base = { description: 'Test', epsilon: 1, window: 'month' } as const;
-  const config = parseConfig({
-    ...DEFAULT_CONFIG_INPUT,
-    analyses: [
-      {
-        ...base,
-        name: 'count_l1',
-        statistics: ['count'],
-        partition_by: 'device_category',
-        public_partitions: ['desktop', 'mobile', 'tablet'],
-      },
-      {
-        ...base,
-        name: 'quantiles_l2',
-        statistics: ['mean', 'quantiles'],
-        quantiles: [0.5, 0.9],
-        partition_by: 'device_category',
-        public_partitions: ['desktop', 'mobile', 'tablet'],
-        value: 'time_on_site_ms',
-        bounds: [0, 600000],
-        unit: 'ms',
-        max_partitions_contributed: 2,
-        max_contributions_per_partition: 2,
-      },
-      {
-        ...base,
-        name: 'private_count',
-        statistics: ['count'],
-        partition_by: 'continent',
-        partition_selection: { delta: 1e-6 },
-        max_contributions_per_partition: 3,
-      },
-      {
-        ...base,
-        name: 'mean_total',
-        statistics: ['mean'],
-        partition_by: 'device_category',
-        public_partitions: ['desktop', 'mobile', 'tablet'],
-        value: 'time_on_site_ms',
-        bounds: [0, 600000],
-        unit: 'ms',
-        max_partitions_contributed: 2,
-        max_contributions_per_partition: 3,
-        max_contributions: 2,
-      },
-    ],
-  });
-  return planAll(config);
+  return [
+    {
+      ...base,
+      name: 'count_l1',
+      statistics: ['count'],
+      partition_by: 'device_category',
+      public_partitions: ['desktop', 'mobile', 'tablet'],
+    },
+    {
+      ...base,
+      name: 'quantiles_l2',
+      statistics: ['mean', 'quantiles'],
+      quantiles: [0.5, 0.9],
+      partition_by: 'device_category',
+      public_partitions: ['desktop', 'mobile', 'tablet'],
+      value: 'time_on_site_ms',
+      bounds: [0, 600000],
+      unit: 'ms',
+      max_partitions_contributed: 2,
+      max_contributions_per_partition: 2,
+    },
+    {
+      ...base,
+      name: 'private_count',
+      statistics: ['count'],
+      partition_by: 'continent',
+      partition_selection: { delta: 1e-6 },
+      max_contributions_per_partition: 3,
+    },
+    {
+      ...base,
+      name: 'mean_total',
+      statistics: ['mean'],
+      partition_by: 'device_category',
+      public_partitions: ['desktop', 'mobile', 'tablet'],
+      value: 'time_on_site_ms',
+      bounds: [0, 600000],
+      unit: 'ms',
+      max_partitions_contributed: 2,
+      max_contributions_per_partition: 3,
+      max_contributions: 2,
+    },
+  ];
+}
+
+/** Analysis `i` of {@link testPlans} with other bounds (and clamp, for a value analysis). */
+function planWithBounds(
+  i: number,
+  bounds: { l0: number; linf: number; total?: number; hi: number },
+): AnalysisPlan {
+  const a = testAnalyses()[i]!;
+  const [plan] = planAll(
+    parseConfig({
+      ...DEFAULT_CONFIG_INPUT,
+      analyses: [
+        {
+          ...a,
+          max_partitions_contributed: bounds.l0,
+          max_contributions_per_partition: bounds.linf,
+          max_contributions: bounds.total,
+          ...(a.value !== undefined ? { bounds: [0, bounds.hi] } : {}),
+        },
+      ],
+    }),
+  );
+  return plan!;
 }
 
 /** What `boundedAggregates` must return for one plan and window, from dp's reference bounder. */
@@ -202,6 +227,44 @@ describe('bounded aggregates of several analyses from one shared read', () => {
       });
     });
   }
+
+  it('bounds each window of a job with its own plan in one query per bucket (bounds chosen per window)', async () => {
+    const rows = randomRows('bounded-aggregates-window-plans', 200);
+    const file = join(temp.dir, 'silver-window-plans.parquet');
+    await writeSilver(rows, file);
+    const months = ['2016-08', '2016-09', '2016-10'].map(monthWindow);
+    const choices = [
+      { l0: 1, linf: 1, hi: 600_000 },
+      { l0: 3, linf: 4, hi: 90_000 },
+      { l0: 2, linf: 3, total: 3, hi: 20_000 },
+    ];
+    // Each analysis's months get different bounds, so a window bounded with another's differs.
+    const jobs = plans.map((plan, i) => ({
+      plan,
+      windows: months,
+      windowPlans: new Map(months.map((w, k) => [w.id, planWithBounds(i, choices[(i + k) % 3]!)])),
+    }));
+    const got = await boundedAggregatesOfAll(
+      temp.engine,
+      jobs,
+      await unrotatedSilver(temp.engine, [file]),
+      seededRandom('window-plans'),
+      { rowsPerBucket: 150 },
+    );
+    const salts = seededRandom('window-plans');
+    let differs = 0;
+    jobs.forEach((job, i) => {
+      for (const [k, w] of job.windows.entries()) {
+        const salt = newSamplingSalt(salts);
+        const want = expected(job.windowPlans.get(w.id)!, rows, w, salt);
+        expect(sorted(got[i]!.get(w.id)!), `${job.plan.name} ${w.id}`).toEqual(sorted(want));
+        const other = job.windowPlans.get(job.windows[(k + 1) % 3]!.id)!;
+        if (!isDeepStrictEqual(sorted(expected(other, rows, w, salt)), sorted(want))) differs++;
+      }
+    });
+    // With another window's bounds most windows would come out otherwise: the test sees a leak.
+    expect(differs).toBeGreaterThan(8);
+  });
 
   it('bounds overlapping windows each on all of its rows', async () => {
     const rows = randomRows('bounded-aggregates-overlap', 200);

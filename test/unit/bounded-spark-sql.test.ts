@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { boundingPlanOf, type BoundingPlan, type StagedWindow } from '../../src/analyses/bounding-plan.js';
 import { duckdbBoundedSql, stagedColumns, stagedRowsSql } from '../../src/analyses/bounded-sql.js';
@@ -93,18 +94,38 @@ interface RandomCase {
   readonly plan: AnalysisPlan;
   readonly missing: 'zero' | 'exclude';
   readonly windows: readonly StagedWindow[];
+  /** Each window's own plan (bounds, clamp), by window index; default `plan`. */
+  readonly windowPlans?: ReadonlyMap<number, AnalysisPlan>;
+}
+
+const planOfWindow = (c: RandomCase, w: StagedWindow): AnalysisPlan => c.windowPlans?.get(w.index) ?? c.plan;
+
+/**
+ * Random bounds of an analysis: L0, Linf, an optional total (unless `total` is false), and a random
+ * upper clamp or 600,000.
+ */
+function randomBounds(pick: (n: number) => number, clamp: boolean, total = true): Partial<AnalysisConfig> {
+  const l0 = 1 + pick(3);
+  const linf = 1 + pick(3);
+  return {
+    max_partitions_contributed: l0,
+    max_contributions_per_partition: linf,
+    ...(total && pick(2) === 0 ? { max_contributions: 1 + pick(l0 * linf) } : {}),
+    bounds: [-20_000, clamp ? [600_000, 300_000, 40_000][pick(3)]! : 600_000],
+  };
 }
 
 /**
  * A random analysis (bounds, an optional total, public or private keys, windows and salts), with
- * case `k`'s statistics and missing-value rule taken in turn so that every kind is covered.
+ * case `k`'s statistics and missing-value rule taken in turn so that every kind is covered. With
+ * `perWindow`, every window of the three is bounded with its own random bounds and clamp, as
+ * automatic bounds chosen per window are, and only odd cases have totals (so that both bounding
+ * paths, hash aggregates and window functions, are covered).
  */
-function randomCase(seed: string, k: number): RandomCase {
+function randomCase(seed: string, k: number, perWindow = false): RandomCase {
   const rng = seededRandom(seed);
   const pick = (n: number): number => Number(rng.randomBelow(BigInt(n)));
   const base = parseConfig(DEFAULT_CONFIG_INPUT).analyses[1]!;
-  const l0 = 1 + pick(3);
-  const linf = 1 + pick(3);
   const statistics: StatisticName[] = [
     ['count'],
     ['mean'],
@@ -115,11 +136,8 @@ function randomCase(seed: string, k: number): RandomCase {
     ...base,
     statistics,
     ...(statistics.includes('quantiles') ? { quantiles: [0.5, 0.9] } : {}),
-    bounds: [-20_000, 600_000],
     missing_value: k % 3 === 0 ? 'zero' : 'exclude',
-    max_partitions_contributed: l0,
-    max_contributions_per_partition: linf,
-    ...(pick(2) === 0 ? { max_contributions: 1 + pick(l0 * linf) } : {}),
+    ...randomBounds(pick, false, !perWindow || k % 2 === 1),
     ...(pick(2) === 0
       ? {
           public_partitions: undefined,
@@ -127,7 +145,7 @@ function randomCase(seed: string, k: number): RandomCase {
         }
       : { public_partitions: [...KEYS.slice(0, 2 + pick(KEYS.length - 2)), 'never-seen'] }),
   };
-  const windows = WINDOWS.filter(() => pick(3) > 0).map((w, index) => ({
+  const windows = WINDOWS.filter(() => perWindow || pick(3) > 0).map((w, index) => ({
     index: WINDOWS.indexOf(w),
     id: w.id,
     salt: index === 0 ? ODD_SALT : `salt-${seed}-${index}-ß`,
@@ -136,6 +154,16 @@ function randomCase(seed: string, k: number): RandomCase {
     plan: planAnalysis(config),
     missing: config.missing_value,
     windows: windows.length > 0 ? windows : [{ index: 0, id: '2016-08', salt: ODD_SALT }],
+    ...(perWindow
+      ? {
+          windowPlans: new Map(
+            windows.map((w) => [
+              w.index,
+              planAnalysis({ ...config, ...randomBounds(pick, true, k % 2 === 1) }),
+            ]),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -162,20 +190,21 @@ function table(aggregates: WindowAggregates): Table {
 
 /** dp's reference bounder per window, aggregated in TypeScript. */
 function reference(c: RandomCase, rows: readonly Row[]): WindowAggregates {
-  const { plan, missing } = c;
-  const keys = plan.partitions.kind === 'public' ? new Set(plan.partitions.keys) : undefined;
-  const leaves = plan.quantileLeaves
-    ? quantileMechanism({
-        epsilon: 1,
-        bounds: plan.bounds,
-        lo: plan.value!.lo,
-        hi: plan.value!.hi,
-        quantiles: [0.5],
-      })
-    : undefined;
-  if (leaves) expect(leaves.leaves).toBe(plan.quantileLeaves!.count);
+  const { missing } = c;
   const out: WindowAggregates = new Map();
   for (const w of c.windows) {
+    const plan = planOfWindow(c, w);
+    const keys = plan.partitions.kind === 'public' ? new Set(plan.partitions.keys) : undefined;
+    const leaves = plan.quantileLeaves
+      ? quantileMechanism({
+          epsilon: 1,
+          bounds: plan.bounds,
+          lo: plan.value!.lo,
+          hi: plan.value!.hi,
+          quantiles: [0.5],
+        })
+      : undefined;
+    if (leaves) expect(leaves.leaves).toBe(plan.quantileLeaves!.count);
     const window = WINDOWS[w.index]!;
     const input: Contribution<number>[] = rows
       .filter((r) => r.date >= window.start && r.date <= window.end)
@@ -230,31 +259,73 @@ function fromDuckdbRows(c: RandomCase, rows: Record<string, unknown>[]): WindowA
 }
 
 describe('both compiled bounding plans equal the reference bounder in dp/', () => {
+  /** Both compiled texts' aggregates of case `c` over the rows, and the reference's. */
+  async function boundThreeWays(
+    c: RandomCase,
+    rows: readonly Row[],
+    file: string,
+  ): Promise<{ duckdb: Table; spark: Table; expected: Table }> {
+    await writeSilver(rows, file);
+    const silver = await openSilverSource(temp.engine, [file], { linkVersion: 'v1' });
+    const bp: BoundingPlan = boundingPlanOf(c.plan, c.windows, (w) => planOfWindow(c, w));
+    const columns = stagedColumns([c.plan]);
+    const duck = await temp.engine.all<Record<string, unknown>>(
+      `WITH staged AS MATERIALIZED (${stagedRowsSql(columns, silver, WINDOWS)}),
+        ${duckdbBoundedSql(bp, 'staged').slice('WITH '.length)}`,
+    );
+    const spark = sparkBoundedAggregateSql(bp, columns, { uris: [file], unit: silver.unit }, WINDOWS);
+    const sparkAggregates: WindowAggregates = new Map(c.windows.map((w) => [w.id, new Map()]));
+    mergeSparkRows(sparkAggregates, await duckdbAsSpark(temp.engine).query(spark.sql, spark.parameters));
+    return {
+      duckdb: table(fromDuckdbRows(c, duck)),
+      spark: table(sparkAggregates),
+      expected: table(reference(c, rows)),
+    };
+  }
+
   for (let k = 0; k < 12; k++) {
     it(`keeps the same rows and sums in DuckDB and Spark text as boundContributions (random plan ${k})`, async () => {
-      const c = randomCase(`spark-plan-${k}`, k);
       const rows = randomRows(`spark-rows-${k}`, 160);
-      const file = join(temp.dir, `silver-spark-${k}.parquet`);
-      await writeSilver(rows, file);
-      const silver = await openSilverSource(temp.engine, [file], { linkVersion: 'v1' });
-      const bp: BoundingPlan = boundingPlanOf(c.plan, c.windows);
-      const columns = stagedColumns([c.plan]);
-
-      const duck = await temp.engine.all<Record<string, unknown>>(
-        `WITH staged AS MATERIALIZED (${stagedRowsSql(columns, silver, WINDOWS)}),
-        ${duckdbBoundedSql(bp, 'staged').slice('WITH '.length)}`,
+      const r = await boundThreeWays(
+        randomCase(`spark-plan-${k}`, k),
+        rows,
+        join(temp.dir, `silver-spark-${k}.parquet`),
       );
-      const spark = sparkBoundedAggregateSql(bp, columns, { uris: [file], unit: silver.unit }, WINDOWS);
-      const sparkAggregates: WindowAggregates = new Map(c.windows.map((w) => [w.id, new Map()]));
-      mergeSparkRows(sparkAggregates, await duckdbAsSpark(temp.engine).query(spark.sql, spark.parameters));
-
-      const expected = table(reference(c, rows));
-      expect(table(fromDuckdbRows(c, duck))).toEqual(expected);
-      expect(table(sparkAggregates)).toEqual(expected);
+      expect(r.duckdb).toEqual(r.expected);
+      expect(r.spark).toEqual(r.expected);
       // Not trivially "keep everything": the bounds dropped rows, and something was kept.
-      const kept = expected.reduce((s, line) => s + line[2], 0n);
+      const kept = r.expected.reduce((s, line) => s + line[2], 0n);
       expect(kept).toBeGreaterThan(0n);
       expect(kept).toBeLessThan(BigInt(rows.length));
+    });
+  }
+
+  for (let k = 0; k < 8; k++) {
+    it(`bounds each window of one query with its own L0, Linf, total and clamp (random per-window bounds ${k})`, async () => {
+      const c = randomCase(`spark-window-bounds-${k}`, k, true);
+      const rows = randomRows(`spark-window-rows-${k}`, 160);
+      const r = await boundThreeWays(c, rows, join(temp.dir, `silver-window-bounds-${k}.parquet`));
+      expect(r.duckdb).toEqual(r.expected);
+      expect(r.spark).toEqual(r.expected);
+      // Some window bounded with another window's bounds gives other aggregates: a leak of one
+      // window's bounds into another fails the comparison above.
+      const leaks = c.windows.flatMap((w) =>
+        c.windows
+          .filter((o) => o.index !== w.index)
+          .map((o) =>
+            table(
+              reference({ ...c, windows: [w], windowPlans: new Map([[w.index, planOfWindow(c, o)]]) }, rows),
+            ),
+          )
+          .filter(
+            (leaked) =>
+              !isDeepStrictEqual(
+                leaked,
+                r.expected.filter(([id]) => id === w.id),
+              ),
+          ),
+      );
+      expect(leaks.length).toBeGreaterThan(0);
     });
   }
 

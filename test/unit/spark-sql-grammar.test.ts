@@ -107,6 +107,30 @@ describe('the Spark text of the bounding plan is Spark 3.5 SQL', () => {
     }
   }
 
+  it("parses with Spark's grammar when each window has its own bounds, total and clamp", () => {
+    const config = variants['sum, variance and quantiles, private keys']!;
+    const plans = [
+      planAnalysis({
+        ...config,
+        bounds: [0, 600_000],
+        max_partitions_contributed: 2,
+        max_contributions_per_partition: 3,
+        max_contributions: 4,
+      }),
+      planAnalysis({ ...config, bounds: [0, 1023], max_contributions_per_partition: 8 }),
+    ];
+    const bp = boundingPlanOf(plans[0]!, windows, (w) => plans[windows.indexOf(w)]!);
+    expect(bp.windows.map((w) => [w.l0, w.linf, w.total, w.grid?.hi])).toEqual([
+      [2, 3, 4, 600_000],
+      [1, 8, undefined, 1023],
+    ]);
+    const { sql } = sparkBoundedSql(bp, 'staged');
+    expect(sparkCheck(sql)).toEqual([]);
+    // Each window's bounds are values of the windows relation, not constants of the text.
+    expect(sql).toMatch(/CAST\(4 AS BIGINT\) AS total/);
+    expect(sql).toMatch(/CAST\(8 AS BIGINT\) AS total/);
+  });
+
   it('finds the DuckDB-only constructs of the DuckDB text (the check can fail)', () => {
     const plan = planAnalysis({ ...base, statistics: ['mean', 'quantiles'], quantiles: [0.5] });
     const duck = duckdbBoundedSql(boundingPlanOf(plan, windows), 'staged');
