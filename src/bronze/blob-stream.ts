@@ -83,7 +83,11 @@ export async function inflate(input: Readable): Promise<AsyncIterable<Buffer>> {
   }
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     // Errors reach the reader through the gunzip stream, which the pipeline destroys with them.
-    return pipeline(Readable.from(chunks()), createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }), () => undefined);
+    return pipeline(
+      Readable.from(chunks()),
+      createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }),
+      () => undefined,
+    );
   }
   return chunks();
 }
