@@ -37,23 +37,29 @@ interface Pending {
 interface Thread {
   readonly worker: Worker;
   readonly jobs: Map<number, Pending>;
+  /** Why the worker ended (an error or exit), once it has: no blob is sent to it after that. */
+  ended?: Error;
 }
 
 /**
  * Worker threads framing blobs (see `stageBlobs`): each blob goes to the least busy worker. A
  * framing error rejects that blob's promise (the batch fails as it would on this thread); a
- * worker that dies rejects every blob it held. {@link close} ends the workers.
+ * worker that dies rejects every blob it held and is sent no more (when none is left, a blob is
+ * rejected at once). {@link close} ends the workers.
  */
 export class FramePool {
   #nextId = 0;
 
   private constructor(private readonly threads: Thread[]) {}
 
-  /** A pool of `size` workers, or undefined when `size` < 1 or the worker program is not built. */
-  static start(size: number): FramePool | undefined {
-    if (size < 1 || !existsSync(fileURLToPath(WORKER_URL))) return undefined;
+  /**
+   * A pool of `size` workers, or undefined when `size` < 1 or the worker program is not built.
+   * `program` replaces the worker's program (tests use it to make a worker die).
+   */
+  static start(size: number, program: URL = WORKER_URL): FramePool | undefined {
+    if (size < 1 || !existsSync(fileURLToPath(program))) return undefined;
     const threads = Array.from({ length: Math.floor(size) }, () => {
-      const thread: Thread = { worker: new Worker(WORKER_URL, { execArgv: [] }), jobs: new Map() };
+      const thread: Thread = { worker: new Worker(program, { execArgv: [] }), jobs: new Map() };
       thread.worker.on('message', (reply: FrameReply) => {
         const job = thread.jobs.get(reply.id);
         thread.jobs.delete(reply.id);
@@ -62,6 +68,7 @@ export class FramePool {
         else job.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
       });
       const fail = (error: Error): void => {
+        thread.ended ??= error;
         const jobs = [...thread.jobs.values()];
         thread.jobs.clear();
         for (const job of jobs) job.reject(error);
@@ -81,7 +88,9 @@ export class FramePool {
 
   /** Frames `bytes` (a whole blob, gzip or not) on the least busy worker; see `frameToFile`. */
   frame(bytes: Buffer, key: string, index: number, file: string, limits: FrameLimits): Promise<FramedBlob> {
-    const thread = this.threads.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+    const live = this.threads.filter((t) => t.ended === undefined);
+    if (live.length === 0) return Promise.reject(this.threads[0]!.ended!);
+    const thread = live.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
     // A small Buffer may share its ArrayBuffer with others (Node's pool): move a copy of its bytes.
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     const moved = (

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -158,6 +158,28 @@ describe('framing on worker threads', () => {
       ['f-broken.json', 0, ['not_json']],
       ['g-empty.ndjson', 0, ['empty_blob']],
     ]);
+  });
+
+  it('rejects the blobs of a worker that dies and sends it no more, never hanging', async () => {
+    const { FramePool } = await built<typeof Pool>('frame-pool.js');
+    const program = join(dir, 'dies.mjs');
+    await writeFile(
+      program,
+      "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => process.exit(3));\n",
+    );
+    const pool = FramePool.start(2, pathToFileURL(program))!;
+    const limits = { maxLineBytes: MiB, maxBlobBytes: MiB };
+    const frame = (i: number) =>
+      pool.frame(Buffer.from('{}\n'), `b${i}.ndjson`, i, join(dir, `${i}.txt`), limits);
+    try {
+      const first = await Promise.allSettled([frame(0), frame(1)]);
+      expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      expect(String((first[0] as PromiseRejectedResult).reason)).toContain('exited (code 3)');
+      // Both workers are gone: the next blob is refused at once instead of waiting forever.
+      await expect(frame(2)).rejects.toThrow('exited (code 3)');
+    } finally {
+      await pool.close();
+    }
   });
 
   it('fails the batch with the error a worker hit, as the main thread would', async () => {
